@@ -1,0 +1,63 @@
+"""What every `renkei` command shares: --data-dir / --database-url, the runtime, and one error mapping."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from renkei.core.errors import BatchRejected, RenkeiError
+from renkei.core.settings import Settings
+from renkei.runtime import Runtime
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def runtime_options(func: F) -> F:
+    """Add --data-dir and --database-url to a command; the command receives `runtime: Runtime`."""
+
+    @click.option(
+        "--data-dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help="データディレクトリ (data directory; default ./var or $RENKEI_DATA_DIR)",
+    )
+    @click.option(
+        "--database-url",
+        default=None,
+        help="PostgreSQL server URL; each node gets its own database (default: SQLite files)",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, data_dir: Path | None, database_url: str | None, **kwargs: Any) -> Any:
+        overrides: dict[str, Any] = {}
+        if data_dir is not None:
+            overrides["data_dir"] = data_dir
+        if database_url is not None:
+            overrides["database_url"] = database_url
+        settings = Settings(**overrides)
+        with Runtime(settings) as runtime:
+            return func(*args, runtime=runtime, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def fail(error: RenkeiError) -> None:
+    """Print a domain error the way a clerk can act on it, and exit 1."""
+    click.echo(f"エラー: {error}", err=True)
+    if isinstance(error, BatchRejected):
+        click.echo(f"{len(error.errors)} 件の誤りがあるため、ファイル全体を取り込みませんでした。", err=True)
+    raise SystemExit(1)
+
+
+class RenkeiGroup(click.Group):
+    """A group that turns domain errors into a clear message and exit status 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RenkeiError as error:
+            fail(error)
+            return None

@@ -1,0 +1,1 @@
+"""Shared kernel: settings, databases, identifiers, crypto primitives, errors, clock and 和暦."""

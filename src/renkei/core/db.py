@@ -1,0 +1,197 @@
+"""Databases: one per node, portable column types, the one `session_scope()` every request and command uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.types import TypeDecorator
+
+from renkei.core.settings import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every component's tables; each component owns the tables it prefixes."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timezone-aware timestamps on both databases: stored as UTC, always returned aware."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+_NODE = re.compile(r"[a-z][a-z0-9_]{0,40}")
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_engine(url: str | URL, *, echo: bool = False) -> Engine:
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite":
+        engine = sa.create_engine(url, echo=echo)
+        event.listen(engine, "connect", _on_sqlite_connect)
+        return engine
+    return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+
+
+class Databases:
+    """The databases of the nodes a process runs: `jukinet`, `hub`, `jpki`, `portal`, `lg131016` …
+
+    Engines are made lazily, once per node, and every new node database is migrated to the head revision.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engines: dict[str, Engine] = {}
+        self._lock = threading.Lock()
+
+    def url_for(self, node: str) -> URL:
+        if not _NODE.fullmatch(node):
+            raise ValueError(f"bad node name {node!r}")
+        if self.settings.database_url is None:
+            path = (self.settings.data_dir / f"{node}.sqlite3").resolve()
+            return make_url(f"sqlite:///{path}")
+        base = make_url(self.settings.database_url)
+        if base.get_backend_name() == "sqlite":
+            return base
+        return base.set(database=f"{base.database or 'renkei'}_{node}")
+
+    def engine(self, node: str) -> Engine:
+        with self._lock:
+            engine = self._engines.get(node)
+            if engine is None:
+                url = self.url_for(node)
+                ensure_database(url, template=self.settings.database_template)
+                engine = create_engine(url, echo=self.settings.sql_echo)
+                upgrade(engine)
+                self._engines[node] = engine
+            return engine
+
+    def nodes(self) -> list[str]:
+        return sorted(self._engines)
+
+    def dispose(self) -> None:
+        with self._lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
+
+    @contextmanager
+    def session(self, node: str) -> Iterator[Session]:
+        with session_scope(self.engine(node)) as session:
+            yield session
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: commit when the block ends normally, roll back on any error.
+
+    Services flush, never commit (CONVENTIONS §4): the action and its access record commit together.
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def ensure_database(url: URL, *, template: str | None = None) -> None:
+    """Create the node database if it does not exist (a SQLite file's folder; a PostgreSQL database)."""
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            path = Path(url.database)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if template and not path.exists():
+                shutil.copyfile(template, path)
+        return
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": url.database})
+            if not exists:
+                clause = f' TEMPLATE "{template}"' if template else ""
+                conn.execute(sa.text(f'CREATE DATABASE "{url.database}"{clause}'))
+    finally:
+        admin.dispose()
+
+
+def drop_database(url: URL) -> None:
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            for suffix in ("", "-wal", "-shm"):
+                Path(url.database + suffix).unlink(missing_ok=True)
+        return
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def alembic_config(engine: Engine | None = None) -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).resolve().parent.parent / "migrations"))
+    if engine is not None:
+        config.attributes["connection_engine"] = engine
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring a node database to `revision` (Alembic owns the schema: CONVENTIONS §7)."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    config = alembic_config(engine)
+    script = ScriptDirectory.from_config(config)
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_heads()
+    if revision == "head" and set(current) == set(script.get_heads()):
+        return
+    command.upgrade(config, revision)

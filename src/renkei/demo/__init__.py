@@ -1,0 +1,1 @@
+"""The scripted demonstration behind `renkei demo`."""

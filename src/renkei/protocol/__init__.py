@@ -1,0 +1,1 @@
+"""The wire between the national and municipal sides: message schemas, transports, signing and sealing."""

@@ -1,0 +1,129 @@
+"""Transports: the same calls in one process (in-memory, JSON round-tripped) or between processes over HTTP.
+
+A service is addressed by name (`jukinet`, `hub`, `jpki`, `lg131016` …) and answers operations with JSON
+objects. Domain errors cross the wire as `{"error", "message", "record", "field"}` and are raised again on the
+caller's side as the same class, so callers handle one hierarchy whatever the transport.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+import httpx
+
+from renkei.core import errors
+
+Body = dict[str, Any]
+Dispatcher = Callable[[str, Body], Body]
+
+_ERRORS: dict[str, type[errors.RenkeiError]] = {
+    cls.code: cls
+    for cls in (
+        errors.Invalid,
+        errors.NotFound,
+        errors.Conflict,
+        errors.Forbidden,
+        errors.Unauthenticated,
+        errors.Unavailable,
+        errors.RenkeiError,
+    )
+}
+
+
+def error_from_wire(payload: Mapping[str, Any]) -> errors.RenkeiError:
+    cls = _ERRORS.get(str(payload.get("error")), errors.RenkeiError)
+    return cls(str(payload.get("message", "")), record=payload.get("record"), field=payload.get("field"))
+
+
+def _roundtrip(body: Mapping[str, Any]) -> Body:
+    loaded: Body = json.loads(json.dumps(body, ensure_ascii=False, default=str))
+    return loaded
+
+
+class Transport(Protocol):
+    def call(self, service: str, operation: str, body: Mapping[str, Any]) -> Body: ...
+
+
+class InProcessTransport:
+    """Dispatches to services mounted in this process; bodies are JSON round-tripped as on the wire."""
+
+    def __init__(self) -> None:
+        self._services: dict[str, Dispatcher] = {}
+        self._down: set[str] = set()
+        self._lock = threading.Lock()
+
+    def mount(self, service: str, dispatcher: Dispatcher) -> None:
+        with self._lock:
+            self._services[service] = dispatcher
+
+    def services(self) -> list[str]:
+        return sorted(self._services)
+
+    def set_down(self, service: str, down: bool = True) -> None:
+        """Simulate a node that cannot be reached (for retry tests and the demo)."""
+        with self._lock:
+            (self._down.add if down else self._down.discard)(service)
+
+    def call(self, service: str, operation: str, body: Mapping[str, Any]) -> Body:
+        dispatcher = self._services.get(service)
+        if dispatcher is None or service in self._down:
+            raise errors.Unavailable(f"接続先に到達できません: {service}", record=service)
+        try:
+            answer = dispatcher(operation, _roundtrip(body))
+        except errors.RenkeiError as exc:
+            raise error_from_wire(_roundtrip(exc.as_dict())) from None
+        return _roundtrip(answer)
+
+
+class HttpTransport:
+    """POSTs `{base}/rpc/{service}/{operation}` with a JSON body to the endpoint configured for the service."""
+
+    def __init__(
+        self, endpoints: Mapping[str, str], *, client: httpx.Client | None = None, timeout: float = 30.0
+    ) -> None:
+        self._endpoints = dict(endpoints)
+        self._client = client or httpx.Client(timeout=timeout)
+
+    def add_endpoint(self, service: str, base_url: str) -> None:
+        self._endpoints[service] = base_url
+
+    def call(self, service: str, operation: str, body: Mapping[str, Any]) -> Body:
+        base = self._endpoints.get(service)
+        if base is None:
+            raise errors.Unavailable(f"接続先が設定されていません: {service}", record=service)
+        try:
+            response = self._client.post(
+                f"{base.rstrip('/')}/rpc/{service}/{operation}",
+                content=json.dumps(body, ensure_ascii=False, default=str).encode(),
+                headers={"content-type": "application/json"},
+            )
+        except httpx.HTTPError as exc:
+            raise errors.Unavailable(
+                f"接続先に到達できません: {service} ({exc.__class__.__name__})", record=service
+            ) from exc
+        payload = response.json() if response.content else {}
+        if response.status_code >= 400:
+            if isinstance(payload, dict) and "error" in payload:
+                raise error_from_wire(payload)
+            raise errors.Unavailable(f"接続先がエラーを返しました: {service} HTTP {response.status_code}")
+        if not isinstance(payload, dict):
+            raise errors.Invalid("応答がJSONオブジェクトではありません", record=service)
+        return payload
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def dispatcher_from(operations: Mapping[str, Callable[[Body], Body]], service: str) -> Dispatcher:
+    """A dispatcher over a table of operations; an unknown operation is an error naming it."""
+
+    def dispatch(operation: str, body: Body) -> Body:
+        handler = operations.get(operation)
+        if handler is None:
+            raise errors.NotFound(f"不明な操作です: {service}/{operation}", record=operation)
+        return handler(body)
+
+    return dispatch

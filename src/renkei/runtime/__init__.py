@@ -1,0 +1,98 @@
+"""Wiring: which node databases a process has and how its nodes reach each other (in-memory or HTTP).
+
+This is the only place that knows every component; cli, web and demo build a `Runtime` and hand services
+their sessions and protocol clients (docs/decisions/0004-runtime-wiring-layer.md).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from renkei.core.db import Databases
+from renkei.core.ids import validate_lg_code
+from renkei.core.settings import Settings
+from renkei.protocol.transport import Dispatcher, HttpTransport, InProcessTransport, Transport
+
+# National services that answer protocol calls; each has `rpc.dispatcher(databases, settings)`.
+NATIONAL_SERVICES = ("jukinet", "hub", "jpki", "portal")
+
+
+def municipality_node(lg_code: str) -> str:
+    """Node name (and database suffix) of a municipality: lg + 6-digit 全国地方公共団体コード."""
+    return "lg" + validate_lg_code(lg_code)
+
+
+class Runtime:
+    """The nodes of one process. The embedded default runs every node here over an in-memory transport."""
+
+    def __init__(self, settings: Settings, *, transport: Transport | None = None) -> None:
+        self.settings = settings
+        self.databases = Databases(settings)
+        self.in_process = InProcessTransport()
+        self.transport: Transport = transport or self.in_process
+        if transport is None:
+            self.mount_national()
+
+    # -- nodes -------------------------------------------------------------------------------------
+    def mount_national(self, services: tuple[str, ...] = NATIONAL_SERVICES) -> None:
+        for name in services:
+            dispatcher = national_dispatcher(name, self)
+            if dispatcher is not None:
+                self.in_process.mount(name, dispatcher)
+
+    def mount_municipality(self, lg_code: str) -> None:
+        """Make a municipality's node answer protocol calls in this process (the hub forwards queries to it)."""
+        dispatcher = municipal_dispatcher(lg_code, self)
+        if dispatcher is not None:
+            self.in_process.mount(municipality_node(lg_code), dispatcher)
+
+    @contextmanager
+    def session(self, node: str) -> Iterator[Session]:
+        with self.databases.session(node) as session:
+            yield session
+
+    @contextmanager
+    def municipal_session(self, lg_code: str) -> Iterator[Session]:
+        with self.databases.session(municipality_node(lg_code)) as session:
+            yield session
+
+    def close(self) -> None:
+        self.databases.dispose()
+        if isinstance(self.transport, HttpTransport):
+            self.transport.close()
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+def national_dispatcher(name: str, runtime: Runtime) -> Dispatcher | None:
+    """The dispatcher a national component exposes in its `rpc` module, if that component is present."""
+    try:
+        module: Any = importlib.import_module(f"renkei.{name}.rpc")
+    except ModuleNotFoundError as exc:
+        if exc.name in (f"renkei.{name}", f"renkei.{name}.rpc"):
+            return None
+        raise
+    dispatcher: Dispatcher = module.dispatcher(runtime.databases, runtime.settings, runtime.transport)
+    return dispatcher
+
+
+def municipal_dispatcher(lg_code: str, runtime: Runtime) -> Dispatcher | None:
+    try:
+        module: Any = importlib.import_module("renkei.intermediate.rpc")
+    except ModuleNotFoundError as exc:
+        if exc.name in ("renkei.intermediate", "renkei.intermediate.rpc"):
+            return None
+        raise
+    dispatcher: Dispatcher = module.dispatcher(
+        lg_code, runtime.databases, runtime.settings, runtime.transport
+    )
+    return dispatcher

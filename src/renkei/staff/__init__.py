@@ -1,0 +1,1 @@
+"""Municipal staff accounts: roles, argon2 passwords, TOTP two-factor login."""

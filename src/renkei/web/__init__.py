@@ -1,0 +1,60 @@
+"""The web application: app factory, templates, error mapping, and one router module per component."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from renkei.core.errors import RenkeiError
+from renkei.core.settings import Settings
+from renkei.runtime import Runtime
+from renkei.web.templating import templates
+
+# Router modules under renkei.web; each defines `router`.
+ROUTER_MODULES = ("home", "auth", "residents", "addressee", "staff", "linkage", "governance", "jpki")
+
+
+def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
+    """Build the municipal web UI for `settings`; nothing is built at import time (CONVENTIONS §5)."""
+    owned = runtime is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            app.state.runtime.close()
+
+    app = FastAPI(title="renkei", lifespan=lifespan, docs_url="/api/docs", openapi_url="/api/openapi.json")
+    app.state.settings = settings
+    app.state.runtime = runtime or Runtime(settings)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret("session_secret").hex(),
+        session_cookie="renkei_session",
+        same_site="strict",
+        https_only=False,
+    )
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    @app.exception_handler(RenkeiError)
+    async def domain_error(request: Request, exc: RenkeiError) -> Response:
+        if request.url.path.startswith(("/api/", "/rpc/")):
+            return JSONResponse(exc.as_dict(), status_code=exc.status_code)
+        return templates.TemplateResponse(request, "error.html", {"error": exc}, status_code=exc.status_code)
+
+    for name in ROUTER_MODULES:
+        try:
+            module = importlib.import_module(f"renkei.web.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"renkei.web.{name}":
+                raise
+            continue
+        app.include_router(module.router)
+    return app
