@@ -1,4 +1,4 @@
-"""jukinet, residents, addressee and staff tables.
+"""jukinet, residents and addressee tables.
 
 Revision ID: 0001
 Revises: None

@@ -1,7 +1,7 @@
-"""jpki (公的個人認証) tables.
+"""layouts, hub, intermediate and portal tables.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0003
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op  # noqa: F401
 
 import renkei.core.db  # noqa: F401
 
-revision = "0004"
-down_revision = "0003"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
-"""governance (安全管理措置) tables.
+"""staff (municipal staff accounts, roles, TOTP) tables.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0002
+Revises: 0001
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op  # noqa: F401
 
 import renkei.core.db  # noqa: F401
 
-revision = "0003"
-down_revision = "0002"
+revision = "0002"
+down_revision = "0001"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
-"""layouts, hub, intermediate and portal tables.
+"""jpki (公的個人認証) tables.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0005
+Revises: 0004
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op  # noqa: F401
 
 import renkei.core.db  # noqa: F401
 
-revision = "0002"
-down_revision = "0001"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
