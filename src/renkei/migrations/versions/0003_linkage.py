@@ -1,4 +1,4 @@
-"""layouts, hub, intermediate and portal tables.
+"""layouts and hub tables.
 
 Revision ID: 0003
 Revises: 0002
