@@ -1,0 +1,53 @@
+"""`HubClient`: the typed client every node uses to reach the hub (情報提供ネットワークシステム) over a Transport."""
+
+from __future__ import annotations
+
+from renkei.protocol.messages import (
+    AgencyInfo,
+    AgencyRegistration,
+    HubInfo,
+    PollRequest,
+    PollResult,
+    QueryAccepted,
+    QueryRequest,
+    SignAcquisitionRequest,
+    SignAcquisitionResponse,
+)
+from renkei.protocol.transport import Transport
+
+HUB_SERVICE = "hub"
+
+
+class HubClient:
+    """One method per hub operation (see `renkei.protocol.messages`); domain errors arrive as raised."""
+
+    def __init__(self, transport: Transport, *, service: str = HUB_SERVICE) -> None:
+        self._transport = transport
+        self._service = service
+
+    def info(self) -> HubInfo:
+        return HubInfo.model_validate(self._transport.call(self._service, "info", {}))
+
+    def register_agency(self, registration: AgencyRegistration) -> AgencyInfo:
+        body = registration.model_dump(mode="json")
+        return AgencyInfo.model_validate(self._transport.call(self._service, "register_agency", body))
+
+    def agency(self, agency_code: str) -> AgencyInfo:
+        body = {"agency_code": agency_code}
+        return AgencyInfo.model_validate(self._transport.call(self._service, "agency", body))
+
+    def acquire_signs(self, request: SignAcquisitionRequest) -> SignAcquisitionResponse:
+        answer = self._transport.call(self._service, "acquire_signs", request.model_dump(mode="json"))
+        return SignAcquisitionResponse.model_validate(answer)
+
+    def submit_query(self, request: QueryRequest) -> QueryAccepted:
+        answer = self._transport.call(self._service, "submit_query", request.model_dump(mode="json"))
+        return QueryAccepted.model_validate(answer)
+
+    def poll(self, request: PollRequest) -> PollResult:
+        answer = self._transport.call(self._service, "poll", request.model_dump(mode="json"))
+        return PollResult.model_validate(answer)
+
+    def deliver_pending(self, *, limit: int = 100) -> dict[str, int]:
+        answer = self._transport.call(self._service, "deliver_pending", {"limit": limit})
+        return {key: int(value) for key, value in answer.items()}

@@ -1,0 +1,266 @@
+"""Message schemas of the hub protocol (情報照会 → 情報提供), shared by the hub and every node.
+
+Operations of the service "hub" (`renkei.protocol.hub.HubClient` wraps them):
+
+==================  =============================  ==============================================================
+operation           body                           answer
+==================  =============================  ==============================================================
+info                {}                             HubInfo: the hub's 機関コード and signing public key
+register_agency     AgencyRegistration             AgencyInfo (idempotent; changing keys needs the old key's
+                                                   signature over the new registration)
+agency              {"agency_code"}                AgencyInfo (a requester fetches the provider's signing key)
+acquire_signs       SignAcquisitionRequest         SignAcquisitionResponse: one 符号 per 取得番号, same order
+submit_query        QueryRequest (signed)          QueryAccepted: the 処理通番 at once (status pending or refused;
+                                                   idempotent on (requester, request_id))
+poll                PollRequest (signed)           PollResult: pending / answered (sealed, signed) / refused
+deliver_pending     {"limit"}                      {"delivered", "answered", "refused", "retrying"}
+==================  =============================  ==============================================================
+
+The provider node's operation "provide" (service = the provider's endpoint, e.g. "lg131016")
+-------------------------------------------------------------------------------------------------
+The hub delivers every accepted query to the provider with ``transport.call(endpoint, "provide", body)`` where
+``body`` is a `ForwardedQuery` (JSON, as `model_dump(mode="json")`):
+
+- ``processing_number`` — the 処理通番 (20 digits) the hub gave the requester;
+- ``provider_agency_code`` and ``provider_sign`` — the provider's own 機関別符号 of the person (32 hex
+  characters; the hub converted the requester's 符号A into this 符号B, the provider never sees 符号A);
+- ``jimu_code`` (JM…), ``procedure_code`` (JT…), ``tm_code`` (TM…), ``period_from`` / ``period_to``
+  (ISO dates or null): what is asked;
+- ``requester_agency_code``, ``requester_name`` and ``requester_sealing_public_key`` (PEM, X25519): who asks,
+  and the key the answer must be sealed to;
+- ``requested_at`` (ISO timestamp) and ``signature``: the hub's Ed25519 signature over the canonical JSON of
+  all other fields (verify with `ForwardedQuery.verify(HubInfo.signing_public_key)`; get HubInfo once with
+  `HubClient.info()`).
+
+The provider must return a `ProvidedAnswer` (JSON):
+
+- ``processing_number`` and ``provider_agency_code`` — echoed from the request;
+- ``status`` — "provided" (copies found and sealed), "not_found" (no 副本 / 符号 unknown to the provider:
+  ``message`` says which, e.g. 「該当する副本がありません。」) or "withheld" (不開示, 番号法第23条第2項);
+- ``sealed_payload`` — Base64 of `sealing.seal(requester_sealing_public_key, AnswerPayload JSON,
+  context=answer_context(...))`; required for "provided", may be empty otherwise;
+- ``message`` — a short public message (no personal data: the hub reads it);
+- ``provided_at`` — when the provider answered (the 提供日時 of the records);
+- ``signature`` — the provider's Ed25519 signature over the canonical JSON of all other fields.
+
+`renkei.protocol.answers.make_answer(...)` builds a correct `ProvidedAnswer` and `open_answer(...)` opens and
+checks one. "provide" must be idempotent on ``processing_number``: the hub retries after a timeout, and only
+the first answer it receives is kept. A provider that raises `Unavailable` (or cannot be reached) leaves the
+query pending and the hub retries with back-off; any other domain error is recorded as a refusal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from renkei.core.errors import Invalid
+from renkei.core.ids import validate_agency_code, validate_jm, validate_jt, validate_tm
+from renkei.protocol import signing
+
+SIGN_LENGTH = 32  # 機関別符号: 32 upper-case hex characters (docs/decisions/0031)
+PROCESSING_NUMBER_LENGTH = 20  # 処理通番: yyyymmdd (JST) + 12-digit serial (docs/decisions/0031)
+
+QueryStatus = Literal["pending", "answered", "refused"]
+AnswerStatus = Literal["provided", "not_found", "withheld"]
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SignedMessage(Message):
+    """A message signed by its sender over the canonical JSON of every field but `signature`."""
+
+    signature: str = ""
+
+    def signing_payload(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"signature"})
+
+    def signed(self, key: signing.Ed25519PrivateKey) -> Any:
+        return self.model_copy(update={"signature": signing.sign(key, self.signing_payload())})
+
+    def verify(self, public_key: signing.Ed25519PublicKey | str, *, record: str | None = None) -> None:
+        if not self.signature:
+            raise Invalid("署名がありません", record=record, field="signature")
+        signing.verify(public_key, self.signing_payload(), self.signature, record=record)
+
+
+def _agency(value: str) -> str:
+    return validate_agency_code(value)
+
+
+# --- agencies --------------------------------------------------------------------------------------------
+class AgencyRegistration(SignedMessage):
+    """An agency (情報照会者／情報提供者) and its keys. `endpoint` is a service name ("lg131016") or
+    an URL ``{base}/rpc/{service}`` the hub POSTs "provide" to."""
+
+    agency_code: str
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = Field(
+        min_length=1, max_length=60
+    )  # 市町村長, 都道府県知事, 厚生労働大臣 … (permission table)
+    endpoint: str = Field(min_length=1, max_length=300)
+    signing_public_key: str
+    sealing_public_key: str
+
+    _check_code = field_validator("agency_code")(_agency)
+
+
+class AgencyInfo(Message):
+    agency_code: str
+    name: str
+    kind: str
+    endpoint: str
+    signing_public_key: str
+    sealing_public_key: str
+    registered_at: dt.datetime
+
+
+class HubInfo(Message):
+    agency_code: str
+    name: str
+    signing_public_key: str
+
+
+# --- 符号 acquisition ------------------------------------------------------------------------------------
+class SignAcquisitionRequest(SignedMessage):
+    """符号取得要求: the agency's 取得番号s (from 住基ネット), never a My Number or 住民票コード."""
+
+    agency_code: str
+    acquisition_numbers: list[str] = Field(min_length=1, max_length=10_000)
+    requested_at: dt.datetime
+
+    _check_code = field_validator("agency_code")(_agency)
+
+
+class AcquiredSign(Message):
+    acquisition_number: str
+    sign: str
+
+
+class SignAcquisitionResponse(Message):
+    agency_code: str
+    signs: list[AcquiredSign]
+
+
+# --- queries ---------------------------------------------------------------------------------------------
+class QueryRequest(SignedMessage):
+    """情報照会要求, signed by the requesting node. `request_id` is the requester's own idempotency key."""
+
+    request_id: str = Field(min_length=1, max_length=64)
+    requester_agency_code: str
+    requester_sign: str = Field(min_length=SIGN_LENGTH, max_length=SIGN_LENGTH)
+    jimu_code: str
+    procedure_code: str
+    provider_agency_code: str
+    tm_code: str
+    period_from: dt.date | None = None
+    period_to: dt.date | None = None
+    non_disclosure: bool = False  # 照会側不開示コード
+    requested_at: dt.datetime
+
+    _check_codes = field_validator("requester_agency_code", "provider_agency_code")(_agency)
+
+    @field_validator("jimu_code")
+    @classmethod
+    def _jm(cls, value: str) -> str:
+        return validate_jm(value)
+
+    @field_validator("procedure_code")
+    @classmethod
+    def _jt(cls, value: str) -> str:
+        return validate_jt(value)
+
+    @field_validator("tm_code")
+    @classmethod
+    def _tm(cls, value: str) -> str:
+        return validate_tm(value)
+
+
+class QueryAccepted(Message):
+    processing_number: str
+    status: QueryStatus
+    refusal_reason: str | None = None
+    accepted_at: dt.datetime
+
+
+class ForwardedQuery(SignedMessage):
+    """What the hub sends to the provider's "provide" operation (see the module docstring); signed by the hub."""
+
+    processing_number: str
+    provider_agency_code: str
+    provider_sign: str
+    jimu_code: str
+    procedure_code: str
+    tm_code: str
+    period_from: dt.date | None = None
+    period_to: dt.date | None = None
+    requester_agency_code: str
+    requester_name: str
+    requester_sealing_public_key: str
+    requested_at: dt.datetime
+
+
+class SealedCopy(BaseModel):
+    """One 副本 inside an answer: its data set, layout version, record key and items (TK code → value)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dataset: str
+    version: str
+    record_key: str | None = None
+    items: dict[str, Any]
+
+
+class AnswerPayload(BaseModel):
+    """The plaintext the provider seals to the requester (the hub never sees it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    processing_number: str
+    tm_code: str
+    copies: list[SealedCopy] = Field(default_factory=list)
+
+
+class ProvidedAnswer(SignedMessage):
+    """What "provide" returns: sealed to the requester, signed by the provider (see the module docstring)."""
+
+    processing_number: str
+    provider_agency_code: str
+    status: AnswerStatus
+    sealed_payload: str = ""
+    message: str = Field(default="", max_length=400)
+    provided_at: dt.datetime
+
+
+class PollRequest(SignedMessage):
+    """情報照会結果取得要求: only the requester that submitted a query may poll it."""
+
+    processing_number: str
+    requester_agency_code: str
+    requested_at: dt.datetime
+
+
+class PollResult(Message):
+    processing_number: str
+    status: QueryStatus
+    requester_agency_code: str
+    provider_agency_code: str
+    tm_code: str
+    requested_at: dt.datetime
+    answered_at: dt.datetime | None = None
+    refusal_reason: str | None = None
+    answer: ProvidedAnswer | None = None
+
+
+def answer_context(processing_number: str, provider_agency_code: str, requester_agency_code: str) -> bytes:
+    """Associated data binding a sealed answer to its query, so the hub cannot swap answers between queries."""
+    return f"renkei-answer|{processing_number}|{provider_agency_code}|{requester_agency_code}".encode()
+
+
+def refusal_not_permitted(tm_code: str) -> str:
+    """The 中間サーバー's real wording (fidelity addendum §2)."""
+    return f"指定された特定個人情報名「{tm_code}」の照会は許可されていません。"
