@@ -1,0 +1,32 @@
+"""団体内統合宛名 use cases, the public face of `renkei.addressee` (services flush, callers commit)."""
+
+from renkei.addressee.service.audit import access_log, duplicate_candidates, reveal_mynumber
+from renkei.addressee.service.events import CONSUMER, consume_resident_events
+from renkei.addressee.service.people import (
+    counts,
+    find_by_atena,
+    find_by_mynumber,
+    get,
+    integrated_number_of_resident,
+    link_system,
+    register_non_resident,
+    register_residents,
+    search,
+)
+
+__all__ = [
+    "CONSUMER",
+    "access_log",
+    "consume_resident_events",
+    "counts",
+    "duplicate_candidates",
+    "find_by_atena",
+    "find_by_mynumber",
+    "get",
+    "integrated_number_of_resident",
+    "link_system",
+    "register_non_resident",
+    "register_residents",
+    "reveal_mynumber",
+    "search",
+]

@@ -1,0 +1,34 @@
+"""住民記録 use cases, the public face of `renkei.residents` (services flush, callers commit)."""
+
+from renkei.residents.service.acquisition import issue_acquisition_numbers, mynumber_of
+from renkei.residents.service.changes import change_address, change_name, move_in, move_out, record_death
+from renkei.residents.service.outbox import acknowledge, pending_events
+from renkei.residents.service.queries import (
+    changes_of,
+    counts,
+    find_by_atena_number,
+    get_resident,
+    household_members,
+    list_residents,
+)
+from renkei.residents.service.registration import record_birth, register_residents
+
+__all__ = [
+    "acknowledge",
+    "change_address",
+    "change_name",
+    "changes_of",
+    "counts",
+    "find_by_atena_number",
+    "get_resident",
+    "household_members",
+    "issue_acquisition_numbers",
+    "list_residents",
+    "move_in",
+    "move_out",
+    "mynumber_of",
+    "pending_events",
+    "record_birth",
+    "record_death",
+    "register_residents",
+]

@@ -1,0 +1,207 @@
+"""Putting people on the register: bulk registration (imports) and births, with 付番 through 住基ネット."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from renkei.core import clock, ids
+from renkei.core.errors import Conflict, Invalid, NotFound
+from renkei.core.settings import Settings
+from renkei.protocol.jukinet import JukinetClient, Person
+from renkei.residents import sealing
+from renkei.residents.models import ResidentsHousehold, ResidentsResident
+from renkei.residents.schemas import Registered, ResidentRow, ResidentView
+from renkei.residents.service.history import record_change, view
+
+_IN_CHUNK = 5_000
+
+
+def full_name(surname: str, given_name: str) -> str:
+    """氏名 as the 住民票 prints it: 氏 and 名 separated by a full-width space."""
+    return f"{surname}　{given_name}"
+
+
+def ensure_households(session: Session, rows: Sequence[ResidentRow]) -> dict[str, int]:
+    """世帯番号 → household id, creating the households not yet on the register (address of the first member)."""
+    wanted: dict[str, str] = {}
+    for row in rows:
+        wanted.setdefault(row.household_number, row.address)
+    found: dict[str, int] = {}
+    numbers = list(wanted)
+    for i in range(0, len(numbers), _IN_CHUNK):
+        part = numbers[i : i + _IN_CHUNK]
+        found.update(
+            session.execute(
+                sa.select(ResidentsHousehold.household_number, ResidentsHousehold.id).where(
+                    ResidentsHousehold.household_number.in_(part)
+                )
+            )
+            .tuples()
+            .all()
+        )
+    missing = [n for n in numbers if n not in found]
+    if missing:
+        new_ids = session.scalars(
+            sa.insert(ResidentsHousehold).returning(ResidentsHousehold.id, sort_by_parameter_order=True),
+            [{"household_number": n, "address": wanted[n]} for n in missing],
+        ).all()
+        found.update(zip(missing, new_ids, strict=True))
+    return found
+
+
+def register_residents(
+    session: Session,
+    *,
+    lg_code: str,
+    rows: Sequence[ResidentRow],
+    jukinet: JukinetClient,
+    settings: Settings,
+) -> list[Registered]:
+    """Register a batch: 住民票コード from a fresh pool, My Numbers from 住基ネット, then the register rows.
+
+    Rows whose 宛名番号 is already on the register are skipped, so importing the same file twice changes
+    nothing. Returns the newly registered, each with its My Number, for the addressee to take in memory.
+    """
+    lg_code = ids.validate_lg_code(lg_code)
+    atenas = [r.atena_number for r in rows]
+    if len(set(atenas)) != len(atenas):
+        raise Invalid("同じ宛名番号が重複しています", field="宛名番号")
+    existing: set[str] = set()
+    for i in range(0, len(atenas), _IN_CHUNK):
+        existing.update(
+            session.scalars(
+                sa.select(ResidentsResident.atena_number).where(
+                    ResidentsResident.atena_number.in_(atenas[i : i + _IN_CHUNK])
+                )
+            )
+        )
+    new = [r for r in rows if r.atena_number not in existing]
+    if not new:
+        return []
+    codes = jukinet.issue_juminhyo_codes(lg_code, len(new))
+    names = [full_name(r.surname, r.given_name) for r in new]
+    kanas = [full_name(r.surname_kana, r.given_name_kana) for r in new]
+    mynumbers = jukinet.register_persons(
+        lg_code,
+        [
+            Person(
+                juminhyo_code=code,
+                name=name,
+                name_kana=kana,
+                birth_date=r.birth_date,
+                sex=r.sex,  # type: ignore[arg-type]
+                address=r.address,
+            )
+            for r, code, name, kana in zip(new, codes, names, kanas, strict=True)
+        ],
+    )
+    households = ensure_households(session, new)
+    sealer = sealing.sealer(settings)
+    aad = sealing.associated_data
+    now = clock.now()
+    resident_ids = session.scalars(
+        sa.insert(ResidentsResident).returning(ResidentsResident.id, sort_by_parameter_order=True),
+        [
+            {
+                "lg_code": lg_code,
+                "atena_number": r.atena_number,
+                "household_id": households[r.household_number],
+                "relationship": r.relationship,
+                "surname": r.surname,
+                "given_name": r.given_name,
+                "surname_kana": r.surname_kana,
+                "given_name_kana": r.given_name_kana,
+                "former_surname": None,
+                "birth_date": r.birth_date,
+                "sex": r.sex,
+                "postal_code": r.postal_code,
+                "address": r.address,
+                "status": "active",
+                "resident_since": r.resident_since,
+                "removed_on": None,
+                "juminhyo_sealed": sealer.encrypt(code.encode(), aad(lg_code, r.atena_number, "juminhyo")),
+                "mynumber_sealed": sealer.encrypt(number.encode(), aad(lg_code, r.atena_number, "mynumber")),
+                "previous_lg_code": None,
+                "previous_resident_id": None,
+                "updated_at": now,
+            }
+            for r, code, number in zip(new, codes, mynumbers, strict=True)
+        ],
+    ).all()
+    return [
+        Registered(
+            resident_id=rid,
+            atena_number=r.atena_number,
+            name=name,
+            name_kana=kana,
+            birth_date=r.birth_date,
+            sex=r.sex,
+            address=r.address,
+            mynumber=number,
+        )
+        for rid, r, name, kana, number in zip(resident_ids, new, names, kanas, mynumbers, strict=True)
+    ]
+
+
+def next_atena_number(session: Session) -> str:
+    """The next 住基 宛名番号 for someone registered here for the first time (birth, move-in)."""
+    highest = session.scalar(sa.select(sa.func.max(ResidentsResident.atena_number)))
+    return ids.format_atena(int(highest or 0) + 1)
+
+
+def record_birth(
+    session: Session,
+    *,
+    parent_id: int,
+    given_name: str,
+    given_name_kana: str,
+    birth_date: dt.date,
+    sex: str,
+    notified_on: dt.date | None = None,
+    jukinet: JukinetClient,
+    settings: Settings,
+) -> ResidentView:
+    """出生届: the child joins the parent's household as 子, takes the parent's 氏, and gets a My Number."""
+    parent = session.get(ResidentsResident, parent_id)
+    if parent is None:
+        raise NotFound("親の住民が見つかりません", record=str(parent_id), field="parent_id")
+    if parent.status != "active":
+        raise Conflict("親が住民ではありません（転出または死亡）", record=str(parent_id), field="parent_id")
+    if sex not in ("1", "2"):
+        raise Invalid("性別は 1（男）または 2（女）です", field="性別")
+    if birth_date > clock.today():
+        raise Invalid("生年月日が未来の日付です", field="生年月日")
+    household = session.get(ResidentsHousehold, parent.household_id)
+    assert household is not None
+    row = ResidentRow(
+        atena_number=next_atena_number(session),
+        household_number=household.household_number,
+        relationship="子",
+        surname=parent.surname,
+        given_name=given_name.strip(),
+        surname_kana=parent.surname_kana,
+        given_name_kana=given_name_kana.strip(),
+        birth_date=birth_date,
+        sex=sex,
+        postal_code=parent.postal_code,
+        address=parent.address,
+        resident_since=birth_date,
+    )
+    (registered,) = register_residents(
+        session, lg_code=parent.lg_code, rows=[row], jukinet=jukinet, settings=settings
+    )
+    child = session.get(ResidentsResident, registered.resident_id)
+    assert child is not None
+    record_change(
+        session,
+        child,
+        kind="birth",
+        notified_on=notified_on or clock.today(),
+        effective_on=birth_date,
+        before=None,
+    )
+    return view(session, child)
