@@ -1,0 +1,52 @@
+"""Who a copy or a query is about: 宛名番号 → 団体内統合宛名番号 through the addressee system (統合宛名).
+
+The intermediate server never sees the My Number: business systems name people by their own 宛名番号 or by the
+統合宛名番号, and the addressee system says whether that person exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from renkei.addressee import service as addressee
+from renkei.core.errors import Invalid, NotFound, RenkeiError
+from renkei.intermediate.schemas import CopyInput
+
+NO_INTEGRATED_NUMBER = "統合宛名番号が付番されていない方の副本は登録できません"
+
+
+def integrated_number_for(
+    session: Session, *, integrated_number: str | None, system: str | None, atena: str | None
+) -> str:
+    """The 統合宛名番号 a request names directly, or the one behind a business system's 宛名番号."""
+    if integrated_number:
+        return addressee.get(session, integrated_number=integrated_number).integrated_number
+    if not atena:
+        raise Invalid("宛名番号か統合宛名番号を指定してください", field="宛名番号")
+    if not system:
+        raise Invalid("宛名番号の業務システムを指定してください", field="業務システム")
+    return addressee.find_by_atena(session, system=system, atena=atena).integrated_number
+
+
+def resolve_integrated_numbers(
+    session: Session, *, entries: Sequence[CopyInput]
+) -> dict[int, str | RenkeiError]:
+    """For each entry (keyed by id()), its 統合宛名番号, or the error saying why there is none."""
+    out: dict[int, str | RenkeiError] = {}
+    known: dict[tuple[str | None, str | None, str | None], str | RenkeiError] = {}
+    for entry in entries:
+        key = (entry.integrated_number, entry.system, entry.atena)
+        if key not in known:
+            try:
+                known[key] = integrated_number_for(
+                    session, integrated_number=entry.integrated_number, system=entry.system, atena=entry.atena
+                )
+            except NotFound as error:
+                field = "団体内統合宛名番号" if entry.integrated_number else "宛名番号"
+                known[key] = NotFound(f"{NO_INTEGRATED_NUMBER}（{error.message}）", field=field)
+            except RenkeiError as error:
+                known[key] = error
+        out[id(entry)] = known[key]
+    return out
