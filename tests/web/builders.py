@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pyotp
 from fastapi.testclient import TestClient
 
+from renkei.addressee import service as addressee
+from renkei.protocol.jukinet import JukinetClient
+from renkei.residents import service as residents
+from renkei.residents.schemas import ResidentRow
 from renkei.runtime import Runtime
 from renkei.staff import service as staff_service
 from renkei.web import create_app
@@ -72,3 +77,44 @@ def logged_in(runtime: Runtime, *roles: str, lg_code: str = CITY_A) -> tuple[Tes
     client = client_for(runtime)
     log_in(client, clerk)
     return client, clerk
+
+
+FAMILY = [
+    ("山田", "太郎", "ヤマダ", "タロウ", dt.date(1985, 4, 1), "1", "世帯主"),
+    ("山田", "花子", "ヤマダ", "ハナコ", dt.date(1987, 6, 2), "2", "妻"),
+]
+
+
+def populate(runtime: Runtime, lg_code: str = CITY_A, *, start: int = 1) -> dict[str, tuple[int, str]]:
+    """A two-person household on the register with 統合宛名番号; returns given name → (resident id, 統合宛名番号)."""
+    jukinet = JukinetClient(runtime.transport)
+    jukinet.register_municipality(lg_code)
+    rows = [
+        ResidentRow(
+            atena_number=f"{start + i:015d}",
+            household_number=f"{start:010d}",
+            relationship=relationship,
+            surname=surname,
+            given_name=given,
+            surname_kana=surname_kana,
+            given_name_kana=given_kana,
+            birth_date=born,
+            sex=sex,
+            postal_code="1000001",
+            address="東京都千代田区千代田一丁目1番",
+            resident_since=dt.date(2020, 4, 1),
+        )
+        for i, (surname, given, surname_kana, given_kana, born, sex, relationship) in enumerate(FAMILY)
+    ]
+    with runtime.municipal_session(lg_code) as session:
+        registered = residents.register_residents(
+            session, lg_code=lg_code, rows=rows, jukinet=jukinet, settings=runtime.settings
+        )
+        addressee.register_residents(session, registered=registered, settings=runtime.settings)
+        return {
+            r.name.split("　")[1]: (
+                r.resident_id,
+                addressee.integrated_number_of_resident(session, resident_id=r.resident_id),
+            )
+            for r in registered
+        }
