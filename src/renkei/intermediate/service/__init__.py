@@ -19,6 +19,7 @@ from renkei.intermediate.service.queries import find_query, poll_query, recent_q
 from renkei.intermediate.service.records import inclusion_proof, list_records, verify_records
 from renkei.intermediate.service.self_info import self_information
 from renkei.intermediate.service.signs import (
+    acquire_missing_signs,
     acquire_signs,
     remove_sign,
     sign_count,
@@ -32,6 +33,7 @@ __all__ = [
     "BulkLine",
     "BulkSubmitted",
     "NodeKeys",
+    "acquire_missing_signs",
     "acquire_signs",
     "bulk_outcomes",
     "copy_statistics",

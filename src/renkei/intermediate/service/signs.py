@@ -189,3 +189,38 @@ def sign_count(session: Session, *, lg_code: str) -> int:
         )
         or 0
     )
+
+
+def acquire_missing_signs(
+    session: Session,
+    *,
+    lg_code: str,
+    settings: Settings,
+    jukinet: JukinetClient,
+    hub: HubClient,
+    page: int = 5000,
+) -> int:
+    """符号 for every active resident holding a 統合宛名番号 but no 符号 (after a bulk import, which sends no events)."""
+    stored = 0
+    offset = 0
+    while True:
+        people = residents.list_residents(session, status="active", limit=page, offset=offset)
+        if not people:
+            return stored
+        offset += len(people)
+        ids = []
+        for person in people:
+            try:
+                addressee.integrated_number_of_resident(session, resident_id=person.id)
+            except NotFound:
+                continue
+            ids.append(person.id)
+        stored += acquire_signs(
+            session,
+            lg_code=lg_code,
+            settings=settings,
+            resident_ids=ids,
+            jukinet=jukinet,
+            hub=hub,
+            reason="bulk",
+        )

@@ -1,0 +1,305 @@
+"""`renkei query …`: 情報照会 one at a time or from the bulk request file, and polling by 処理通番."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from pathlib import Path
+
+import click
+
+from renkei.cli.common import runtime_options
+from renkei.connectors.bulk_query import ResultLine, read_request_file, result_file_name, write_result_file
+from renkei.connectors.text import ENCODINGS
+from renkei.core import clock
+from renkei.core.clock import JST
+from renkei.core.errors import Invalid
+from renkei.core.ids import municipality_agency_code, validate_lg_code
+from renkei.intermediate import service
+from renkei.intermediate.schemas import QueryOutcome, QueryRequest
+from renkei.protocol.hub import HubClient
+from renkei.protocol.jukinet import JukinetClient
+from renkei.protocol.transport import HttpTransport, Transport
+from renkei.runtime import Runtime
+
+_LG_NODE = re.compile(r"lg(\d{6})")
+
+
+def municipalities(runtime: Runtime) -> list[str]:
+    """団体コード of every municipality node database under the data dir (SQLite) or on the server (PostgreSQL)."""
+    settings = runtime.settings
+    if settings.database_url is None:
+        found = [m[1] for p in settings.data_dir.glob("lg*.sqlite3") if (m := _LG_NODE.fullmatch(p.stem))]
+        return sorted(found)
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    from renkei.core.db import create_engine
+
+    base = make_url(settings.database_url)
+    prefix = f"{base.database or 'renkei'}_"
+    admin = create_engine(base.set(database="postgres"))
+    try:
+        with admin.connect() as conn:
+            names = conn.scalars(sa.text("SELECT datname FROM pg_database")).all()
+    finally:
+        admin.dispose()
+    out = []
+    for name in names:
+        if name.startswith(prefix) and (m := _LG_NODE.fullmatch(name[len(prefix) :])):
+            out.append(m[1])
+    return sorted(out)
+
+
+def in_process(runtime: Runtime, hub_url: str | None = None) -> bool:
+    return hub_url is None and runtime.transport is runtime.in_process
+
+
+def prepare(
+    runtime: Runtime, lg_code: str, hub_url: str | None = None, jukinet_url: str | None = None
+) -> HubClient:
+    """The hub client (over HTTP with --hub-url); registers the municipality with the hub (idempotent) and, in
+    one process, mounts every node so the hub can deliver queries to them."""
+    lg_code = validate_lg_code(lg_code)
+    if hub_url is not None:
+        transport: Transport = HttpTransport({"hub": hub_url, "jukinet": jukinet_url or ""})
+    else:
+        transport = runtime.transport
+        for code in {*municipalities(runtime), lg_code}:
+            runtime.mount_municipality(code)
+    hub = HubClient(transport)
+    name = (
+        JukinetClient(transport).register_municipality(lg_code).name
+        if (hub_url is None or jukinet_url)
+        else None
+    )
+    with runtime.municipal_session(lg_code) as session:
+        service.register_with_hub(session, lg_code=lg_code, settings=runtime.settings, hub=hub, name=name)
+    return hub
+
+
+def deliver(runtime: Runtime, hub: HubClient, hub_url: str | None = None) -> None:
+    """In one process nobody else runs the hub's delivery loop: run it now."""
+    if in_process(runtime, hub_url):
+        hub.deliver_pending(limit=10_000)
+
+
+HUB_URL = click.option(
+    "--hub-url", default=None, help="別プロセスのハブのURL（省略時は同一プロセス） / hub URL"
+)
+
+
+STATUS_NAMES = {"pending": "照会中", "answered": "回答あり", "refused": "照会不許可", "error": "エラー"}
+
+
+@click.group(name="query")
+def group() -> None:
+    """情報照会（中間サーバー） / queries to other agencies through the hub."""
+
+
+def _provider(value: str) -> str:
+    value = value.strip()
+    return value if len(value) == 16 else municipality_agency_code(validate_lg_code(value))
+
+
+def show(outcome: QueryOutcome) -> None:
+    click.echo(f"処理通番: {outcome.process_number or '（なし）'}")
+    click.echo(f"状態: {STATUS_NAMES.get(outcome.status, outcome.status)} ({outcome.status})")
+    if outcome.message:
+        click.echo(f"メッセージ: {outcome.message}")
+    for copy in outcome.copies:
+        click.echo(f"副本 データセット {copy.get('dataset')} 版 {copy.get('version')}:")
+        for tk, value in copy.get("items", {}).items():
+            click.echo(f"  {tk} = {value}")
+
+
+@group.command("submit")
+@click.option("--municipality", "lg_code", required=True, help="照会する団体の団体コード")
+@click.option("--atena", default=None, help="宛名番号")
+@click.option(
+    "--system", default="juki", show_default=True, help="宛名番号の業務システム (juki, tax, jidoteate …)"
+)
+@click.option("--integrated", default=None, help="団体内統合宛名番号（宛名番号の代わりに）")
+@click.option("--jm", required=True, help="事務コード JM…")
+@click.option("--jt", required=True, help="事務手続コード JT…")
+@click.option("--provider", required=True, help="情報提供者の機関コード（16桁）または団体コード")
+@click.option("--tm", required=True, help="特定個人情報名コード TM…")
+@click.option(
+    "--wait/--no-wait", default=True, show_default=True, help="回答を待って表示する（単一プロセス時）"
+)
+@runtime_options
+def submit(
+    *,
+    lg_code: str,
+    atena: str | None,
+    system: str,
+    integrated: str | None,
+    jm: str,
+    jt: str,
+    provider: str,
+    tm: str,
+    wait: bool,
+    hub_url: str | None,
+    runtime: Runtime,
+) -> None:
+    """情報照会を送信し、処理通番を表示する / submit a query and print its 処理通番."""
+    lg_code = validate_lg_code(lg_code)
+    hub = prepare(runtime, lg_code, hub_url)
+    request = QueryRequest(
+        jm_code=jm,
+        jt_code=jt,
+        provider=_provider(provider),
+        tm_code=tm,
+        atena=atena,
+        system=system,
+        integrated_number=integrated,
+    )
+    with runtime.municipal_session(lg_code) as session:
+        outcome = service.submit_query(
+            session, lg_code=lg_code, settings=runtime.settings, hub=hub, request=request
+        )
+    if wait and outcome.status == "pending" and outcome.process_number and in_process(runtime, hub_url):
+        deliver(runtime, hub)
+        with runtime.municipal_session(lg_code) as session:
+            outcome = service.poll_query(
+                session,
+                lg_code=lg_code,
+                settings=runtime.settings,
+                hub=hub,
+                process_number=outcome.process_number,
+            )
+    show(outcome)
+
+
+@group.command("poll")
+@click.argument("process_number")
+@click.option("--municipality", "lg_code", required=True)
+@HUB_URL
+@runtime_options
+def poll(process_number: str, lg_code: str, hub_url: str | None, runtime: Runtime) -> None:
+    """処理通番で照会結果を取得する / fetch the result of a query by its 処理通番."""
+    lg_code = validate_lg_code(lg_code)
+    hub = prepare(runtime, lg_code, hub_url)
+    deliver(runtime, hub, hub_url)
+    with runtime.municipal_session(lg_code) as session:
+        outcome = service.poll_query(
+            session, lg_code=lg_code, settings=runtime.settings, hub=hub, process_number=process_number
+        )
+    show(outcome)
+
+
+@group.command("bulk")
+@click.argument("file", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--municipality", "lg_code", required=True)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="結果ファイル（またはその出力先フォルダ）",
+)
+@click.option("--system", default=None, help="宛名番号の業務システム（既定: 部署コード欄）")
+@click.option("--encoding", type=click.Choice(ENCODINGS), default="auto", show_default=True)
+@click.option("--out-encoding", type=click.Choice(["cp932", "utf-8"]), default="cp932", show_default=True)
+@click.option("--timeout", default=60.0, show_default=True, help="回答を待つ秒数")
+@HUB_URL
+@runtime_options
+def bulk(
+    *,
+    file: Path,
+    lg_code: str,
+    out: Path,
+    system: str | None,
+    encoding: str,
+    out_encoding: str,
+    timeout: float,
+    hub_url: str | None,
+    runtime: Runtime,
+) -> None:
+    """一括照会ファイルを送信し、結果ファイルを書く / submit a bulk request file and write the result file."""
+    lg_code = validate_lg_code(lg_code)
+    hub = prepare(runtime, lg_code, hub_url)
+    lines: list[service.BulkLine] = []
+    for item in read_request_file(file, encoding=encoding, system=system):
+        if isinstance(item, Invalid):
+            lines.append(service.BulkLine(fields=[], request=None, error=item))
+        else:
+            lines.append(service.BulkLine(fields=item.fields, request=item.query))
+    with runtime.municipal_session(lg_code) as session:
+        submitted = service.submit_bulk(
+            session, lg_code=lg_code, settings=runtime.settings, hub=hub, lines=lines
+        )
+    click.echo(
+        f"送信 {submitted.submitted} 件 / 照会不許可 {submitted.refused} 件 / エラー {submitted.errors} 件"
+    )
+    deadline = time.monotonic() + timeout
+    while True:
+        deliver(runtime, hub, hub_url)
+        with runtime.municipal_session(lg_code) as session:
+            pending = service.poll_bulk(
+                session, lg_code=lg_code, settings=runtime.settings, hub=hub, batch=submitted.batch
+            )
+        if not pending or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    tm = next((line.request.tm_code for line in lines if line.request), "")
+    path = out / result_file_name(tm, clock.now()) if out.is_dir() else out
+    with runtime.municipal_session(lg_code) as session:
+        count = write_result_file(
+            path,
+            (
+                _result(fields, o)
+                for fields, o in service.bulk_outcomes(session, lg_code=lg_code, batch=submitted.batch)
+            ),
+            encoding=out_encoding,
+        )
+    click.echo(f"結果ファイル: {path}（{count} 行、照会中 {pending} 件）")
+
+
+def _stamp(at: dt.datetime | None) -> str:
+    return at.astimezone(JST).strftime("%Y%m%d%H%M%S%f")[:17] if at else ""
+
+
+def _result(fields: list[str], outcome: QueryOutcome) -> ResultLine:
+    copies = outcome.copies or [{}]
+    first = copies[0]
+    items = [str(v) if v is not None else "" for c in copies for v in c.get("items", {}).values()]
+    detail_message = outcome.message if outcome.status in ("refused", "error") else ""
+    tm_message = outcome.message if outcome.status == "answered" and not outcome.copies else ""
+    return ResultLine(
+        request_fields=(fields + [""] * 18)[:18],
+        process_number=outcome.process_number or "",
+        requested_at=_stamp(outcome.requested_at),
+        provided_at=_stamp(outcome.answered_at),
+        dataset_no=str(first.get("dataset", "")),
+        version=str(first.get("version", "")),
+        detail_status=outcome.detail_status,
+        detail_message=detail_message,
+        tm_status=outcome.tm_status,
+        tm_message=tm_message,
+        items=items,
+    )
+
+
+@group.command("signs")
+@click.option("--municipality", "lg_code", required=True)
+@HUB_URL
+@click.option("--jukinet-url", default=None, help="別プロセスの住基ネットのURL")
+@runtime_options
+def signs(lg_code: str, hub_url: str | None, jukinet_url: str | None, runtime: Runtime) -> None:
+    """符号取得: 出生・転入の住民に符号を取得し、転出者の符号を外す / obtain 符号 for new residents."""
+    lg_code = validate_lg_code(lg_code)
+    hub = prepare(runtime, lg_code, hub_url, jukinet_url)
+    transport: Transport = HttpTransport({"jukinet": jukinet_url}) if jukinet_url else runtime.transport
+    jukinet = JukinetClient(transport)
+    with runtime.municipal_session(lg_code) as session:
+        result = service.sync_signs(
+            session, lg_code=lg_code, settings=runtime.settings, jukinet=jukinet, hub=hub
+        )
+        missing = service.acquire_missing_signs(
+            session, lg_code=lg_code, settings=runtime.settings, jukinet=jukinet, hub=hub
+        )
+    click.echo(
+        f"符号取得 {result.acquired + missing} 件 / 符号削除 {result.removed} 件 / 処理した異動 {result.events} 件"
+    )
