@@ -49,6 +49,9 @@ class IntermediateSign(Base):
     sign: Mapped[str] = mapped_column(sa.String(128))
     acquired_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     reason: Mapped[str] = mapped_column(sa.String(20))
+    # Set at move-out or death: no longer used to ask, still used to answer for the copies kept here
+    # (docs/decisions/0045-sign-after-move-out.md).
+    released_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class IntermediateCopy(Base):

@@ -1,4 +1,4 @@
-"""符号管理 (FGU): obtain this agency's 符号 at birth and move-in, drop it at move-out and death.
+"""符号管理 (FGU): obtain this agency's 符号 at birth and move-in, release it at move-out and death.
 
 The resident register's outbox is read as consumer "intermediate". For each new resident the register asks
 住基ネット for a single-use 取得番号 (the 住民票コード never leaves the register), the node sends the 取得番号s to the
@@ -43,9 +43,12 @@ def sign_not_acquired(integrated_number: str) -> str:
 
 
 def sign_of(session: Session, *, lg_code: str, integrated_number: str) -> str:
+    """The 符号 to ask with: only a person currently served here has one (released ones are not used to ask)."""
     sign = session.scalar(
         sa.select(IntermediateSign.sign).where(
-            IntermediateSign.lg_code == lg_code, IntermediateSign.integrated_number == integrated_number
+            IntermediateSign.lg_code == lg_code,
+            IntermediateSign.integrated_number == integrated_number,
+            IntermediateSign.released_at.is_(None),
         )
     )
     if sign is None:
@@ -75,14 +78,16 @@ def acquire_signs(
     wanted: dict[int, str] = {}
     for resident_id in resident_ids:
         wanted[resident_id] = addressee.integrated_number_of_resident(session, resident_id=resident_id)
-    held = set(
-        session.scalars(
-            sa.select(IntermediateSign.integrated_number).where(
-                IntermediateSign.lg_code == lg_code,
-                IntermediateSign.integrated_number.in_(set(wanted.values())),
-            )
+    held: set[str] = set()
+    for sign in session.scalars(
+        sa.select(IntermediateSign).where(
+            IntermediateSign.lg_code == lg_code,
+            IntermediateSign.integrated_number.in_(set(wanted.values())),
         )
-    )
+    ):
+        # Someone who comes back keeps the 符号 this agency already holds for them (it never changes).
+        sign.released_at = None
+        held.add(sign.integrated_number)
     todo = [rid for rid, number in wanted.items() if number not in held]
     if not todo:
         return 0
@@ -122,10 +127,15 @@ def acquire_signs(
 
 
 def remove_sign(session: Session, *, lg_code: str, integrated_number: str) -> bool:
+    """Release the 符号 at move-out or death: not used to ask any more, kept to answer for the copies held here."""
     result = session.execute(
-        sa.delete(IntermediateSign).where(
-            IntermediateSign.lg_code == lg_code, IntermediateSign.integrated_number == integrated_number
+        sa.update(IntermediateSign)
+        .where(
+            IntermediateSign.lg_code == lg_code,
+            IntermediateSign.integrated_number == integrated_number,
+            IntermediateSign.released_at.is_(None),
         )
+        .values(released_at=clock.now())
     )
     return bool(getattr(result, "rowcount", 0))
 
@@ -181,11 +191,12 @@ def sync_signs(
 
 
 def sign_count(session: Session, *, lg_code: str) -> int:
+    """符号 in use for asking (people currently served by this municipality)."""
     return int(
         session.scalar(
             sa.select(sa.func.count())
             .select_from(IntermediateSign)
-            .where(IntermediateSign.lg_code == lg_code)
+            .where(IntermediateSign.lg_code == lg_code, IntermediateSign.released_at.is_(None))
         )
         or 0
     )

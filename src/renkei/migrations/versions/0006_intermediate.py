@@ -162,6 +162,7 @@ def upgrade() -> None:
         sa.Column("sign", sa.String(length=128), nullable=False),
         sa.Column("acquired_at", renkei.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("reason", sa.String(length=20), nullable=False),
+        sa.Column("released_at", renkei.core.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_intermediate_sign")),
         sa.UniqueConstraint(
             "lg_code", "integrated_number", name=op.f("uq_intermediate_sign_lg_code_integrated_number")
