@@ -1,0 +1,199 @@
+"""Delivery of accepted queries to the provider's node ("provide"), with retry while a node is down.
+
+A query is delivered at least once and answered at most once: the row is claimed (FOR UPDATE SKIP LOCKED on
+PostgreSQL), an unreachable node leaves it pending with back-off, and only the first valid answer is kept — the
+provider's "provide" is idempotent on the 処理通番 (see renkei.protocol.messages).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from renkei.core import clock
+from renkei.core.errors import Invalid, RenkeiError, Unavailable
+from renkei.core.settings import Settings
+from renkei.hub import signs
+from renkei.hub.models import RECORDS, HubAgency, HubQuery
+from renkei.hub.schemas import DeliveryReport
+from renkei.protocol.messages import ForwardedQuery, ProvidedAnswer
+from renkei.protocol.transport import HttpTransport, Transport
+
+MAX_BACKOFF = dt.timedelta(minutes=5)
+_http: dict[str, HttpTransport] = {}
+_http_lock = threading.Lock()
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """5 s, 10 s, 20 s … capped at 5 minutes: a node that is down is retried, never given up on."""
+    return min(dt.timedelta(seconds=5 * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def route(endpoint: str, transport: Transport) -> tuple[Transport, str]:
+    """A registered endpoint is a service name (through the process transport) or an URL {base}/rpc/{service}."""
+    if not endpoint.startswith(("http://", "https://")):
+        return transport, endpoint
+    base, _, service = endpoint.rstrip("/").rpartition("/rpc/")
+    if not base or not service:
+        raise Invalid(f"接続先URLの形式が不正です: {endpoint}", field="endpoint")
+    with _http_lock:
+        client = _http.get(base)
+        if client is None:
+            client = _http[base] = HttpTransport({})
+        client.add_endpoint(service, base)
+    return client, service
+
+
+def finish(
+    session: Session,
+    query: HubQuery,
+    *,
+    settings: Settings,
+    status: str,
+    result: str,
+    reason: str | None = None,
+    message: str = "",
+    provided_at: dt.datetime | None = None,
+) -> None:
+    """Close a query (answered or refused) and write the hub's 情報提供等記録 for it in the same transaction."""
+    now = clock.now()
+    requester = session.get(HubAgency, query.requester_code)
+    provider = session.get(HubAgency, query.provider_code)
+    query.status = status
+    query.refusal_reason = reason
+    query.answered_at = now
+    query.next_attempt_at = None
+    query.provider_sign = None  # the hub keeps no person ↔ query link in flight after the exchange
+    body: dict[str, Any] = {
+        "processing_number": query.processing_number,
+        "requester_code": query.requester_code,
+        "requester_name": requester.name if requester else "",
+        "provider_code": query.provider_code,
+        "provider_name": provider.name if provider else "",
+        "jimu_code": query.jimu_code,
+        "procedure_code": query.procedure_code,
+        "tm_code": query.tm_code,
+        "requested_at": query.requested_at.isoformat(),
+        "provided_at": provided_at.isoformat() if provided_at else None,
+        "result": result,
+        "message": reason or message,
+        "person_ref": query.person_ref,
+    }
+    query.record_seq = RECORDS.append(session, body, key=signs.hub_keys(settings).signing)
+
+
+def _forwarded(query: HubQuery, requester: HubAgency, provider_sign: str) -> ForwardedQuery:
+    return ForwardedQuery(
+        processing_number=query.processing_number,
+        provider_agency_code=query.provider_code,
+        provider_sign=provider_sign,
+        jimu_code=query.jimu_code,
+        procedure_code=query.procedure_code,
+        tm_code=query.tm_code,
+        period_from=query.period_from,
+        period_to=query.period_to,
+        requester_agency_code=requester.agency_code,
+        requester_name=requester.name,
+        requester_sealing_public_key=requester.sealing_public_key,
+        requested_at=query.requested_at,
+    )
+
+
+def _retry_later(query: HubQuery, error: str) -> str:
+    query.attempts += 1
+    query.last_error = error[:1000]
+    query.next_attempt_at = clock.now() + backoff(query.attempts)
+    return "retrying"
+
+
+def _claim(session: Session, query_id: int) -> HubQuery | None:
+    return session.scalars(
+        sa.select(HubQuery)
+        .where(HubQuery.id == query_id, HubQuery.status == "pending")
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    ).first()
+
+
+def deliver_one(session: Session, query: HubQuery, *, transport: Transport, settings: Settings) -> str:
+    """Try to deliver one pending query; returns "answered", "refused", "retrying" or "skipped"."""
+    claimed = _claim(session, query.id)
+    if claimed is None or claimed.provider_sign is None:
+        return "skipped"
+    query, provider_sign = claimed, claimed.provider_sign
+    requester = session.get(HubAgency, query.requester_code)
+    provider = session.get(HubAgency, query.provider_code)
+    if requester is None or provider is None:
+        finish(
+            session,
+            query,
+            settings=settings,
+            status="refused",
+            result="refused",
+            reason="機関の登録が抹消されました。",
+        )
+        return "refused"
+    forwarded = _forwarded(query, requester, provider_sign).signed(signs.hub_keys(settings).signing)
+    try:
+        target, service = route(provider.endpoint, transport)
+        raw = target.call(service, "provide", forwarded.model_dump(mode="json"))
+    except Unavailable as exc:
+        return _retry_later(query, exc.message)
+    except RenkeiError as exc:
+        reason = f"情報提供者が照会を処理できませんでした: {exc.message}"
+        finish(session, query, settings=settings, status="refused", result="refused", reason=reason)
+        return "refused"
+    try:
+        answer = ProvidedAnswer.model_validate(raw)
+        if (answer.processing_number, answer.provider_agency_code) != (
+            query.processing_number,
+            provider.agency_code,
+        ):
+            raise Invalid(
+                "回答の処理通番または情報提供者が照会と一致しません", record=query.processing_number
+            )
+        # The hub cannot read the answer, but it can check who signed it before routing it on.
+        answer.verify(provider.signing_public_key, record=query.processing_number)
+    except (ValidationError, Invalid) as exc:
+        return _retry_later(query, f"不正な回答: {exc}")
+    query.answer = answer.model_dump(mode="json")
+    finish(
+        session,
+        query,
+        settings=settings,
+        status="answered",
+        result=answer.status,
+        message=answer.message,
+        provided_at=answer.provided_at,
+    )
+    return "answered"
+
+
+def deliver_pending(
+    session: Session, *, transport: Transport, settings: Settings, limit: int = 100
+) -> DeliveryReport:
+    """Deliver the queries that are due (oldest first); the serve loop calls this over and over."""
+    now = clock.now()
+    due = session.scalars(
+        sa.select(HubQuery.id)
+        .where(HubQuery.status == "pending", HubQuery.next_attempt_at <= now)
+        .order_by(HubQuery.next_attempt_at, HubQuery.id)
+        .limit(limit)
+    ).all()
+    report = DeliveryReport()
+    for query_id in due:
+        query = session.get(HubQuery, query_id)
+        if query is None:
+            continue
+        outcome = deliver_one(session, query, transport=transport, settings=settings)
+        if outcome == "skipped":
+            continue
+        report.attempted += 1
+        setattr(report, outcome, getattr(report, outcome) + 1)
+    session.flush()
+    return report

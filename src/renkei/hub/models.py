@@ -1,0 +1,110 @@
+"""Tables of the hub: agencies, the permission table, queries in flight and the hub's 情報提供等記録.
+
+What the hub does not hold, by design (ARCHITECTURE §2): no My Number, no 住民票コード, no ID code table, no
+plaintext answer. 符号 are translated with the hub key alone (docs/decisions/0031); answers are kept sealed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from renkei.core.db import Base, UTCDateTime
+from renkei.protocol.ledger import Ledger, LedgerEntryMixin, LedgerRootMixin
+
+
+class HubAgency(Base):
+    """A registered 情報照会者／情報提供者 with its 16-digit 機関コード, endpoint and public keys."""
+
+    __tablename__ = "hub_agency"
+
+    agency_code: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(60))
+    endpoint: Mapped[str] = mapped_column(sa.String(300))
+    signing_public_key: Mapped[str] = mapped_column(sa.Text)
+    sealing_public_key: Mapped[str] = mapped_column(sa.Text)
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class HubPermission(Base):
+    """One row of the permission table (番号法 別表第二 / 主務省令): who may ask whom for what, for which 事務.
+
+    `requester` and `provider` hold an agency kind (市町村長 …) or a 16-digit 機関コード; an empty
+    `procedure_code` admits every 事務手続 of the 事務.
+    """
+
+    __tablename__ = "hub_permission"
+    __table_args__ = (sa.UniqueConstraint("requester", "jimu_code", "procedure_code", "provider", "tm_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item: Mapped[str] = mapped_column(sa.String(40))
+    requester: Mapped[str] = mapped_column(sa.String(60))
+    jimu_code: Mapped[str] = mapped_column(sa.String(16))
+    jimu_name: Mapped[str] = mapped_column(sa.String(300))
+    procedure_code: Mapped[str] = mapped_column(sa.String(16), default="")
+    procedure_name: Mapped[str] = mapped_column(sa.String(300), default="")
+    provider: Mapped[str] = mapped_column(sa.String(60))
+    tm_code: Mapped[str] = mapped_column(sa.String(16))
+    tm_name: Mapped[str] = mapped_column(sa.String(100))
+    source: Mapped[str] = mapped_column(sa.String(300))
+    loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class HubQuery(Base):
+    """A query from acceptance to its answer or refusal; the answer is stored exactly as sealed by the provider."""
+
+    __tablename__ = "hub_query"
+    __table_args__ = (
+        sa.UniqueConstraint("requester_code", "request_id"),
+        sa.Index("ix_hub_query_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    processing_number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    request_id: Mapped[str] = mapped_column(sa.String(64))
+    requester_code: Mapped[str] = mapped_column(sa.String(16))
+    provider_code: Mapped[str] = mapped_column(sa.String(16))
+    jimu_code: Mapped[str] = mapped_column(sa.String(16))
+    procedure_code: Mapped[str] = mapped_column(sa.String(16))
+    tm_code: Mapped[str] = mapped_column(sa.String(16))
+    period_from: Mapped[dt.date | None] = mapped_column(sa.Date)
+    period_to: Mapped[dt.date | None] = mapped_column(sa.Date)
+    non_disclosure: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    # The provider's 符号 while the query is in flight only; cleared once it is answered or refused.
+    provider_sign: Mapped[str | None] = mapped_column(sa.String(32))
+    person_ref: Mapped[str | None] = mapped_column(sa.String(32))
+    status: Mapped[str] = mapped_column(sa.String(10))
+    refusal_reason: Mapped[str | None] = mapped_column(sa.Text)
+    answer: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    record_seq: Mapped[int | None] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"))
+
+
+class HubRecord(LedgerEntryMixin, Base):
+    """The hub's 情報提供等記録 (番号法第23条第3項): one entry per finished exchange, in a hash chain."""
+
+    __tablename__ = "hub_record"
+
+    processing_number: Mapped[str | None] = mapped_column(sa.String(20), index=True)
+    person_ref: Mapped[str | None] = mapped_column(sa.String(32), index=True)
+
+
+class HubRecordRoot(LedgerRootMixin, Base):
+    """Signed tree heads of the hub's records."""
+
+    __tablename__ = "hub_record_root"
+
+
+RECORDS: Ledger[HubRecord, HubRecordRoot] = Ledger(
+    "hub", HubRecord, HubRecordRoot, index_columns=("processing_number", "person_ref"), root_every=100
+)

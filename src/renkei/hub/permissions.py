@@ -1,0 +1,138 @@
+"""The permission table (番号法 別表第二 / 主務省令) as data: read from CSV files, loaded idempotently, checked per query.
+
+A file has the header 項番,情報照会者,事務コード,事務名,事務手続コード,事務手続名,情報提供者,特定個人情報名コード,
+特定個人情報名 (UTF-8, with or without BOM, or CP932). 情報照会者／情報提供者 hold an agency kind (市町村長 …) or a
+16-digit 機関コード; an empty 事務手続コード admits every 事務手続 of the 事務. The shipped sample
+(data/beppyo2.csv) carries the rows of mynumber-reference §5.2 with the codes chosen in docs/decisions/0032.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from renkei.core import clock
+from renkei.core.errors import BatchRejected, Invalid
+from renkei.hub.models import HubAgency, HubPermission
+from renkei.hub.schemas import PermissionRow
+
+DEFAULT_SOURCE = "beppyo2.csv"
+COLUMNS = {
+    "項番": "item",
+    "情報照会者": "requester",
+    "事務コード": "jimu_code",
+    "事務名": "jimu_name",
+    "事務手続コード": "procedure_code",
+    "事務手続名": "procedure_name",
+    "情報提供者": "provider",
+    "特定個人情報名コード": "tm_code",
+    "特定個人情報名": "tm_name",
+}
+
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise Invalid("文字コードを判別できません（UTF-8 または CP932 にしてください）", field="file")
+
+
+def parse_permissions(data: bytes, *, source: str) -> list[PermissionRow]:
+    """Every row of a permission file, or `BatchRejected` listing each bad row (line and column)."""
+    reader = csv.DictReader(io.StringIO(_decode(data)))
+    missing = [name for name in COLUMNS if name not in (reader.fieldnames or [])]
+    if missing:
+        raise Invalid(f"見出し行に必要な列がありません: {', '.join(missing)}", record=source, field="header")
+    rows: list[PermissionRow] = []
+    errors: list[Invalid] = []
+    for line, raw in enumerate(reader, start=2):
+        values = {COLUMNS[k]: (raw.get(k) or "") for k in COLUMNS}
+        try:
+            rows.append(PermissionRow(**values))
+        except ValidationError as exc:
+            for error in exc.errors():
+                column = next(k for k, v in COLUMNS.items() if v == error["loc"][0])
+                errors.append(Invalid(str(error["msg"]), record=f"{source}:{line}", field=column))
+    if errors:
+        raise BatchRejected(f"許可表 {source} に {len(errors)} 件の誤りがあります", errors)
+    return rows
+
+
+def default_rows() -> list[PermissionRow]:
+    data = resources.files("renkei.hub").joinpath("data", DEFAULT_SOURCE).read_bytes()
+    return parse_permissions(data, source=DEFAULT_SOURCE)
+
+
+def load_permissions(session: Session, *, rows: Iterable[PermissionRow], source: str) -> tuple[int, int]:
+    """Add the rows not yet in the table (idempotent on the 5-column key); returns (added, already present)."""
+    existing = {
+        (p.requester, p.jimu_code, p.procedure_code, p.provider, p.tm_code)
+        for p in session.scalars(sa.select(HubPermission))
+    }
+    added = kept = 0
+    now = clock.now()
+    for row in rows:
+        if row.key in existing:
+            kept += 1
+            continue
+        existing.add(row.key)
+        session.add(HubPermission(**row.model_dump(), source=source, loaded_at=now))
+        added += 1
+    session.flush()
+    return added, kept
+
+
+def load_permission_file(session: Session, *, path: Path) -> tuple[int, int]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise Invalid(f"ファイルを読めません: {exc.strerror}", record=str(path), field="file") from exc
+    return load_permissions(session, rows=parse_permissions(data, source=path.name), source=path.name)
+
+
+def ensure_default_permissions(session: Session) -> None:
+    """Seed the shipped sample of 別表第二 into an empty table (the hub is usable out of the box)."""
+    if session.scalar(sa.select(sa.func.count()).select_from(HubPermission)) == 0:
+        load_permissions(session, rows=default_rows(), source=DEFAULT_SOURCE)
+
+
+def list_permissions(session: Session) -> list[PermissionRow]:
+    ensure_default_permissions(session)
+    found = session.scalars(sa.select(HubPermission).order_by(HubPermission.id))
+    return [
+        PermissionRow.model_validate(
+            {name: getattr(p, name) for name in PermissionRow.model_fields}, from_attributes=False
+        )
+        for p in found
+    ]
+
+
+def is_permitted(
+    session: Session,
+    *,
+    requester: HubAgency,
+    provider: HubAgency,
+    jimu_code: str,
+    procedure_code: str,
+    tm_code: str,
+) -> bool:
+    """Does some row admit (requester, 事務, 事務手続, provider, 特定個人情報)? (番号法第21条第2項第1号)"""
+    ensure_default_permissions(session)
+    p = HubPermission
+    query = sa.select(p.id).where(
+        p.requester.in_([requester.kind, requester.agency_code]),
+        p.jimu_code == jimu_code,
+        p.procedure_code.in_(["", procedure_code]),
+        p.provider.in_([provider.kind, provider.agency_code]),
+        p.tm_code == tm_code,
+    )
+    return session.scalar(query.limit(1)) is not None

@@ -1,0 +1,288 @@
+"""The hub's public face: agencies, 符号 issue, query acceptance and polling, its records (情報提供等記録).
+
+Services flush, never commit; the caller's transaction (rpc or CLI) makes each action and its record atomic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from renkei.core import clock
+from renkei.core.errors import Invalid, NotFound
+from renkei.core.settings import Settings
+from renkei.hub import signs
+from renkei.hub.delivery import deliver_one, deliver_pending, finish
+from renkei.hub.models import RECORDS, HubAgency, HubQuery, HubRecord
+from renkei.hub.permissions import is_permitted, list_permissions, load_permission_file
+from renkei.protocol import ledger, signing
+from renkei.protocol.jukinet import JukinetClient
+from renkei.protocol.messages import (
+    AcquiredSign,
+    AgencyInfo,
+    AgencyRegistration,
+    HubInfo,
+    PollRequest,
+    PollResult,
+    ProvidedAnswer,
+    QueryAccepted,
+    QueryRequest,
+    SignAcquisitionRequest,
+    SignAcquisitionResponse,
+    refusal_not_permitted,
+)
+
+__all__ = [
+    "acquire_signs",
+    "deliver_one",
+    "deliver_pending",
+    "get_agency",
+    "hub_info",
+    "list_agencies",
+    "list_permissions",
+    "list_records",
+    "load_permission_file",
+    "poll",
+    "record_proof",
+    "register_agency",
+    "sign_records_root",
+    "submit_query",
+    "verify_records",
+]
+
+
+# --- agencies ------------------------------------------------------------------------------------------
+def hub_info(*, settings: Settings) -> HubInfo:
+    keys = signs.hub_keys(settings)
+    return HubInfo(
+        agency_code=signs.HUB_AGENCY_CODE, name=signs.HUB_NAME, signing_public_key=keys.signing_public_pem
+    )
+
+
+def _info(agency: HubAgency) -> AgencyInfo:
+    return AgencyInfo(
+        agency_code=agency.agency_code,
+        name=agency.name,
+        kind=agency.kind,
+        endpoint=agency.endpoint,
+        signing_public_key=agency.signing_public_key,
+        sealing_public_key=agency.sealing_public_key,
+        registered_at=agency.registered_at,
+    )
+
+
+def _agency(session: Session, agency_code: str, *, field: str = "機関コード") -> HubAgency:
+    agency = session.get(HubAgency, agency_code)
+    if agency is None:
+        raise NotFound(f"機関コード「{agency_code}」は登録されていません", record=agency_code, field=field)
+    return agency
+
+
+def register_agency(session: Session, *, registration: AgencyRegistration) -> AgencyInfo:
+    """Register an agency, or update it; a key change must be signed with the agency's current key."""
+    signing.load_signing_public_key(registration.signing_public_key)
+    from renkei.protocol.sealing import load_sealing_public_key
+
+    load_sealing_public_key(registration.sealing_public_key)
+    now = clock.now()
+    agency = session.get(HubAgency, registration.agency_code)
+    if agency is None:
+        agency = HubAgency(agency_code=registration.agency_code, registered_at=now)
+        session.add(agency)
+    elif (agency.signing_public_key, agency.sealing_public_key) != (
+        registration.signing_public_key,
+        registration.sealing_public_key,
+    ):
+        # Whoever holds the registered key may rotate it; nobody else may take over an agency's traffic.
+        registration.verify(agency.signing_public_key, record=registration.agency_code)
+    agency.name = registration.name
+    agency.kind = registration.kind
+    agency.endpoint = registration.endpoint
+    agency.signing_public_key = registration.signing_public_key
+    agency.sealing_public_key = registration.sealing_public_key
+    agency.updated_at = now
+    session.flush()
+    return _info(agency)
+
+
+def get_agency(session: Session, *, agency_code: str) -> AgencyInfo:
+    return _info(_agency(session, agency_code))
+
+
+def list_agencies(session: Session) -> list[AgencyInfo]:
+    return [_info(a) for a in session.scalars(sa.select(HubAgency).order_by(HubAgency.agency_code))]
+
+
+# --- 符号 ----------------------------------------------------------------------------------------------
+def acquire_signs(
+    session: Session, *, request: SignAcquisitionRequest, settings: Settings, jukinet: JukinetClient
+) -> SignAcquisitionResponse:
+    """符号取得 (番号法第21条の2): 取得番号 → 住民票コード (住基ネット, transiently) → ID code → the agency's 符号.
+
+    The 住民票コード lives only in this function's locals; nothing of it is stored or logged.
+    """
+    agency = _agency(session, request.agency_code)
+    request.verify(agency.signing_public_key, record=request.agency_code)
+    if len(set(request.acquisition_numbers)) != len(request.acquisition_numbers):
+        raise Invalid("取得番号が重複しています", record=request.agency_code, field="取得番号")
+    juminhyo_codes = jukinet.resolve_acquisition_numbers(list(request.acquisition_numbers))
+    if len(juminhyo_codes) != len(request.acquisition_numbers):
+        raise Invalid("住基ネットの応答件数が取得番号の件数と一致しません", field="取得番号")
+    keys = signs.hub_keys(settings)
+    codes = [signs.id_code(keys, code) for code in juminhyo_codes]
+    del juminhyo_codes
+    issued = signs.agency_signs(keys, codes, agency.agency_code)
+    return SignAcquisitionResponse(
+        agency_code=agency.agency_code,
+        signs=[
+            AcquiredSign(acquisition_number=number, sign=sign)
+            for number, sign in zip(request.acquisition_numbers, issued, strict=True)
+        ],
+    )
+
+
+# --- queries ---------------------------------------------------------------------------------------------
+def _processing_number(query_id: int, at: dt.datetime) -> str:
+    return at.astimezone(clock.JST).strftime("%Y%m%d") + f"{query_id:012d}"
+
+
+def _accepted(query: HubQuery) -> QueryAccepted:
+    return QueryAccepted(
+        processing_number=query.processing_number,
+        status="refused" if query.status == "refused" else "pending",
+        refusal_reason=query.refusal_reason,
+        accepted_at=query.accepted_at,
+    )
+
+
+def submit_query(session: Session, *, request: QueryRequest, settings: Settings) -> QueryAccepted:
+    """情報照会: verify the requester's signature, check the permission table, convert 符号A → 符号B, keep the
+    query pending for delivery and answer the 処理通番 at once. Refusals are answers too, and recorded."""
+    requester = _agency(session, request.requester_agency_code, field="情報照会者機関コード")
+    request.verify(requester.signing_public_key, record=request.request_id)
+    existing = session.scalars(
+        sa.select(HubQuery).where(
+            HubQuery.requester_code == requester.agency_code, HubQuery.request_id == request.request_id
+        )
+    ).first()
+    if existing is not None:  # a retried submit gets the same 処理通番, never a second query
+        return _accepted(existing)
+    now = clock.now()
+    query = HubQuery(
+        processing_number=uuid.uuid4().hex[:20],
+        request_id=request.request_id,
+        requester_code=requester.agency_code,
+        provider_code=request.provider_agency_code,
+        jimu_code=request.jimu_code,
+        procedure_code=request.procedure_code,
+        tm_code=request.tm_code,
+        period_from=request.period_from,
+        period_to=request.period_to,
+        non_disclosure=request.non_disclosure,
+        status="pending",
+        requested_at=request.requested_at,
+        accepted_at=now,
+        attempts=0,
+        next_attempt_at=now,
+    )
+    session.add(query)
+    session.flush()
+    query.processing_number = _processing_number(query.id, now)
+    keys = signs.hub_keys(settings)
+    provider = session.get(HubAgency, request.provider_agency_code)
+    reason: str | None = None
+    try:
+        code = signs.open_sign(keys, request.requester_sign, agency_code=requester.agency_code)
+        query.person_ref = signs.person_ref(keys, code)
+    except Invalid:
+        reason = "指定された符号は情報照会者に発行されたものではありません。"
+    if reason is None and provider is None:
+        reason = f"情報提供者の機関コード「{request.provider_agency_code}」は登録されていません。"
+    if reason is None and provider is not None:
+        if not is_permitted(
+            session,
+            requester=requester,
+            provider=provider,
+            jimu_code=request.jimu_code,
+            procedure_code=request.procedure_code,
+            tm_code=request.tm_code,
+        ):
+            reason = refusal_not_permitted(request.tm_code)
+        else:
+            query.provider_sign = signs.agency_sign(keys, code, provider.agency_code)
+    if reason is not None:
+        finish(session, query, settings=settings, status="refused", reason=reason, result="refused")
+    session.flush()
+    return _accepted(query)
+
+
+def _query_for(session: Session, processing_number: str, requester_code: str) -> HubQuery:
+    query = session.scalars(
+        sa.select(HubQuery).where(HubQuery.processing_number == processing_number)
+    ).first()
+    # Another agency's 処理通番 is reported exactly like an unknown one: its existence is not disclosed.
+    if query is None or query.requester_code != requester_code:
+        raise NotFound(
+            f"処理通番「{processing_number}」は存在しません", record=processing_number, field="処理通番"
+        )
+    return query
+
+
+def poll(
+    session: Session, *, request: PollRequest, settings: Settings | None = None, transport: Any = None
+) -> PollResult:
+    """情報照会結果取得: pending / answered (sealed, signed by the provider) / refused.
+
+    Given a transport, a query that is due is delivered first, so a single process needs no delivery loop.
+    """
+    requester = _agency(session, request.requester_agency_code, field="情報照会者機関コード")
+    request.verify(requester.signing_public_key, record=request.processing_number)
+    query = _query_for(session, request.processing_number, requester.agency_code)
+    due = query.next_attempt_at is None or query.next_attempt_at <= clock.now()
+    if query.status == "pending" and due and transport is not None and settings is not None:
+        deliver_one(session, query, transport=transport, settings=settings)
+    answer = ProvidedAnswer.model_validate(query.answer) if query.answer else None
+    return PollResult(
+        processing_number=query.processing_number,
+        status=query.status,  # type: ignore[arg-type]
+        requester_agency_code=query.requester_code,
+        provider_agency_code=query.provider_code,
+        tm_code=query.tm_code,
+        requested_at=query.requested_at,
+        answered_at=query.answered_at,
+        refusal_reason=query.refusal_reason,
+        answer=answer,
+    )
+
+
+# --- records -----------------------------------------------------------------------------------------------
+def list_records(
+    session: Session, *, processing_number: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The hub's 情報提供等記録, newest first (each with its sequence number)."""
+    query = sa.select(HubRecord).order_by(HubRecord.seq.desc()).limit(limit)
+    if processing_number is not None:
+        query = query.where(HubRecord.processing_number == processing_number)
+    return [{"seq": r.seq, "recorded_at": r.recorded_at, **r.body} for r in session.scalars(query)]
+
+
+def sign_records_root(session: Session, *, settings: Settings) -> int | None:
+    """Sign the current head of the hub's records (the runtime calls this periodically); returns its size."""
+    head = RECORDS.sign_root(session, key=signs.hub_keys(settings).signing)
+    return None if head is None else head.tree_size
+
+
+def verify_records(session: Session, *, settings: Settings) -> ledger.Report:
+    return RECORDS.verify(session, public_key=signs.hub_keys(settings).signing.public_key())
+
+
+def record_proof(session: Session, *, seq: int, settings: Settings) -> ledger.InclusionProof:
+    """Inclusion proof of one hub record against the latest signed head (signing one first if needed)."""
+    latest = RECORDS.latest_root(session)
+    if latest is None or latest.tree_size < seq:
+        sign_records_root(session, settings=settings)
+    return RECORDS.inclusion_proof(session, seq=seq)
