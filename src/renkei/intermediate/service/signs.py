@@ -79,15 +79,15 @@ def acquire_signs(
     for resident_id in resident_ids:
         wanted[resident_id] = addressee.integrated_number_of_resident(session, resident_id=resident_id)
     held: set[str] = set()
-    for sign in session.scalars(
+    for held_sign in session.scalars(
         sa.select(IntermediateSign).where(
             IntermediateSign.lg_code == lg_code,
             IntermediateSign.integrated_number.in_(set(wanted.values())),
         )
     ):
         # Someone who comes back keeps the 符号 this agency already holds for them (it never changes).
-        sign.released_at = None
-        held.add(sign.integrated_number)
+        held_sign.released_at = None
+        held.add(held_sign.integrated_number)
     todo = [rid for rid, number in wanted.items() if number not in held]
     if not todo:
         return 0
@@ -108,14 +108,14 @@ def acquire_signs(
         now = clock.now()
         rows = []
         for rid in batch:
-            sign = by_number.get(numbers[rid])
-            if sign is None:
+            value = by_number.get(numbers[rid])
+            if value is None:
                 raise Invalid("符号取得の応答に取得番号が欠けています", record=str(rid), field="取得番号")
             rows.append(
                 {
                     "lg_code": lg_code,
                     "integrated_number": wanted[rid],
-                    "sign": sign,
+                    "sign": value,
                     "acquired_at": now,
                     "reason": reason,
                 }
