@@ -7,6 +7,7 @@ import datetime as dt
 import pyotp
 
 from renkei.core import clock
+from renkei.protocol.jukinet import JukinetClient
 from renkei.runtime import Runtime
 from renkei.staff import service as staff_service
 from tests.web.builders import CITY_A, PASSWORD, client_for, csrf_of, log_in, make_clerk
@@ -181,3 +182,19 @@ def test_the_return_path_after_login_stays_on_this_site(runtime: Runtime) -> Non
         "/login/totp", data={"code": clerk.code(), "csrf_token": token, "next": "//evil.example/"}
     )
     assert answer.headers["location"] == "/"
+
+
+def test_the_login_page_names_the_municipalities_and_still_works_when_jukinet_is_down(
+    runtime: Runtime,
+) -> None:
+    JukinetClient(runtime.transport).register_municipality(CITY_A)
+    clerk = make_clerk(runtime, "juki")
+    client = client_for(runtime)
+    assert "131016 東京都千代田区" in client.get("/login").text
+    log_in(client, clerk)
+    assert "東京都千代田区" in client.get("/account/password").text  # the header names the municipality
+
+    runtime.in_process.set_down("jukinet")
+    page = client_for(runtime).get("/login")
+    assert page.status_code == 200
+    assert 'value="131016"' in page.text and "東京都千代田区" not in page.text

@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.engine import make_url
 
 from renkei.core import clock
-from renkei.core.errors import Invalid
+from renkei.core.errors import Invalid, RenkeiError
+from renkei.protocol.jukinet import JukinetClient
 from renkei.runtime import Runtime
 from renkei.staff import service as staff_service
 from renkei.web.deps import (
@@ -57,6 +58,14 @@ def present_municipalities(runtime: Runtime) -> list[str]:
     return sorted(code for code in found if code.isdigit() and len(code) == 6)
 
 
+def municipality_names(runtime: Runtime) -> dict[str, str]:
+    """団体コード → 名称 from 住基ネット's register; empty when 住基ネット cannot be reached (codes still work)."""
+    try:
+        return {m.lg_code: m.name for m in JukinetClient(runtime.transport).municipalities()}
+    except RenkeiError:
+        return {}
+
+
 def _safe_next(target: str | None) -> str:
     """Only a local path may be the place to return to after login (no open redirect)."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
@@ -67,8 +76,10 @@ def _safe_next(target: str | None) -> str:
 def _login_page(
     request: Request, *, error: str | None = None, status: int = 200, **values: str
 ) -> HTMLResponse:
+    runtime = get_runtime(request)
     context = {
-        "municipalities": present_municipalities(get_runtime(request)),
+        "municipalities": present_municipalities(runtime),
+        "municipality_names": municipality_names(runtime),
         "error": error,
         "next": _safe_next(values.get("next") or request.query_params.get("next")),
         "lg_code": values.get("lg_code", ""),
@@ -152,7 +163,7 @@ def login_totp(
             return _login_page(request, error=result.refusal, status=401, lg_code=lg_code)
         context = {"error": result.refusal, "next": _safe_next(next)}
         return templates.TemplateResponse(request, "auth/totp.html", context, status_code=401)
-    start_session(request, staff, lg_name=lg_code, epoch=epoch)
+    start_session(request, staff, lg_name=municipality_names(runtime).get(lg_code, lg_code), epoch=epoch)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
