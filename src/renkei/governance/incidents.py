@@ -40,13 +40,14 @@ def report_incident(
     title: str,
     description: str = "",
     aware_at: dt.datetime | None = None,
+    reported_at: dt.datetime | None = None,
     involves_mynumber: bool = True,
     affected_count: int = 0,
     unlawful_purpose: bool = False,
     via_network_system: bool = False,
     publicly_viewable: bool = False,
 ) -> GovernanceIncident:
-    """Open an incident (the 報告受付 step, stamped now); reporting the same code again is refused."""
+    """Open an incident (the 報告受付 step, now unless given); reporting the same code again is refused."""
     code, title = code.strip(), title.strip()
     if not code or not title:
         raise Invalid(
@@ -57,17 +58,20 @@ def report_incident(
     if session.scalar(sa.select(GovernanceIncident.id).where(GovernanceIncident.code == code)) is not None:
         raise Conflict(f"インシデント番号 {code} は登録済みです", record=code, field="番号")
     now = clock.now()
-    aware = aware_at or now
-    if aware.tzinfo is None:
-        raise Invalid("覚知日時にタイムゾーンがありません", record=code, field="覚知日時")
-    if aware > now:
-        raise Invalid("覚知日時が未来です", record=code, field="覚知日時")
+    reported = reported_at or now
+    aware = aware_at or reported
+    if aware.tzinfo is None or reported.tzinfo is None:
+        raise Invalid("日時にタイムゾーンがありません", record=code, field="覚知日時")
+    if reported > now:
+        raise Invalid("報告受付の日時が未来です", record=code, field="報告受付")
+    if aware > reported:
+        raise Invalid("覚知日時が報告受付より後です", record=code, field="覚知日時")
     incident = GovernanceIncident(
         code=code,
         title=title,
         description=description,
         aware_at=aware,
-        reported_at=now,
+        reported_at=reported,
         involves_mynumber=involves_mynumber,
         affected_count=affected_count,
         unlawful_purpose=unlawful_purpose,
@@ -234,15 +238,13 @@ def put_incident(
     if affected_count < 0:
         raise Invalid("影響人数は0以上です", record=code, field="影響人数")
     stamps = [reported_at, triaged_at, contained_at, recovered_at, closed_at]
-    previous: dt.datetime | None = None
-    for (_, _, label), (_, _, previous_label), stamp, before in zip(
-        STEPS[1:], STEPS, stamps[1:], stamps, strict=True
-    ):
+    for index in range(1, len(STEPS)):
+        stamp, before = stamps[index], stamps[index - 1]
+        label, previous_label = STEPS[index][2], STEPS[index - 1][2]
         if stamp is not None and before is None:
             raise Invalid(f"{previous_label} がないのに {label} があります", record=code, field=label)
         if stamp is not None and before is not None and stamp < before:
             raise Invalid(f"{label} の日時が {previous_label} より前です", record=code, field=label)
-        previous = stamp or previous
     if aware_at > reported_at:
         raise Invalid("覚知日時が報告受付より後です", record=code, field="覚知日時")
     if closed_at is not None and not lessons.strip():

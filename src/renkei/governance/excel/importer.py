@@ -132,6 +132,32 @@ def import_workbook(session: Session, *, data: bytes, filename: str = "") -> Imp
     return report
 
 
+def network_inventory_from_workbook(data: bytes, *, filename: str = "") -> network.Inventory:
+    """Read only the network sheets of a workbook, for checking a file before (or without) importing it."""
+    try:
+        book = load_workbook(io.BytesIO(data), data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise Invalid("Excelファイル（.xlsx）として読めません", record=filename or None) from exc
+    errors: list[Invalid] = []
+    names = (NETWORK_SETTING.sheet, SEGMENTS.sheet, HOSTS.sheet, FLOWS.sheet)
+    sheets: dict[str, list[Sheet]] = {name: [] for name in names}
+    for ws in book.worksheets:
+        if ws.title in names:
+            sheet = read(ws, BY_SHEET[ws.title], errors)
+            if sheet is not None:
+                sheets[ws.title].append(sheet)
+    if not sheets[SEGMENTS.sheet] and not errors:
+        errors.append(Invalid(f"シート「{SEGMENTS.sheet}」がありません", record=filename or None))
+    inventory = None if errors else _read_network(sheets, errors, network.Inventory())
+    if errors or inventory is None:
+        raise BatchRejected("ネットワーク構成ファイルに誤りがあります", errors)
+    try:
+        network.validate(inventory)
+    except BatchRejected as rejected:
+        raise BatchRejected(rejected.message, _place(rejected.errors, sheets)) from None
+    return inventory
+
+
 def identify(title: str, first_cells: list[str]) -> Table | None:
     """A sheet by its name, or a seed-shaped sheet by its title (情報資産取扱手順表(○○事務))."""
     if title in BY_SHEET:
@@ -524,7 +550,18 @@ def _indicators(session: Session, rows: Rows, report: ImportReport) -> None:
 
 def _network(session: Session, sheets: dict[str, list[Sheet]], errors: list[Invalid]) -> None:
     """The network sheets together describe the whole inventory, which replaces the stored one."""
-    stored = network.load_inventory(session)
+    inventory = _read_network(sheets, errors, network.load_inventory(session))
+    if inventory is None:
+        return
+    try:
+        network.replace_inventory(session, inventory)
+    except BatchRejected as rejected:
+        errors.extend(_place(rejected.errors, sheets))
+
+
+def _read_network(
+    sheets: dict[str, list[Sheet]], errors: list[Invalid], stored: network.Inventory
+) -> network.Inventory | None:
     inventory = network.Inventory(model=stored.model)
     before = len(errors)
     for sheet in sheets[NETWORK_SETTING.sheet]:
@@ -583,11 +620,8 @@ def _network(session: Session, sheets: dict[str, list[Sheet]], errors: list[Inva
     if not sheets[FLOWS.sheet]:
         inventory.flows = list(stored.flows)
     if len(errors) > before:
-        return
-    try:
-        network.replace_inventory(session, inventory)
-    except BatchRejected as rejected:
-        errors.extend(_place(rejected.errors, sheets))
+        return None
+    return inventory
 
 
 def _place(found: list[Invalid], sheets: dict[str, list[Sheet]]) -> list[Invalid]:
