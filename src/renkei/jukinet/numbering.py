@@ -8,7 +8,7 @@ ones included) is resolved by re-deriving with the next counter, so the result s
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import hmac
 from dataclasses import dataclass
 
@@ -35,16 +35,21 @@ class NumberingKeys:
         )
 
     def sealer(self) -> Sealer:
-        return Sealer(self.sealing)
+        return _sealer(self.sealing)
+
+
+@functools.lru_cache(maxsize=8)
+def _sealer(key: bytes) -> Sealer:
+    return Sealer(key)
 
 
 def derive_mynumber(key: bytes, juminhyo_code: str, counter: int) -> str:
     """The candidate My Number for a 住民票コード at a counter (0 first; higher only after a collision)."""
-    digest = hmac.new(key, f"{juminhyo_code}:{counter}".encode(), hashlib.sha256).digest()
+    digest = hmac.digest(key, f"{juminhyo_code}:{counter}".encode(), "sha256")
     body = f"{int.from_bytes(digest[:16], 'big') % _BODY_SPACE:011d}"
     return body + str(ids.mynumber_check_digit(body))
 
 
 def mynumber_hash(key: bytes, mynumber: str) -> bytes:
     """Keyed hash jukinet keeps of every number issued: enough to refuse a repeat, useless without the key."""
-    return hmac.new(key, mynumber.encode(), hashlib.sha256).digest()
+    return hmac.digest(key, mynumber.encode(), "sha256")

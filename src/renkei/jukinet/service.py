@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from renkei.core import clock, ids
 from renkei.core.errors import Conflict, Invalid, NotFound
+from renkei.jukinet.bulk import insert_rows, select_in
 from renkei.jukinet.models import (
     JukinetAcquisitionNumber,
     JukinetCodePool,
@@ -28,6 +29,23 @@ from renkei.jukinet.places import municipality_names
 from renkei.protocol.jukinet import Identity, IdentityChange, Municipality, Person
 
 MAX_BATCH = 10_000
+_CODES: sa.Table = JukinetJuminhyoCode.__table__  # type: ignore[assignment]
+_PERSONS: sa.Table = JukinetPerson.__table__  # type: ignore[assignment]
+_ISSUED: sa.Table = JukinetIssuedMynumber.__table__  # type: ignore[assignment]
+_PERSON_COLUMNS = (
+    "juminhyo_code",
+    "lg_code",
+    "mynumber_sealed",
+    "mynumber_hash",
+    "name",
+    "name_kana",
+    "former_surname",
+    "birth_date",
+    "sex",
+    "address",
+    "status",
+    "updated_at",
+)
 # SQLite allows 32,766 bound parameters per statement; IN lists are cut well below that.
 _IN_CHUNK = 5_000
 _STATUS_AFTER = {
@@ -93,17 +111,17 @@ def issue_juminhyo_codes(session: Session, *, lg_code: str, count: int) -> list[
             code = body + str(ids.juminhyo_check_digit(body))
             if code not in codes:
                 fresh.add(code)
-        taken = set(
-            session.scalars(sa.select(JukinetJuminhyoCode.code).where(JukinetJuminhyoCode.code.in_(fresh)))
-        )
+        taken = {r[0] for r in select_in(session, _CODES, ("code",), "code", sorted(fresh))}
         codes |= fresh - taken
     pool = JukinetCodePool(lg_code=lg_code, size=count, issued_at=clock.now())
     session.add(pool)
     session.flush()
     ordered = sorted(codes)
-    session.execute(
-        sa.insert(JukinetJuminhyoCode),
-        [{"code": c, "pool_id": pool.id, "lg_code": lg_code} for c in ordered],
+    insert_rows(
+        session,
+        _CODES,
+        ("code", "pool_id", "lg_code"),
+        [(c, pool.id, lg_code) for c in ordered],
     )
     return ordered
 
@@ -122,27 +140,13 @@ def register_persons(
     codes = [p.juminhyo_code for p in persons]
     if len(set(codes)) != len(codes):
         raise Invalid("同じ住民票コードが一つの依頼に重複しています", field="住民票コード")
-    handed: dict[str, str] = {}
-    registered: dict[str, bytes] = {}
-    for part in _chunks(codes):
-        handed.update(
-            session.execute(
-                sa.select(JukinetJuminhyoCode.code, JukinetJuminhyoCode.lg_code).where(
-                    JukinetJuminhyoCode.code.in_(part)
-                )
-            )
-            .tuples()
-            .all()
+    handed: dict[str, str] = dict(select_in(session, _CODES, ("code", "lg_code"), "code", codes))  # type: ignore[arg-type]
+    registered: dict[str, bytes] = {
+        code: bytes(blob)
+        for code, blob in select_in(
+            session, _PERSONS, ("juminhyo_code", "mynumber_sealed"), "juminhyo_code", codes
         )
-        registered.update(
-            session.execute(
-                sa.select(JukinetPerson.juminhyo_code, JukinetPerson.mynumber_sealed).where(
-                    JukinetPerson.juminhyo_code.in_(part)
-                )
-            )
-            .tuples()
-            .all()
-        )
+    }
     for code in codes:
         if handed.get(code) != lg_code:
             raise Invalid(
@@ -157,30 +161,32 @@ def register_persons(
     now = clock.now()
     person_rows = []
     for person in new:
-        number, digest, _counter = issued[person.juminhyo_code]
-        numbers[person.juminhyo_code] = number
+        code = person.juminhyo_code
+        number, digest, _counter = issued[code]
+        numbers[code] = number
         person_rows.append(
-            {
-                "juminhyo_code": person.juminhyo_code,
-                "lg_code": lg_code,
-                "mynumber_sealed": sealer.encrypt(number.encode(), person.juminhyo_code.encode()),
-                "mynumber_hash": digest,
-                "name": person.name,
-                "name_kana": person.name_kana,
-                "former_surname": person.former_surname,
-                "birth_date": person.birth_date,
-                "sex": person.sex,
-                "address": person.address,
-                "status": "active",
-                "updated_at": now,
-            }
+            (
+                code,
+                lg_code,
+                sealer.encrypt(number.encode(), code.encode()),
+                digest,
+                person.name,
+                person.name_kana,
+                person.former_surname,
+                person.birth_date,
+                person.sex,
+                person.address,
+                "active",
+                now,
+            )
         )
-    if person_rows:
-        session.execute(
-            sa.insert(JukinetIssuedMynumber),
-            [{"mynumber_hash": d, "juminhyo_code": c, "counter": k} for c, (_n, d, k) in issued.items()],
-        )
-        session.execute(sa.insert(JukinetPerson), person_rows)
+    insert_rows(
+        session,
+        _ISSUED,
+        ("mynumber_hash", "juminhyo_code", "counter"),
+        [(d, c, k) for c, (_n, d, k) in issued.items()],
+    )
+    insert_rows(session, _PERSONS, _PERSON_COLUMNS, person_rows)
     return [numbers[c] for c in codes]
 
 
@@ -197,16 +203,9 @@ def _issue_numbers(
             number = derive_mynumber(keys.generation, code, counter)
             candidates[code] = (number, mynumber_hash(keys.hashing, number), counter)
         hashes = [c[1] for c in candidates.values()]
-        taken: set[bytes] = set()
-        for i in range(0, len(hashes), _IN_CHUNK):
-            part = hashes[i : i + _IN_CHUNK]
-            taken.update(
-                session.scalars(
-                    sa.select(JukinetIssuedMynumber.mynumber_hash).where(
-                        JukinetIssuedMynumber.mynumber_hash.in_(part)
-                    )
-                )
-            )
+        taken = {
+            bytes(r[0]) for r in select_in(session, _ISSUED, ("mynumber_hash",), "mynumber_hash", hashes)
+        }
         retry: dict[str, int] = {}
         for code, (number, digest, counter) in candidates.items():
             if digest in taken or digest in seen:
@@ -331,7 +330,7 @@ def issue_acquisition_numbers(session: Session, *, lg_code: str, juminhyo_codes:
     now = clock.now()
     numbers = [secrets.token_hex(12).upper() for _ in juminhyo_codes]
     if numbers:
-        session.execute(
+        session.connection().execute(
             sa.insert(JukinetAcquisitionNumber),
             [
                 {"number": n, "juminhyo_code": c, "lg_code": lg_code, "issued_at": now}

@@ -12,12 +12,14 @@ from renkei.addressee import keys
 from renkei.addressee.models import AddresseeCounter, AddresseeLink, AddresseePerson
 from renkei.addressee.schemas import SERIES_START, SYSTEMS, AddresseeView, LinkView
 from renkei.core import clock, ids
-from renkei.core.crypto import blind_index
 from renkei.core.errors import Conflict, Invalid, NotFound
 from renkei.core.settings import Settings
+from renkei.residents.bulk import insert_rows, select_in
 from renkei.residents.schemas import Registered
 
 INTEGRATED = "integrated"
+_PEOPLE: sa.Table = AddresseePerson.__table__  # type: ignore[assignment]
+_LINKS: sa.Table = AddresseeLink.__table__  # type: ignore[assignment]
 
 
 def allocate(session: Session, series: str, count: int) -> list[int]:
@@ -46,11 +48,7 @@ def register_residents(session: Session, *, registered: Sequence[Registered], se
     if not registered:
         return 0
     resident_ids = [r.resident_id for r in registered]
-    known = set(
-        session.scalars(
-            sa.select(AddresseePerson.resident_id).where(AddresseePerson.resident_id.in_(resident_ids))
-        )
-    )
+    known = {r[0] for r in select_in(session, _PEOPLE, ("resident_id",), "resident_id", resident_ids)}
     new = [r for r in registered if r.resident_id not in known]
     if not new:
         return 0
@@ -58,32 +56,46 @@ def register_residents(session: Session, *, registered: Sequence[Registered], se
     sealer = keys.sealer(settings)
     index_key = settings.secret("blind_index_key")
     now = clock.now()
-    session.execute(
-        sa.insert(AddresseePerson),
+    insert_rows(
+        session,
+        _PEOPLE,
+        (
+            "integrated_number",
+            "resident_id",
+            "kind",
+            "name",
+            "name_kana",
+            "birth_date",
+            "sex",
+            "address",
+            "mynumber_sealed",
+            "mynumber_index",
+            "status",
+            "updated_at",
+        ),
         [
-            {
-                "integrated_number": number,
-                "resident_id": r.resident_id,
-                "kind": "resident",
-                "name": r.name,
-                "name_kana": r.name_kana,
-                "birth_date": r.birth_date,
-                "sex": r.sex,
-                "address": r.address,
-                "mynumber_sealed": sealer.encrypt(r.mynumber.encode(), keys.associated_data(number)),
-                "mynumber_index": blind_index(index_key, r.mynumber),
-                "status": "active",
-                "updated_at": now,
-            }
+            (
+                number,
+                r.resident_id,
+                "resident",
+                r.name,
+                r.name_kana,
+                r.birth_date,
+                r.sex,
+                r.address,
+                sealer.encrypt(r.mynumber.encode(), keys.associated_data(number)),
+                keys.fast_index(index_key, r.mynumber),
+                "active",
+                now,
+            )
             for number, r in zip(numbers, new, strict=True)
         ],
     )
-    session.execute(
-        sa.insert(AddresseeLink),
-        [
-            {"system": "juki", "atena_number": r.atena_number, "integrated_number": number}
-            for number, r in zip(numbers, new, strict=True)
-        ],
+    insert_rows(
+        session,
+        _LINKS,
+        ("system", "atena_number", "integrated_number"),
+        [("juki", r.atena_number, number) for number, r in zip(numbers, new, strict=True)],
     )
     return len(new)
 

@@ -13,11 +13,37 @@ from renkei.core.errors import Conflict, Invalid, NotFound
 from renkei.core.settings import Settings
 from renkei.protocol.jukinet import JukinetClient, Person
 from renkei.residents import sealing
+from renkei.residents.bulk import insert_rows, select_in
 from renkei.residents.models import ResidentsHousehold, ResidentsResident
 from renkei.residents.schemas import Registered, ResidentRow, ResidentView
 from renkei.residents.service.history import record_change, view
 
 _IN_CHUNK = 5_000
+_RESIDENTS: sa.Table = ResidentsResident.__table__  # type: ignore[assignment]
+_HOUSEHOLDS: sa.Table = ResidentsHousehold.__table__  # type: ignore[assignment]
+_RESIDENT_COLUMNS = (
+    "lg_code",
+    "atena_number",
+    "household_id",
+    "relationship",
+    "surname",
+    "given_name",
+    "surname_kana",
+    "given_name_kana",
+    "birth_date",
+    "sex",
+    "postal_code",
+    "address",
+    "status",
+    "resident_since",
+    "juminhyo_sealed",
+    "mynumber_sealed",
+    "updated_at",
+)
+
+
+def _ids_of(session: Session, atenas: list[str]) -> dict[str, int]:
+    return dict(select_in(session, _RESIDENTS, ("atena_number", "id"), "atena_number", atenas))  # type: ignore[arg-type]
 
 
 def full_name(surname: str, given_name: str) -> str:
@@ -30,25 +56,23 @@ def ensure_households(session: Session, rows: Sequence[ResidentRow]) -> dict[str
     wanted: dict[str, str] = {}
     for row in rows:
         wanted.setdefault(row.household_number, row.address)
-    found: dict[str, int] = {}
     numbers = list(wanted)
-    for i in range(0, len(numbers), _IN_CHUNK):
-        part = numbers[i : i + _IN_CHUNK]
-        found.update(
-            session.execute(
-                sa.select(ResidentsHousehold.household_number, ResidentsHousehold.id).where(
-                    ResidentsHousehold.household_number.in_(part)
-                )
-            )
-            .tuples()
-            .all()
-        )
+    found: dict[str, int] = dict(
+        select_in(session, _HOUSEHOLDS, ("household_number", "id"), "household_number", numbers)  # type: ignore[arg-type]
+    )
     missing = [n for n in numbers if n not in found]
     if missing:
-        new_ids = session.scalars(
-            sa.insert(ResidentsHousehold).returning(ResidentsHousehold.id, sort_by_parameter_order=True),
-            [{"household_number": n, "address": wanted[n]} for n in missing],
-        ).all()
+        new_ids = (
+            session.connection()
+            .execute(
+                sa.insert(ResidentsHousehold).returning(
+                    ResidentsHousehold.__table__.c.id, sort_by_parameter_order=True
+                ),
+                [{"household_number": n, "address": wanted[n]} for n in missing],
+            )
+            .scalars()
+            .all()
+        )
         found.update(zip(missing, new_ids, strict=True))
     return found
 
@@ -70,15 +94,7 @@ def register_residents(
     atenas = [r.atena_number for r in rows]
     if len(set(atenas)) != len(atenas):
         raise Invalid("同じ宛名番号が重複しています", field="宛名番号")
-    existing: set[str] = set()
-    for i in range(0, len(atenas), _IN_CHUNK):
-        existing.update(
-            session.scalars(
-                sa.select(ResidentsResident.atena_number).where(
-                    ResidentsResident.atena_number.in_(atenas[i : i + _IN_CHUNK])
-                )
-            )
-        )
+    existing = set(_ids_of(session, atenas))
     new = [r for r in rows if r.atena_number not in existing]
     if not new:
         return []
@@ -103,35 +119,35 @@ def register_residents(
     sealer = sealing.sealer(settings)
     aad = sealing.associated_data
     now = clock.now()
-    resident_ids = session.scalars(
-        sa.insert(ResidentsResident).returning(ResidentsResident.id, sort_by_parameter_order=True),
+    insert_rows(
+        session,
+        _RESIDENTS,
+        _RESIDENT_COLUMNS,
         [
-            {
-                "lg_code": lg_code,
-                "atena_number": r.atena_number,
-                "household_id": households[r.household_number],
-                "relationship": r.relationship,
-                "surname": r.surname,
-                "given_name": r.given_name,
-                "surname_kana": r.surname_kana,
-                "given_name_kana": r.given_name_kana,
-                "former_surname": None,
-                "birth_date": r.birth_date,
-                "sex": r.sex,
-                "postal_code": r.postal_code,
-                "address": r.address,
-                "status": "active",
-                "resident_since": r.resident_since,
-                "removed_on": None,
-                "juminhyo_sealed": sealer.encrypt(code.encode(), aad(lg_code, r.atena_number, "juminhyo")),
-                "mynumber_sealed": sealer.encrypt(number.encode(), aad(lg_code, r.atena_number, "mynumber")),
-                "previous_lg_code": None,
-                "previous_resident_id": None,
-                "updated_at": now,
-            }
+            (
+                lg_code,
+                r.atena_number,
+                households[r.household_number],
+                r.relationship,
+                r.surname,
+                r.given_name,
+                r.surname_kana,
+                r.given_name_kana,
+                r.birth_date,
+                r.sex,
+                r.postal_code,
+                r.address,
+                "active",
+                r.resident_since,
+                sealer.encrypt(code.encode(), aad(lg_code, r.atena_number, "juminhyo")),
+                sealer.encrypt(number.encode(), aad(lg_code, r.atena_number, "mynumber")),
+                now,
+            )
             for r, code, number in zip(new, codes, mynumbers, strict=True)
         ],
-    ).all()
+    )
+    ids_by_atena = _ids_of(session, [r.atena_number for r in new])
+    resident_ids = [ids_by_atena[r.atena_number] for r in new]
     return [
         Registered(
             resident_id=rid,

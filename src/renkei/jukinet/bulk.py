@@ -1,0 +1,82 @@
+"""Bulk inserts and lookups for 付番 in batches (the same helper as renkei.residents.bulk: the sides share no code).
+
+
+SQLAlchemy Core builds and type-processes a parameter dict per row, and renders large IN lists slowly; at tens
+of thousands of residents a second that cost more than the database itself (decision 0011). Here statements are
+written once from the table's column names, only date and timestamp columns are converted (to the text forms
+SQLAlchemy's own SQLite types read back), and IN lists are bound as plain driver parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from renkei.core.db import UTCDateTime
+
+IN_CHUNK = 5_000
+
+
+def _sqlite_timestamp(value: Any) -> Any:
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _sqlite_date(value: Any) -> Any:
+    return None if value is None else value.isoformat()
+
+
+def _marker(session: Session) -> str:
+    return "?" if session.connection().dialect.paramstyle == "qmark" else "%s"
+
+
+def insert_rows(
+    session: Session, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT `rows` (tuples in `columns` order) into `table` within the session's transaction."""
+    if not rows:
+        return
+    conn = session.connection()
+    marker = _marker(session)
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+    converters: list[tuple[int, Callable[[Any], Any]]] = []
+    if conn.dialect.name == "sqlite":
+        for index, name in enumerate(columns):
+            kind = table.c[name].type
+            if isinstance(kind, UTCDateTime | sa.DateTime):
+                converters.append((index, _sqlite_timestamp))
+            elif isinstance(kind, sa.Date):
+                converters.append((index, _sqlite_date))
+    else:
+        for name in columns:
+            table.c[name]
+    if converters:
+        converted = []
+        for row in rows:
+            values = list(row)
+            for index, convert in converters:
+                values[index] = convert(values[index])
+            converted.append(tuple(values))
+        rows = converted
+    conn.exec_driver_sql(sql, list(rows))  # type: ignore[arg-type]
+
+
+def select_in(
+    session: Session, table: sa.Table, columns: Sequence[str], key: str, values: Sequence[Any]
+) -> list[tuple[Any, ...]]:
+    """SELECT `columns` FROM `table` WHERE `key` IN `values`, in chunks; columns come back as the driver gives them."""
+    for name in (*columns, key):
+        table.c[name]
+    marker = _marker(session)
+    conn = session.connection()
+    found: list[tuple[Any, ...]] = []
+    for i in range(0, len(values), IN_CHUNK):
+        part = list(values[i : i + IN_CHUNK])
+        sql = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {key} IN ({', '.join([marker] * len(part))})"
+        found.extend(tuple(r) for r in conn.exec_driver_sql(sql, tuple(part)))
+    return found
