@@ -1,0 +1,60 @@
+"""`renkei serve jpki`: CRLs, OCSP, CA certificates, the verification service and the issuance API in one process.
+
+OCSP, CRL and CA-certificate paths are answered by a bare ASGI app (renkei.jpki.asgi); the rpc operations of
+`JpkiClient` (window, 異動, verifiers, login) by FastAPI under /rpc/jpki/….
+"""
+
+from __future__ import annotations
+
+import click
+from fastapi import FastAPI
+
+from renkei.cli.common import runtime_options
+from renkei.jpki.asgi import ASGIApp, jpki_asgi
+from renkei.jpki.ocsp import OcspResponder
+from renkei.jpki.rpc import dispatcher
+from renkei.protocol.http import rpc_router
+from renkei.runtime import Runtime
+
+
+def jpki_server(runtime: Runtime, *, refresh_seconds: float = 1.0) -> tuple[ASGIApp, OcspResponder]:
+    """The ASGI app `renkei serve jpki` runs (tests and benchmarks start it on an ephemeral port)."""
+    api = FastAPI(title="renkei jpki", docs_url=None, redoc_url=None, openapi_url=None)
+    api.include_router(
+        rpc_router({"jpki": dispatcher(runtime.databases, runtime.settings, runtime.transport)})
+    )
+
+    @api.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": "jpki"}
+
+    with runtime.session("jpki") as session:  # the hierarchy exists before the first request
+        from renkei.jpki import ca
+
+        ca.authorities(session, settings=runtime.settings)
+    return jpki_asgi(
+        lambda: runtime.session("jpki"), runtime.settings, fallback=api, refresh_seconds=refresh_seconds
+    )
+
+
+@click.command("jpki")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8005, show_default=True, type=int)
+@click.option(
+    "--refresh-seconds",
+    default=1.0,
+    show_default=True,
+    type=float,
+    help="how often the OCSP cache checks for status changes / OCSPキャッシュの更新確認間隔",
+)
+@runtime_options
+def jpki(host: str, port: int, refresh_seconds: float, runtime: Runtime) -> None:
+    """公的個人認証サービス: CRL配布点・OCSPレスポンダ・検証サービス・発行API / JPKI CRL, OCSP, verification."""
+    import uvicorn
+
+    app, _responder = jpki_server(runtime, refresh_seconds=refresh_seconds)
+    click.echo(f"renkei jpki: http://{host}:{port}/  (OCSP /ocsp, CRL /crl/<root|sign|auth>[-delta].crl)")
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+commands = [jpki]
