@@ -186,7 +186,7 @@ def run_scenario(net: Network) -> None:
     [copy] = answered.copies
     assert copy["items"] == TAX_ITEMS and copy["dataset"] == "0101"
     roles = sorted(role for role, _body in records_of(net, submitted.process_number))
-    assert roles == ["hub", "provider", "requester"]
+    assert roles == ["hub", "provider", "requester"], list(records_of(net, submitted.process_number))
     for _role, body in records_of(net, submitted.process_number):
         assert body["tm_code"] == TAX and JIDOTEATE in (body.get("jm_code"), body.get("jimu_code"))
 

@@ -22,7 +22,7 @@ from renkei.intermediate import service
 from renkei.protocol.http import rpc_router
 from renkei.protocol.hub import HubClient
 from renkei.protocol.jukinet import JukinetClient
-from renkei.protocol.transport import Dispatcher, HttpTransport
+from renkei.protocol.transport import Body, Dispatcher, HttpTransport
 from renkei.runtime import Runtime, municipal_dispatcher, municipality_node, national_dispatcher
 
 
@@ -75,13 +75,30 @@ def parse_nodes(values: tuple[str, ...] | list[str]) -> dict[str, str]:
     return out
 
 
+def _serialised_on_sqlite(dispatcher: Dispatcher, settings: Settings) -> Dispatcher:
+    """On SQLite (no row locks: SELECT … FOR UPDATE SKIP LOCKED is a no-op) the delivery loop and a poll that
+    delivers inline could both claim one query; one lock per process keeps each delivery single. PostgreSQL
+    claims rows itself and runs unserialised."""
+    if settings.database_url is not None and not settings.database_url.startswith("sqlite"):
+        return dispatcher
+    lock = threading.Lock()
+
+    def serialised(operation: str, body: Body) -> Body:
+        if operation not in ("deliver_pending", "poll"):  # a provider calls "info" while being delivered to
+            return dispatcher(operation, body)
+        with lock:
+            return dispatcher(operation, body)
+
+    return serialised
+
+
 def hub_server(
     settings: Settings, *, nodes: dict[str, str], jukinet_url: str, delivery_interval: float = 0.2
 ) -> Served:
     """The hub (情報提供ネットワークシステム): registry, permission table, 符号, routing, records."""
     transport = HttpTransport({"jukinet": jukinet_url, **nodes})
     runtime = Runtime(settings, transport=transport)
-    hub = _required("hub", runtime)
+    hub = _serialised_on_sqlite(_required("hub", runtime), settings)
     served = Served(_app("renkei hub", {"hub": hub}), runtime)
 
     def deliver(stop: threading.Event) -> None:
@@ -121,7 +138,7 @@ def node_server(
             try:
                 with runtime.municipal_session(lg_code) as session:
                     if not registered:
-                        name = jukinet.register_municipality(lg_code).name
+                        name = _municipality_name(jukinet, lg_code)
                         service.register_with_hub(
                             session, lg_code=lg_code, settings=settings, hub=hub, name=name
                         )
@@ -133,6 +150,13 @@ def node_server(
 
     served.loops.append(keep_in_step)
     return served
+
+
+def _municipality_name(jukinet: JukinetClient, lg_code: str) -> str | None:
+    try:
+        return jukinet.municipality(lg_code).name
+    except RenkeiError:
+        return None
 
 
 def run(served: Served, host: str, port: int) -> None:
