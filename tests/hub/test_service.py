@@ -177,14 +177,14 @@ def test_a_node_that_is_down_leaves_the_query_pending_and_a_later_delivery_answe
     with clock.frozen(start):
         accepted = hub.submit_query(query(b, a, sign_b))
         runtime.in_process.set_down(a.endpoint)
-        assert hub.deliver_pending() == {"attempted": 1, "answered": 0, "refused": 0, "retrying": 1}
+        assert hub.deliver_pending() == {"delivered": 1, "answered": 0, "refused": 0, "retrying": 1}
         assert hub.poll(poll_request(b, accepted.processing_number)).status == "pending"
         runtime.in_process.set_down(a.endpoint, False)
         # not due yet: the back-off holds the next attempt
-        assert hub.deliver_pending()["attempted"] == 0
+        assert hub.deliver_pending()["delivered"] == 0
     with clock.frozen(start + dt.timedelta(minutes=1)):
-        assert hub.deliver_pending() == {"attempted": 1, "answered": 1, "refused": 0, "retrying": 0}
-        assert hub.deliver_pending()["attempted"] == 0
+        assert hub.deliver_pending() == {"delivered": 1, "answered": 1, "refused": 0, "retrying": 0}
+        assert hub.deliver_pending()["delivered"] == 0
         assert hub.poll(poll_request(b, accepted.processing_number)).status == "answered"
     assert provider.calls == [accepted.processing_number]
     with runtime.session("hub") as session:

@@ -193,7 +193,7 @@ def deliver_pending(
         outcome = deliver_one(session, query, transport=transport, settings=settings)
         if outcome == "skipped":
             continue
-        report.attempted += 1
+        report.delivered += 1
         setattr(report, outcome, getattr(report, outcome) + 1)
     session.flush()
     return report

@@ -61,7 +61,8 @@ def parse_permissions(data: bytes, *, source: str) -> list[PermissionRow]:
         except ValidationError as exc:
             for error in exc.errors():
                 column = next(k for k, v in COLUMNS.items() if v == error["loc"][0])
-                errors.append(Invalid(str(error["msg"]), record=f"{source}:{line}", field=column))
+                message = str(error["msg"]).removeprefix("Value error, ")
+                errors.append(Invalid(message, record=f"{source}:{line}", field=column))
     if errors:
         raise BatchRejected(f"許可表 {source} に {len(errors)} 件の誤りがあります", errors)
     return rows

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
@@ -15,10 +16,18 @@ _AGENCY_CODE = re.compile(r"[0-9]{16}")
 def _party(value: str) -> str:
     value = value.strip()
     if not value:
-        raise Invalid("機関種別または16桁の機関コードを指定してください")
+        raise ValueError("機関種別または16桁の機関コードを指定してください")
     if value.isdigit() and not _AGENCY_CODE.fullmatch(value):
-        raise Invalid(f"機関コードは16桁です: {value}")
+        raise ValueError(f"機関コードは16桁です: {value}")
     return value
+
+
+def _code(check: Callable[[str], str], value: str) -> str:
+    # pydantic reports ValueError with the field's location; the file reader turns that into line and column.
+    try:
+        return check(value)
+    except Invalid as exc:
+        raise ValueError(exc.message) from None
 
 
 class PermissionRow(BaseModel):
@@ -41,17 +50,17 @@ class PermissionRow(BaseModel):
     @field_validator("jimu_code")
     @classmethod
     def _jm(cls, value: str) -> str:
-        return validate_jm(value)
+        return _code(validate_jm, value)
 
     @field_validator("procedure_code")
     @classmethod
     def _jt(cls, value: str) -> str:
-        return validate_jt(value) if value else ""
+        return _code(validate_jt, value) if value else ""
 
     @field_validator("tm_code")
     @classmethod
     def _tm(cls, value: str) -> str:
-        return validate_tm(value)
+        return _code(validate_tm, value)
 
     @property
     def key(self) -> tuple[str, str, str, str, str]:
@@ -61,7 +70,7 @@ class PermissionRow(BaseModel):
 class DeliveryReport(BaseModel):
     """What one round of `deliver_pending` did."""
 
-    attempted: int = 0
+    delivered: int = 0  # deliveries attempted this round: answered + refused + retrying
     answered: int = 0
     refused: int = 0
     retrying: int = 0

@@ -13,7 +13,7 @@ acquire_signs       SignAcquisitionRequest         SignAcquisitionResponse: one 
 submit_query        QueryRequest (signed)          QueryAccepted: the 処理通番 at once (status pending or refused;
                                                    idempotent on (requester, request_id))
 poll                PollRequest (signed)           PollResult: pending / answered (sealed, signed) / refused
-deliver_pending     {"limit"}                      {"attempted", "answered", "refused", "retrying"}
+deliver_pending     {"limit"}                      {"delivered", "answered", "refused", "retrying"}
 ==================  =============================  ==============================================================
 
 The provider node's operation "provide" (service = the provider's endpoint, e.g. "lg131016")

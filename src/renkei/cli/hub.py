@@ -1,0 +1,115 @@
+"""`renkei hub …`: the hub's permission table, registered agencies, pending deliveries and records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from renkei.cli.common import runtime_options
+from renkei.core import wareki
+from renkei.core.clock import JST
+from renkei.hub import service
+from renkei.runtime import Runtime
+
+
+@click.group(name="hub")
+def group() -> None:
+    """情報提供ネットワークシステム / the national hub."""
+
+
+@group.group("permissions")
+def permissions() -> None:
+    """情報連携の許可表（番号法別表第二・主務省令） / the permission table."""
+
+
+@permissions.command("load")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@runtime_options
+def load(file: Path, runtime: Runtime) -> None:
+    """許可表のCSVを取り込む（既存の行はそのまま） / add the rows of a CSV file; existing rows are kept."""
+    with runtime.session("hub") as session:
+        added, kept = service.load_permission_file(session, path=file)
+    click.echo(f"{file.name}: {added} 行を追加しました（登録済み {kept} 行）")
+
+
+@permissions.command("list")
+@click.option("--tm", "tm_code", default=None, help="特定個人情報名コードで絞り込む / filter by TM code")
+@runtime_options
+def list_(tm_code: str | None, runtime: Runtime) -> None:
+    """許可表を表示する / show the permission table."""
+    with runtime.session("hub") as session:
+        rows = service.list_permissions(session)
+    click.echo(
+        "項番\t情報照会者\t事務コード\t事務手続コード\t情報提供者\t特定個人情報名コード\t特定個人情報名\t事務名"
+    )
+    for row in rows:
+        if tm_code and row.tm_code != tm_code:
+            continue
+        click.echo(
+            "\t".join(
+                (
+                    row.item,
+                    row.requester,
+                    row.jimu_code,
+                    row.procedure_code or "（全手続）",
+                    row.provider,
+                    row.tm_code,
+                    row.tm_name,
+                    row.jimu_name,
+                )
+            )
+        )
+
+
+@group.command("agencies")
+@runtime_options
+def agencies(runtime: Runtime) -> None:
+    """登録済みの機関を表示する / list registered agencies."""
+    with runtime.session("hub") as session:
+        for agency in service.list_agencies(session):
+            registered = wareki.both(agency.registered_at.astimezone(JST).date())
+            click.echo(f"{agency.agency_code}\t{agency.name}\t{agency.kind}\t{agency.endpoint}\t{registered}")
+
+
+@group.command("deliver")
+@click.option("--limit", default=100, show_default=True)
+@runtime_options
+def deliver(limit: int, runtime: Runtime) -> None:
+    """保留中の照会を情報提供者へ配送する / deliver pending queries to provider nodes once."""
+    with runtime.session("hub") as session:
+        report = service.deliver_pending(
+            session, transport=runtime.transport, settings=runtime.settings, limit=limit
+        )
+    click.echo(
+        f"配送 {report.delivered} 件: 回答 {report.answered} 件、拒否 {report.refused} 件、"
+        f"再送待ち {report.retrying} 件"
+    )
+
+
+@group.command("records")
+@click.option("--processing-number", default=None, help="処理通番で絞り込む")
+@click.option("--limit", default=50, show_default=True)
+@runtime_options
+def records(processing_number: str | None, limit: int, runtime: Runtime) -> None:
+    """ハブの情報提供等記録を新しい順に表示する / the hub's exchange records, newest first."""
+    with runtime.session("hub") as session:
+        entries = service.list_records(session, processing_number=processing_number, limit=limit)
+    for entry in entries:
+        click.echo(
+            f"#{entry['seq']}\t{entry['processing_number']}\t{entry['requester_name']}→{entry['provider_name']}"
+            f"\t{entry['jimu_code']}\t{entry['tm_code']}\t照会 {entry['requested_at']}"
+            f"\t提供 {entry['provided_at'] or '—'}\t{entry['result']}\t{entry['message']}"
+        )
+
+
+@group.command("proof")
+@click.argument("seq", type=int)
+@runtime_options
+def proof(seq: int, runtime: Runtime) -> None:
+    """記録1件の包含証明（JSON）を出力する / print the inclusion proof of one record as JSON."""
+    import json
+
+    with runtime.session("hub") as session:
+        found = service.record_proof(session, seq=seq, settings=runtime.settings)
+    click.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=2))

@@ -1,0 +1,75 @@
+"""`renkei hub …` commands: the permission table from files, agencies, deliveries, records and proofs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from renkei.cli import cli
+from renkei.protocol.hub import HubClient
+from renkei.runtime import Runtime
+from tests.hub.builders import JUMINHYO, LG_A, LG_B, acquire, query, register, residents
+
+HEADER = "項番,情報照会者,事務コード,事務名,事務手続コード,事務手続名,情報提供者,特定個人情報名コード,特定個人情報名\n"
+
+
+def run(env: dict[str, str], *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), env=env)
+    return result.exit_code, result.output
+
+
+def test_the_sample_of_beppyo2_is_listed_with_the_child_allowance_row(cli_env: dict[str, str]) -> None:
+    code, output = run(cli_env, "hub", "permissions", "list", "--tm", "TM00000000000002")
+    assert code == 0, output
+    row = next(line for line in output.splitlines() if line.startswith("七十四"))
+    assert "市町村長\tJM01074000000000\tJT01074000000001\t市町村長\tTM00000000000002\t地方税関係情報" in row
+    assert "TM00000000000001" not in output.split("\n", 1)[1]
+
+
+def test_rows_are_loaded_from_a_file_once(cli_env: dict[str, str], tmp_path: Path) -> None:
+    extra = tmp_path / "extra.csv"
+    extra.write_text(
+        HEADER
+        + "独自,市町村長,JM09000000000001,条例事務（試験）,,,市町村長,TM00000000000001,住民票関係情報\n",
+        encoding="cp932",
+    )
+    assert run(cli_env, "hub", "permissions", "load", str(extra)) == (
+        0,
+        "extra.csv: 1 行を追加しました（登録済み 0 行）\n",
+    )
+    assert run(cli_env, "hub", "permissions", "load", str(extra))[1].startswith("extra.csv: 0 行を追加")
+    assert "JM09000000000001" in run(cli_env, "hub", "permissions", "list")[1]
+
+
+def test_a_bad_permission_file_is_refused_naming_line_and_column(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        HEADER + "一,市町村長,JM1,事務,,,市町村長,TM00000000000002,地方税関係情報\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(cli, ["hub", "permissions", "load", str(bad)], env=cli_env)
+    assert result.exit_code == 1
+    assert "record bad.csv:2, field 事務コード" in result.output
+    headless = tmp_path / "headless.csv"
+    headless.write_text("a,b\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["hub", "permissions", "load", str(headless)], env=cli_env)
+    assert result.exit_code == 1 and "見出し行" in result.output
+
+
+def test_agencies_deliveries_records_and_proofs(runtime: Runtime, cli_env: dict[str, str]) -> None:
+    a, b = register(runtime, LG_A), register(runtime, LG_B)
+    sign_b = acquire(runtime, b, LG_A, residents(runtime, LG_A, 1))[0]
+    refused = HubClient(runtime.transport).submit_query(query(b, a, sign_b, tm=JUMINHYO))
+    runtime.close()  # the CLI opens the same databases itself
+
+    code, output = run(cli_env, "hub", "agencies")
+    assert code == 0 and a.agency_code in output and b.agency_code in output
+    code, output = run(cli_env, "hub", "deliver")
+    assert code == 0 and output.startswith("配送 0 件")
+    code, output = run(cli_env, "hub", "records", "--processing-number", refused.processing_number)
+    assert code == 0 and "refused" in output and "許可されていません" in output
+    code, output = run(cli_env, "hub", "proof", "1")
+    assert code == 0 and json.loads(output)["body"]["processing_number"] == refused.processing_number
