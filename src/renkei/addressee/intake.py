@@ -28,9 +28,12 @@ def import_population(
 ) -> ImportResult:
     """住民記録 import, 付番 (住民票コード and My Number from 住基ネット) and 統合宛名番号, chunk by chunk.
 
+    The municipality is connected to 住基ネット first if it is not yet (its code must be in the national list).
     Each chunk is one transaction on the municipal database: the residents and their 統合宛名番号, sealed My
     Number and blind index are committed together (decision 0012).
     """
+
+    jukinet.register_municipality(lg_code)
 
     def to_addressee(session: Session, registered: list[Registered]) -> None:
         register_residents(session, registered=registered, settings=settings)

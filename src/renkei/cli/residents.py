@@ -1,0 +1,283 @@
+"""`renkei residents …`: import a population file, the 異動 (birth, move, name, address, death), list and show."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from renkei.addressee.intake import import_population
+from renkei.cli.common import runtime_options
+from renkei.core.wareki import both
+from renkei.protocol.jukinet import JukinetClient
+from renkei.residents import service
+from renkei.residents.population import ENCODINGS
+from renkei.residents.schemas import SEX_LABELS, ResidentView
+from renkei.runtime import Runtime
+
+municipality = click.option(
+    "--municipality", "lg_code", required=True, help="全国地方公共団体コード (e.g. 131016)"
+)
+notified = click.option(
+    "--notified-on", type=click.DateTime(["%Y-%m-%d"]), default=None, help="届出日 (default today)"
+)
+
+
+def _date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value else None
+
+
+def _line(r: ResidentView) -> str:
+    return (
+        f"{r.id}\t{r.atena_number}\t{r.name}（{r.name_kana}）\t{SEX_LABELS.get(r.sex, r.sex)}\t"
+        f"{both(r.birth_date)}\t{r.status_label}\t{r.address}"
+    )
+
+
+@click.group(name="residents")
+def group() -> None:
+    """住民記録 / resident register."""
+
+
+@group.command("import")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@municipality
+@click.option("--encoding", type=click.Choice(ENCODINGS), default="utf-8", show_default=True)
+@click.option("--on-error", type=click.Choice(["abort", "skip"]), default="abort", show_default=True)
+@click.option(
+    "--rejects", type=click.Path(path_type=Path, dir_okay=False), default=None, help="skip時の誤り行の出力先"
+)
+@runtime_options
+def import_(
+    *, path: Path, lg_code: str, encoding: str, on_error: str, rejects: Path | None, runtime: Runtime
+) -> None:
+    """Register everyone in PATH: 住民票コード and My Number via 住基ネット, then a 統合宛名番号."""
+    if on_error == "skip" and rejects is None:
+        rejects = path.with_name(path.stem + ".rejects.csv")
+    result = import_population(
+        lambda: runtime.municipal_session(lg_code),
+        path=path,
+        lg_code=lg_code,
+        jukinet=JukinetClient(runtime.transport),
+        settings=runtime.settings,
+        encoding=encoding,
+        on_error=on_error,  # type: ignore[arg-type]
+        rejects=rejects,
+    )
+    click.echo(
+        f"読込 {result.read:,} 行 / 新規登録 {result.registered:,} 人 / 登録済み {result.already_registered:,} 人 / "
+        f"誤り {result.rejected:,} 行"
+    )
+    for error in result.errors[:20]:
+        click.echo(f"  {error}", err=True)
+    if result.rejected and rejects is not None:
+        click.echo(f"誤りのある行を書き出しました: {rejects}", err=True)
+
+
+@group.command("list")
+@municipality
+@click.option("--query", default=None, help="氏名またはカナの一部")
+@click.option("--all", "everyone", is_flag=True, help="転出・死亡も含める")
+@click.option("--limit", type=int, default=50, show_default=True)
+@runtime_options
+def list_(*, lg_code: str, query: str | None, everyone: bool, limit: int, runtime: Runtime) -> None:
+    """List residents (id, 宛名番号, name, sex, birth date, status, address)."""
+    with runtime.municipal_session(lg_code) as session:
+        rows = service.list_residents(
+            session, query=query, status=None if everyone else "active", limit=limit
+        )
+    for r in rows:
+        click.echo(_line(r))
+
+
+@group.command("show")
+@municipality
+@click.argument("resident_id", type=int)
+@runtime_options
+def show(*, lg_code: str, resident_id: int, runtime: Runtime) -> None:
+    """One resident with household and 異動 history."""
+    with runtime.municipal_session(lg_code) as session:
+        r = service.get_resident(session, resident_id=resident_id)
+        changes = service.changes_of(session, resident_id=resident_id)
+    click.echo(_line(r))
+    click.echo(f"世帯番号 {r.household_number}（{r.relationship}）  住民となった日 {both(r.resident_since)}")
+    if r.former_surname:
+        click.echo(f"旧氏 {r.former_surname}")
+    for c in changes:
+        click.echo(
+            f"  {c.kind_label}\t事由 {c.reason_code}\t届出 {both(c.notified_on)}\t異動 {both(c.effective_on)}"
+        )
+
+
+@group.command("birth")
+@municipality
+@click.option("--parent", "parent_id", type=int, required=True, help="親の住民ID")
+@click.option("--given-name", required=True)
+@click.option("--given-name-kana", required=True)
+@click.option("--born-on", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--sex", type=click.Choice(["1", "2"]), required=True, help="1 男 / 2 女")
+@notified
+@runtime_options
+def birth(
+    *,
+    lg_code: str,
+    parent_id: int,
+    given_name: str,
+    given_name_kana: str,
+    born_on: dt.datetime,
+    sex: str,
+    notified_on: dt.datetime | None,
+    runtime: Runtime,
+) -> None:
+    """出生届: register a child in the parent's household (My Number issued through 住基ネット)."""
+    with runtime.municipal_session(lg_code) as session:
+        child = service.record_birth(
+            session,
+            parent_id=parent_id,
+            given_name=given_name,
+            given_name_kana=given_name_kana,
+            birth_date=born_on.date(),
+            sex=sex,
+            notified_on=_date(notified_on),
+            jukinet=JukinetClient(runtime.transport),
+            settings=runtime.settings,
+        )
+    click.echo(f"出生を記録しました: {_line(child)}")
+
+
+@group.command("move")
+@click.option("--from", "from_lg", required=True, help="転出元の団体コード")
+@click.option("--to", "to_lg", required=True, help="転入先の団体コード")
+@click.argument("resident_id", type=int)
+@click.option("--postal-code", required=True)
+@click.option("--address", required=True, help="転入先の住所")
+@click.option("--moved-on", type=click.DateTime(["%Y-%m-%d"]), default=None, help="異動日")
+@runtime_options
+def move(
+    *,
+    from_lg: str,
+    to_lg: str,
+    resident_id: int,
+    postal_code: str,
+    address: str,
+    moved_on: dt.datetime | None,
+    runtime: Runtime,
+) -> None:
+    """転出・転入: move a resident from one municipality of the system to another."""
+    jukinet = JukinetClient(runtime.transport)
+    with runtime.municipal_session(from_lg) as session:
+        certificate = service.move_out(
+            session,
+            resident_id=resident_id,
+            destination_lg_code=to_lg,
+            effective_on=_date(moved_on),
+            jukinet=jukinet,
+            settings=runtime.settings,
+        )
+    with runtime.municipal_session(to_lg) as session:
+        moved = service.move_in(
+            session,
+            lg_code=to_lg,
+            certificate=certificate,
+            postal_code=postal_code,
+            address=address,
+            effective_on=_date(moved_on),
+            jukinet=jukinet,
+            settings=runtime.settings,
+        )
+    click.echo(f"転出 {from_lg} → 転入 {to_lg}: {_line(moved)}")
+
+
+@group.command("name-change")
+@municipality
+@click.argument("resident_id", type=int)
+@click.option("--surname", required=True)
+@click.option("--surname-kana", required=True)
+@click.option("--no-former-surname", is_flag=True, help="旧氏を記録しない")
+@notified
+@runtime_options
+def name_change(
+    *,
+    lg_code: str,
+    resident_id: int,
+    surname: str,
+    surname_kana: str,
+    no_former_surname: bool,
+    notified_on: dt.datetime | None,
+    runtime: Runtime,
+) -> None:
+    """氏の変更 (the old 氏 kept as 旧氏 unless --no-former-surname)."""
+    with runtime.municipal_session(lg_code) as session:
+        r = service.change_name(
+            session,
+            resident_id=resident_id,
+            surname=surname,
+            surname_kana=surname_kana,
+            keep_former_surname=not no_former_surname,
+            notified_on=_date(notified_on),
+            jukinet=JukinetClient(runtime.transport),
+            settings=runtime.settings,
+        )
+    click.echo(f"氏を変更しました: {_line(r)}（旧氏 {r.former_surname or 'なし'}）")
+
+
+@group.command("address-change")
+@municipality
+@click.argument("resident_id", type=int)
+@click.option("--postal-code", required=True)
+@click.option("--address", required=True)
+@notified
+@runtime_options
+def address_change(
+    *,
+    lg_code: str,
+    resident_id: int,
+    postal_code: str,
+    address: str,
+    notified_on: dt.datetime | None,
+    runtime: Runtime,
+) -> None:
+    """転居 within the municipality."""
+    with runtime.municipal_session(lg_code) as session:
+        r = service.change_address(
+            session,
+            resident_id=resident_id,
+            postal_code=postal_code,
+            address=address,
+            notified_on=_date(notified_on),
+            jukinet=JukinetClient(runtime.transport),
+            settings=runtime.settings,
+        )
+    click.echo(f"転居を記録しました: {_line(r)}")
+
+
+@group.command("death")
+@municipality
+@click.argument("resident_id", type=int)
+@click.option("--died-on", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@notified
+@runtime_options
+def death(
+    *, lg_code: str, resident_id: int, died_on: dt.datetime, notified_on: dt.datetime | None, runtime: Runtime
+) -> None:
+    """死亡届."""
+    with runtime.municipal_session(lg_code) as session:
+        r = service.record_death(
+            session,
+            resident_id=resident_id,
+            died_on=died_on.date(),
+            notified_on=_date(notified_on),
+            jukinet=JukinetClient(runtime.transport),
+            settings=runtime.settings,
+        )
+    click.echo(f"死亡を記録しました: {_line(r)}")
+
+
+@group.command("connect")
+@municipality
+@runtime_options
+def connect(*, lg_code: str, runtime: Runtime) -> None:
+    """住基ネットに接続: register the municipality with jukinet (import does this by itself)."""
+    found = JukinetClient(runtime.transport).register_municipality(lg_code)
+    click.echo(f"{found.lg_code} {found.name} を住基ネットに接続しました")
