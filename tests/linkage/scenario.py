@@ -159,7 +159,8 @@ def verified(net: Network) -> dict[str, bool]:
     return out
 
 
-def run_scenario(net: Network) -> None:
+def run_scenario(net: Network) -> dict[str, str]:
+    """Run it; returns the moved father's 統合宛名番号 at A and at B, for the invariant checks."""
     a_people = populate(net, CHIYODA, rows(CHIYODA, FAMILY + OTHERS, household="0000000001", start=1))
     populate(net, SETAGAYA, rows(SETAGAYA, OTHERS, household="0000000009", start=900))
     join_hub(net, CHIYODA)
@@ -227,3 +228,6 @@ def run_scenario(net: Network) -> None:
     with municipal(net, CHIYODA) as session:
         [(_code, report)] = service.verify_records(session)
     assert not report.ok and edited in report.bad_sequences
+    with municipal(net, SETAGAYA) as session:
+        father_at_b = addressee.find_by_atena(session, system="juki", atena=new_atenas[0]).integrated_number
+    return {"a": taro, "b": father_at_b}
