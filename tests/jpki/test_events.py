@@ -17,7 +17,9 @@ def _statuses(runtime: Runtime, lg_code: str = LG_A, resident_id: int = 1) -> li
 def test_an_address_change_revokes_only_the_signing_certificate(runtime: Runtime) -> None:
     issue(runtime)
     client = JpkiClient(runtime.transport)
-    outcome = client.notify_identity_change(event("address_change", who=person(address="東京都千代田区丸の内1丁目")))
+    outcome = client.notify_identity_change(
+        event("address_change", who=person(address="東京都千代田区丸の内1丁目"))
+    )
     assert outcome.outcome == "revoked_sign" and len(outcome.revoked) == 1
     assert sorted(_statuses(runtime)) == [("auth", "good"), ("sign", "revoked")]
     with runtime.session("jpki") as session:
@@ -63,7 +65,9 @@ def test_a_move_revokes_the_signing_certificate_and_relinks_the_holder(runtime: 
     out = client.notify_identity_change(event("move_out", 7))
     assert out.outcome == "revoked_sign"
     moved = person(address="東京都世田谷区世田谷4丁目21番27号")
-    arrived = client.notify_identity_change(event("move_in", 501, lg_code=LG_B, who=moved, previous=(LG_A, 7)))
+    arrived = client.notify_identity_change(
+        event("move_in", 501, lg_code=LG_B, who=moved, previous=(LG_A, 7))
+    )
     assert arrived.relinked and arrived.outcome == "no_change"
     assert sorted(_statuses(runtime, LG_B, 501)) == [("auth", "good"), ("sign", "revoked")]
     assert _statuses(runtime, LG_A, 7) == []
@@ -74,5 +78,7 @@ def test_the_client_accepts_a_residents_event_object(runtime: Runtime) -> None:
 
     issue(runtime)
     source = event("address_change", who=person(address="東京都千代田区永田町1丁目"))
-    resident_event = ResidentEvent(**source.model_dump(), name_kana="ヤマダ タロウ", effective_on=source.occurred_at.date())
+    resident_event = ResidentEvent(
+        **source.model_dump(), name_kana="ヤマダ タロウ", effective_on=source.occurred_at.date()
+    )
     assert JpkiClient(runtime.transport).notify_identity_change(resident_event).outcome == "revoked_sign"

@@ -37,9 +37,21 @@ class World:
     held: Path
 
     def openssl_ocsp(self, cert: Path | None = None, *extra: str, serial: str | None = None) -> str:
-        args = ["openssl", "ocsp", "-issuer", str(self.folder / "sign.pem"), "-url", f"{self.url}/ocsp",
-                "-CAfile", str(self.folder / "root.pem"), "-verify_other", str(self.folder / "sign.pem"),
-                "-timeout", "10", *extra]
+        args = [
+            "openssl",
+            "ocsp",
+            "-issuer",
+            str(self.folder / "sign.pem"),
+            "-url",
+            f"{self.url}/ocsp",
+            "-CAfile",
+            str(self.folder / "root.pem"),
+            "-verify_other",
+            str(self.folder / "sign.pem"),
+            "-timeout",
+            "10",
+            *extra,
+        ]
         args += ["-cert", str(cert)] if cert else ["-serial", serial or "0x1"]
         done = subprocess.run(args, capture_output=True, text=True, timeout=60, check=False)
         return done.stdout + done.stderr
@@ -56,7 +68,9 @@ def world(runtime: Runtime, tmp_path: Path) -> Iterator[World]:
         path.write_bytes(pem(der_of(runtime, card.card_number, "sign")))
         paths.append(path)
     with runtime.session("jpki") as session:
-        service.revoke(session, card_number=cards[1].card_number, kind="sign", reason="key-compromise", check=check(2))
+        service.revoke(
+            session, card_number=cards[1].card_number, kind="sign", reason="key-compromise", check=check(2)
+        )
         service.suspend(session, card_number=cards[2].card_number)
     app, _responder = jpki_server(runtime, refresh_seconds=0)
     with serving(app) as url:
@@ -85,7 +99,9 @@ def test_pre_produced_answers_serve_requests_without_a_nonce_and_follow_revocati
     path.write_bytes(pem(der_of(world.runtime, card.card_number, "sign")))
     assert f"{path}: good" in world.openssl_ocsp(path, "-no_nonce")
     with world.runtime.session("jpki") as session:
-        service.revoke(session, card_number=card.card_number, kind="sign", reason="unspecified", check=check(9))
+        service.revoke(
+            session, card_number=card.card_number, kind="sign", reason="unspecified", check=check(9)
+        )
     assert f"{path}: revoked" in world.openssl_ocsp(path, "-no_nonce")
 
 
@@ -106,18 +122,33 @@ def test_the_same_request_without_a_nonce_gets_the_same_stored_answer(world: Wor
     parsed = ocsp.load_der_ocsp_response(answers[0])
     assert parsed.certificate_status == ocsp.OCSPCertStatus.GOOD
     responder = parsed.certificates[0]
-    assert x509.ExtendedKeyUsageOID.OCSP_SIGNING in responder.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    assert (
+        x509.ExtendedKeyUsageOID.OCSP_SIGNING
+        in responder.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    )
     responder.public_key().verify(  # type: ignore[union-attr,call-arg]
-        parsed.signature, parsed.tbs_response_bytes, __import__("cryptography.hazmat.primitives.asymmetric.padding").hazmat.primitives.asymmetric.padding.PKCS1v15(), hashes.SHA256()
+        parsed.signature,
+        parsed.tbs_response_bytes,
+        __import__(
+            "cryptography.hazmat.primitives.asymmetric.padding"
+        ).hazmat.primitives.asymmetric.padding.PKCS1v15(),
+        hashes.SHA256(),
     )
 
 
-@pytest.mark.parametrize("body", [b"", b"\x30\x03\x02\x01\x01", b"not der at all", b"\x30\x82\xff\xff" + b"\x00" * 10])
-def test_malformed_requests_get_the_malformed_status_and_the_responder_keeps_going(world: World, body: bytes) -> None:
+@pytest.mark.parametrize(
+    "body", [b"", b"\x30\x03\x02\x01\x01", b"not der at all", b"\x30\x82\xff\xff" + b"\x00" * 10]
+)
+def test_malformed_requests_get_the_malformed_status_and_the_responder_keeps_going(
+    world: World, body: bytes
+) -> None:
     with httpx.Client() as client:
         bad = client.post(f"{world.url}/ocsp", content=body)
         assert bad.status_code == 200
-        assert ocsp.load_der_ocsp_response(bad.content).response_status == ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+        assert (
+            ocsp.load_der_ocsp_response(bad.content).response_status
+            == ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+        )
         good = client.post(f"{world.url}/ocsp", content=_request(world.good, world.folder / "sign.pem"))
     assert ocsp.load_der_ocsp_response(good.content).certificate_status == ocsp.OCSPCertStatus.GOOD
 
@@ -138,7 +169,9 @@ def test_the_crl_at_the_distribution_point_is_der_that_openssl_reads_and_uses(wo
     (world.folder / "sign.crl").write_bytes(crl_der)
     text = subprocess.run(
         ["openssl", "crl", "-inform", "DER", "-in", str(world.folder / "sign.crl"), "-noout", "-text"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "Key Compromise" in text and "Certificate Hold" in text
     crl = x509.load_der_x509_crl(crl_der)
@@ -152,9 +185,21 @@ def test_the_crl_at_the_distribution_point_is_der_that_openssl_reads_and_uses(wo
 
     def verify(cert: Path) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            ["openssl", "verify", "-crl_check_all", "-CAfile", str(world.folder / "root.pem"), "-untrusted",
-             str(world.folder / "sign.pem"), "-CRLfile", str(crls), str(cert)],
-            capture_output=True, text=True, check=False,
+            [
+                "openssl",
+                "verify",
+                "-crl_check_all",
+                "-CAfile",
+                str(world.folder / "root.pem"),
+                "-untrusted",
+                str(world.folder / "sign.pem"),
+                "-CRLfile",
+                str(crls),
+                str(cert),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
         )
 
     assert verify(world.good).returncode == 0

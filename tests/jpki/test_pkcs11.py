@@ -34,11 +34,14 @@ def softhsm(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("softhsm")
     (folder / "tokens").mkdir()
     conf = folder / "softhsm2.conf"
-    conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
+    conf.write_text(
+        f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n"
+    )
     os.environ["SOFTHSM2_CONF"] = str(conf)
     subprocess.run(
         ["softhsm2-util", "--init-token", "--free", "--label", TOKEN, "--so-pin", "1234", "--pin", USER_PIN],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     return conf
 
@@ -53,26 +56,37 @@ def on_token(softhsm: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pkcs11C
     yield Pkcs11Config(module=MODULE, token_label=TOKEN, user_pin=USER_PIN)
 
 
-def test_ca_keys_are_generated_on_the_token_and_cannot_be_read_out(runtime: Runtime, on_token: Pkcs11Config) -> None:
+def test_ca_keys_are_generated_on_the_token_and_cannot_be_read_out(
+    runtime: Runtime, on_token: Pkcs11Config
+) -> None:
     from pkcs11 import Attribute, KeyType, ObjectClass
 
     with runtime.session("jpki") as session:
         made = service.init_hierarchy(session, settings=runtime.settings)
         stored = {k.label: k for k in session.query(StoredKey)}
-    assert all(stored[m["key_label"]].store == "pkcs11" and stored[m["key_label"]].sealed_key is None for m in made)
+    assert all(
+        stored[m["key_label"]].store == "pkcs11" and stored[m["key_label"]].sealed_key is None for m in made
+    )
     token_session = pkcs11_session(on_token)
-    key = token_session.get_key(object_class=ObjectClass.PRIVATE_KEY, key_type=KeyType.RSA, label=made[0]["key_label"])
+    key = token_session.get_key(
+        object_class=ObjectClass.PRIVATE_KEY, key_type=KeyType.RSA, label=made[0]["key_label"]
+    )
     assert key[Attribute.EXTRACTABLE] is False and key[Attribute.SENSITIVE] is True
     with pytest.raises(Exception):  # noqa: B017 - the token refuses: the value attribute is sensitive
         key[Attribute.PRIVATE_EXPONENT]
     ders = ca_ders(runtime)
     root, sign = x509.load_der_x509_certificate(ders["root"]), x509.load_der_x509_certificate(ders["sign"])
     root.public_key().verify(  # type: ignore[union-attr,call-arg]
-        sign.signature, sign.tbs_certificate_bytes, padding.PKCS1v15(), sign.signature_hash_algorithm  # type: ignore[arg-type]
+        sign.signature,
+        sign.tbs_certificate_bytes,
+        padding.PKCS1v15(),
+        sign.signature_hash_algorithm,  # type: ignore[arg-type]
     )
 
 
-def test_a_card_on_a_pkcs11_token_logs_in_and_counts_wrong_pins(runtime: Runtime, on_token: Pkcs11Config) -> None:
+def test_a_card_on_a_pkcs11_token_logs_in_and_counts_wrong_pins(
+    runtime: Runtime, on_token: Pkcs11Config
+) -> None:
     card = issue(runtime, token_kind="pkcs11")
     auth = x509.load_der_x509_certificate(der_of(runtime, card.card_number, "auth"))
     assert auth.public_key().key_size == 2048  # type: ignore[union-attr]
@@ -80,8 +94,19 @@ def test_a_card_on_a_pkcs11_token_logs_in_and_counts_wrong_pins(runtime: Runtime
     challenge = client.login_challenge(audience="portal")
     with runtime.session("jpki") as session:
         response = service.card_login_response(
-            session, settings=runtime.settings, card_number=card.card_number, pin=AUTH_PIN, challenge=challenge
+            session,
+            settings=runtime.settings,
+            card_number=card.card_number,
+            pin=AUTH_PIN,
+            challenge=challenge,
         )
     assert client.login_complete(response).serial == card.auth_serial
     with runtime.session("jpki") as session, pytest.raises(Unauthenticated, match="あと2回"):
-        service.card_sign(session, settings=runtime.settings, card_number=card.card_number, slot="auth", pin="9999", data=b"x")
+        service.card_sign(
+            session,
+            settings=runtime.settings,
+            card_number=card.card_number,
+            slot="auth",
+            pin="9999",
+            data=b"x",
+        )

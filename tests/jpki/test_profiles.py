@@ -48,7 +48,11 @@ def test_the_authentication_certificate_carries_no_personal_information(runtime:
     card = issue(runtime, register=person(former_surname="佐藤"))
     certificate = x509.load_der_x509_certificate(der_of(runtime, card.card_number, "auth"))
     assert _other_names(certificate) == {}
-    text = certificate.public_bytes(__import__("cryptography.hazmat.primitives.serialization").hazmat.primitives.serialization.Encoding.DER)
+    text = certificate.public_bytes(
+        __import__(
+            "cryptography.hazmat.primitives.serialization"
+        ).hazmat.primitives.serialization.Encoding.DER
+    )
     assert "山田".encode() not in text and "千代田区".encode() not in text
     policies = certificate.extensions.get_extension_for_class(x509.CertificatePolicies).value
     assert [p.policy_identifier.dotted_string for p in policies] == [oids.POLICY_AUTH]
@@ -63,7 +67,9 @@ def test_every_certificate_names_its_crl_and_ocsp_over_http(runtime: Runtime, ki
     points = certificate.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
     assert points[0].full_name[0].value == f"http://jpki.renkei.test/crl/{kind}.crl"
     access = certificate.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
-    ocsp_urls = [a.access_location.value for a in access if a.access_method == x509.AuthorityInformationAccessOID.OCSP]
+    ocsp_urls = [
+        a.access_location.value for a in access if a.access_method == x509.AuthorityInformationAccessOID.OCSP
+    ]
     assert ocsp_urls == ["http://jpki.renkei.test/ocsp"]
 
 

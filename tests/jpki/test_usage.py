@@ -27,7 +27,13 @@ def _context(runtime: Runtime, *, crls: bool = True) -> ValidationContext:
     if crls:
         with runtime.session("jpki") as session:
             # The certificates name a delta CRL (Freshest CRL), so a hard-fail validator needs it beside the base.
-            for role, delta in (("root", False), ("sign", False), ("sign", True), ("auth", False), ("auth", True)):
+            for role, delta in (
+                ("root", False),
+                ("sign", False),
+                ("sign", True),
+                ("auth", False),
+                ("auth", True),
+            ):
                 published = service.publish_crl(session, settings=runtime.settings, role=role, delta=delta)
                 lists.append(crl.CertificateList.load(published.der))
     return ValidationContext(
@@ -42,19 +48,21 @@ def test_pyhanko_certvalidator_accepts_a_good_certificate_and_rejects_a_revoked_
     good, bad = issue(runtime, 1), issue(runtime, 2)
     good_der, bad_der = der_of(runtime, good.card_number, "sign"), der_of(runtime, bad.card_number, "sign")
     with runtime.session("jpki") as session:
-        service.revoke(session, card_number=bad.card_number, kind="sign", reason="key-compromise", check=check(2))
+        service.revoke(
+            session, card_number=bad.card_number, kind="sign", reason="key-compromise", check=check(2)
+        )
     context = _context(runtime)
     path = asyncio.run(
-        CertificateValidator(x509.Certificate.load(good_der), validation_context=context).async_validate_usage(
-            {"digital_signature", "non_repudiation"}
-        )
+        CertificateValidator(
+            x509.Certificate.load(good_der), validation_context=context
+        ).async_validate_usage({"digital_signature", "non_repudiation"})
     )
     assert len(path) == 3
     with pytest.raises(RevokedError):
         asyncio.run(
-            CertificateValidator(x509.Certificate.load(bad_der), validation_context=context).async_validate_usage(
-                {"digital_signature"}
-            )
+            CertificateValidator(
+                x509.Certificate.load(bad_der), validation_context=context
+            ).async_validate_usage({"digital_signature"})
         )
 
 
@@ -64,7 +72,11 @@ def test_login_with_the_authentication_certificate(runtime: Runtime) -> None:
     challenge = client.login_challenge(audience="マイナポータル")
     with runtime.session("jpki") as session:
         response = service.card_login_response(
-            session, settings=runtime.settings, card_number=card.card_number, pin=AUTH_PIN, challenge=challenge
+            session,
+            settings=runtime.settings,
+            card_number=card.card_number,
+            pin=AUTH_PIN,
+            challenge=challenge,
         )
     result = client.login_complete(response)
     assert result.serial == card.auth_serial and result.audience == "マイナポータル"
@@ -78,7 +90,11 @@ def test_login_is_refused_for_a_wrong_signature_an_old_challenge_or_a_held_card(
     challenge = client.login_challenge(audience="コンビニ交付")
     with runtime.session("jpki") as session:
         response = service.card_login_response(
-            session, settings=runtime.settings, card_number=card.card_number, pin=AUTH_PIN, challenge=challenge
+            session,
+            settings=runtime.settings,
+            card_number=card.card_number,
+            pin=AUTH_PIN,
+            challenge=challenge,
         )
     other = client.login_challenge(audience="コンビニ交付")
     with pytest.raises(Unauthenticated, match="署名"):
@@ -119,7 +135,9 @@ def test_a_detached_cms_signature_made_on_the_card_validates_with_pyhanko(runtim
     )
     assert status.intact and status.valid and status.trusted
     tampered = asyncio.run(
-        async_validate_detached_cms(document + b"!", content["content"], signer_validation_context=_context(runtime, crls=False))
+        async_validate_detached_cms(
+            document + b"!", content["content"], signer_validation_context=_context(runtime, crls=False)
+        )
     )
     assert not tampered.intact
 
@@ -134,7 +152,11 @@ def test_a_pdf_signed_with_the_card_validates_with_pyhanko(runtime: Runtime) -> 
     card = issue(runtime)
     with runtime.session("jpki") as session:
         signed = service.sign_pdf(
-            session, settings=runtime.settings, card_number=card.card_number, pin=SIGN_PIN, pdf=buffer.getvalue()
+            session,
+            settings=runtime.settings,
+            card_number=card.card_number,
+            pin=SIGN_PIN,
+            pdf=buffer.getvalue(),
         )
     reader = PdfFileReader(io.BytesIO(signed))
     (embedded,) = reader.embedded_signatures
@@ -146,4 +168,6 @@ def test_a_pdf_signed_with_the_card_validates_with_pyhanko(runtime: Runtime) -> 
 def test_a_wrong_signing_pin_signs_nothing(runtime: Runtime) -> None:
     card = issue(runtime)
     with runtime.session("jpki") as session, pytest.raises(Unauthenticated):
-        service.sign_detached(session, settings=runtime.settings, card_number=card.card_number, pin="WRONG9", data=b"x")
+        service.sign_detached(
+            session, settings=runtime.settings, card_number=card.card_number, pin="WRONG9", data=b"x"
+        )

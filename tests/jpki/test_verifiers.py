@@ -22,8 +22,13 @@ from tests.jpki.builders import ca_ders, der_of, event, issue, person
 
 
 def _register(client: JpkiClient, **values: object) -> VerifierCredentials:
-    data: dict[str, object] = {"name": "株式会社テスト銀行", "category": "private", "purposes": ["sign", "auth"],
-                               "certification": "総務省認定第0001号", "certified_on": dt.date(2024, 4, 1)}
+    data: dict[str, object] = {
+        "name": "株式会社テスト銀行",
+        "category": "private",
+        "purposes": ["sign", "auth"],
+        "certification": "総務省認定第0001号",
+        "certified_on": dt.date(2024, 4, 1),
+    }
     data.update(values)
     return client.register_verifier(VerifierRegistration.model_validate(data))
 
@@ -68,7 +73,11 @@ def test_unregistered_or_wrongly_registered_verifiers_are_refused(runtime: Runti
     card = issue(runtime)
     client = JpkiClient(runtime.transport)
     with pytest.raises(Unauthenticated):
-        _verify(client, VerifierCredentials(code="V000000000", token="nope"), der_of(runtime, card.card_number, "sign"))
+        _verify(
+            client,
+            VerifierCredentials(code="V000000000", token="nope"),
+            der_of(runtime, card.card_number, "sign"),
+        )
     auth_only = _register(client, purposes=["auth"])
     with pytest.raises(Forbidden, match="署名検証者"):
         _verify(client, auth_only, der_of(runtime, card.card_number, "sign"))
@@ -99,8 +108,13 @@ def test_a_certificate_forged_with_another_key_fails_the_signature_check(runtime
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     now = dt.datetime.now(dt.UTC)
     forged = (
-        x509.CertificateBuilder().subject_name(sign_ca.subject).issuer_name(sign_ca.subject)
-        .public_key(key.public_key()).serial_number(5).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(sign_ca.subject)
+        .issuer_name(sign_ca.subject)
+        .public_key(key.public_key())
+        .serial_number(5)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
         .sign(key, hashes.SHA256())
     )
     client = JpkiClient(runtime.transport)

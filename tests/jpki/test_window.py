@@ -24,7 +24,11 @@ def _sign(runtime: Runtime, card_number: str, slot: str, pin: str) -> bytes:
 def _status(runtime: Runtime, resident_id: int = 1) -> dict[str, str]:
     with runtime.session("jpki") as session:
         status = service.holder_status(session, lg_code="131016", resident_id=resident_id)
-    return {c.kind + ("" if c.status != "revoked" else "-old"): c.status for card in status.cards for c in card.certificates}
+    return {
+        c.kind + ("" if c.status != "revoked" else "-old"): c.status
+        for card in status.cards
+        for c in card.certificates
+    }
 
 
 def test_a_card_gets_both_certificates_and_signs_with_either_pin(runtime: Runtime) -> None:
@@ -84,7 +88,9 @@ def test_a_second_live_card_is_refused(runtime: Runtime) -> None:
         ("sign", "123456", "それぞれ"),
     ],
 )
-def test_pins_that_break_the_rules_are_refused_at_issuance(runtime: Runtime, slot: str, pin: str, message: str) -> None:
+def test_pins_that_break_the_rules_are_refused_at_issuance(
+    runtime: Runtime, slot: str, pin: str, message: str
+) -> None:
     app = application()
     values = app.model_dump()
     values["auth_pin" if slot == "auth" else "sign_pin"] = pin
@@ -133,14 +139,32 @@ def test_a_pin_reset_needs_the_identity_check_and_unlocks(runtime: Runtime) -> N
         with pytest.raises((Unauthenticated, Forbidden)):
             _sign(runtime, card.card_number, "auth", "0000")
     with runtime.session("jpki") as session, pytest.raises(Forbidden, match="本人確認"):
-        service.reset_pin(session, settings=runtime.settings, card_number=card.card_number, slot="auth",
-                          new_pin="4321", check=check(document=""))
+        service.reset_pin(
+            session,
+            settings=runtime.settings,
+            card_number=card.card_number,
+            slot="auth",
+            new_pin="4321",
+            check=check(document=""),
+        )
     with runtime.session("jpki") as session, pytest.raises(Forbidden, match="一致しません"):
-        service.reset_pin(session, settings=runtime.settings, card_number=card.card_number, slot="auth",
-                          new_pin="4321", check=check(2))
+        service.reset_pin(
+            session,
+            settings=runtime.settings,
+            card_number=card.card_number,
+            slot="auth",
+            new_pin="4321",
+            check=check(2),
+        )
     with runtime.session("jpki") as session:
-        view = service.reset_pin(session, settings=runtime.settings, card_number=card.card_number, slot="auth",
-                                 new_pin="4321", check=check())
+        view = service.reset_pin(
+            session,
+            settings=runtime.settings,
+            card_number=card.card_number,
+            slot="auth",
+            new_pin="4321",
+            check=check(),
+        )
     assert not view.auth_pin_locked
     assert _sign(runtime, card.card_number, "auth", "4321")
 
@@ -164,20 +188,28 @@ def test_a_lost_card_is_suspended_and_resumed_at_the_window(runtime: Runtime) ->
 def test_revocation_on_request_keeps_the_other_certificate(runtime: Runtime) -> None:
     card = issue(runtime)
     with runtime.session("jpki") as session:
-        view = service.revoke(session, card_number=card.card_number, kind="sign", reason="cessation-of-operation",
-                              check=check())
+        view = service.revoke(
+            session, card_number=card.card_number, kind="sign", reason="cessation-of-operation", check=check()
+        )
     statuses = {c.kind: (c.status, c.reason) for c in view.certificates}
     assert statuses == {"sign": ("revoked", 5), "auth": ("good", None)}
     with runtime.session("jpki") as session, pytest.raises(Invalid, match="失効理由"):
-        service.revoke(session, card_number=card.card_number, kind="auth", reason="certificate-hold", check=check())
+        service.revoke(
+            session, card_number=card.card_number, kind="auth", reason="certificate-hold", check=check()
+        )
 
 
 def test_renewal_supersedes_the_old_certificate_with_a_new_key(runtime: Runtime) -> None:
     card = issue(runtime)
     moved = person(address="東京都世田谷区世田谷4丁目21番27号")
     with runtime.session("jpki") as session:
-        view = service.renew(session, settings=runtime.settings, card_number=card.card_number, kind="sign",
-                             check=check(register=moved))
+        view = service.renew(
+            session,
+            settings=runtime.settings,
+            card_number=card.card_number,
+            kind="sign",
+            check=check(register=moved),
+        )
     signs = [c for c in view.certificates if c.kind == "sign"]
     assert [(c.status, c.reason) for c in signs] == [("revoked", 4), ("good", None)]
     assert signs[0].serial != signs[1].serial
