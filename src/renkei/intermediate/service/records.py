@@ -31,7 +31,7 @@ RECORDS: Ledger[IntermediateRecord, IntermediateRecordRoot] = Ledger(
 )
 
 RESULT_NAMES = {
-    "answered": "提供済み",
+    "answered": "回答あり",
     "provided": "提供済み",
     "not_found": "該当なし",
     "withheld": "不開示",
