@@ -121,8 +121,13 @@ def test_logout_ends_the_session(runtime: Runtime) -> None:
     client = client_for(runtime)
     log_in(client, clerk)
     assert client.get("/account/password").status_code == 200
+    copied = dict(client.cookies)
     assert client.post("/logout").status_code == 303
     assert client.get("/account/password").status_code == 303
+    # A copy of the cookie taken before logout no longer works either.
+    replay = client_for(runtime)
+    replay.cookies.update(copied)
+    assert replay.get("/account/password").status_code == 303
     with runtime.municipal_session(CITY_A) as session:
         assert staff_service.events(session, account_id=clerk.id)[0].action == "logout"
 

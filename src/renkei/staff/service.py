@@ -272,9 +272,11 @@ def check_totp(session: Session, *, staff_id: int, code: str, totp_key: bytes) -
     return LoginResult(account)
 
 
-def record_logout(session: Session, *, staff_id: int) -> None:
+def log_out(session: Session, *, staff_id: int) -> None:
+    """End every session of the account: a copied session cookie is worthless after logout (decision 0020)."""
     account = session.get(StaffAccount, staff_id)
     if account is not None:
+        account.epoch = secrets.token_hex(8)
         record(session, action=StaffAction.LOGOUT, login=account.login, account_id=account.id)
 
 

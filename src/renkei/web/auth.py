@@ -179,7 +179,7 @@ def logout(request: Request) -> Response:
     staff_id, lg_code = request.session.get("staff_id"), request.session.get("staff_lg_code")
     if staff_id is not None and lg_code is not None:
         with get_runtime(request).municipal_session(str(lg_code)) as session:
-            staff_service.record_logout(session, staff_id=int(staff_id))
+            staff_service.log_out(session, staff_id=int(staff_id))
     end_session(request)
     return RedirectResponse("/login", status_code=303)
 
