@@ -71,7 +71,15 @@ ISSUE_ROWS: list[list[Any]] = [
     [9, "外部専門機関による支援の検討", "⑨ 専門家等による外部支援も検討する。", 3.0, 1.0, 2.3, 6.5],
 ]  # fmt: skip
 
-PROGRESS_HEADINGS = ["別表1事務", "業務フロー", "特定個人情報", "リスク評価", "関連情報連携洗出", "条例案上程", "PIA提出"]
+PROGRESS_HEADINGS = [
+    "別表1事務",
+    "業務フロー",
+    "特定個人情報",
+    "リスク評価",
+    "関連情報連携洗出",
+    "条例案上程",
+    "PIA提出",
+]
 PROGRESS_ROWS: list[list[str]] = [
     ["児童福祉法による助産施設における助産の実施又は母子生活支援施設における保護の実施に関する事務であって主務省令で定めるもの", "〇", "△", "×", "-", "-", "×"],
     ["児童扶養手当法(昭和三十六年法律第二百三十八号)による児童扶養手当の支給に関する事務であって主務省令で定めるもの", "〇", "△", "△", "-", "-", "×"],
@@ -84,12 +92,28 @@ def seed_workbook(*, assets: list[list[Any]] | None = None, risks: list[list[Any
     book = Workbook()
     ws = book.active
     ws.title = "軽自動車税 手順表"
-    ws.append([f"情報資産取扱手順表({JIMU})", None, None, None, None, None, None, None, None, None, "日付: H30.1.10"])
+    ws.append(
+        [
+            f"情報資産取扱手順表({JIMU})",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "日付: H30.1.10",
+        ]
+    )
     ws.append(ASSET_HEADINGS)
     for row in assets if assets is not None else ASSET_ROWS:
         ws.append(row)
     ws = book.create_sheet("軽自動車税 リスク分析表")
-    ws.append([f"リスク分析表({JIMU})", None, None, None, None, None, None, None, None, None, "日付: H30.1.10"])
+    ws.append(
+        [f"リスク分析表({JIMU})", None, None, None, None, None, None, None, None, None, "日付: H30.1.10"]
+    )
     ws.append(RISK_HEADINGS)
     for row in risks if risks is not None else RISK_ROWS:
         ws.append(row)

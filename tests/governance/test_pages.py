@@ -37,7 +37,11 @@ def test_every_page_shows_the_demo_body_to_the_auditor(runtime: Runtime) -> None
         jimu = register.get_jimu(session, name=demo.KEIJIDOSHA)
     detail = client.get(f"/governance/jimu/{jimu.id}")
     assert detail.status_code == 200
-    assert "減免申請書" in detail.text and "<strong>16</strong>" in detail.text and "<strong>8</strong>" in detail.text
+    assert (
+        "減免申請書" in detail.text
+        and "<strong>16</strong>" in detail.text
+        and "<strong>8</strong>" in detail.text
+    )
     assert "N2" in client.get("/governance/network").text  # the demo's terminal without two-factor login
     pdf = client.get("/governance/risk.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
@@ -64,7 +68,12 @@ def test_the_auditor_cannot_change_anything(runtime: Runtime) -> None:
 def test_admin_imports_the_seed_and_accepts_a_risk(runtime: Runtime) -> None:
     client, _ = logged_in(runtime, "admin")
     token = csrf_of(client, "/governance")
-    assert client.post("/governance/jimu", data={"csrf_token": token, "name": JIMU, "kind": "別表第一"}).status_code == 303
+    assert (
+        client.post(
+            "/governance/jimu", data={"csrf_token": token, "name": JIMU, "kind": "別表第一"}
+        ).status_code
+        == 303
+    )
     files = {"file": ("seed.xlsx", seed_workbook(), "application/octet-stream")}
     page = client.post("/governance/import", data={"csrf_token": token}, files=files)
     assert page.status_code == 200

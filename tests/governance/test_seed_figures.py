@@ -11,7 +11,14 @@ from renkei.governance import issues, register, scales
 from renkei.governance.excel.importer import import_workbook
 from renkei.runtime import Runtime
 from tests.governance.builders import FROZEN, LG, add_seed_jimu
-from tests.governance.seed import ASSET_ROWS, ISSUE_HEADINGS, ISSUE_ROWS, RISK_ROWS, seed_workbook, sheet_workbook
+from tests.governance.seed import (
+    ASSET_ROWS,
+    ISSUE_HEADINGS,
+    ISSUE_ROWS,
+    RISK_ROWS,
+    seed_workbook,
+    sheet_workbook,
+)
 
 
 @pytest.mark.parametrize("row", ASSET_ROWS, ids=[r[0] for r in ASSET_ROWS])
@@ -56,7 +63,9 @@ def test_importing_the_seed_sheets_gives_16_and_8_for_the_first_rows(runtime: Ru
         assert assets["1-5"].asset.stage == "保存" and assets["1-6"].asset.stage == "削除・廃棄"
         jimu = register.get_jimu(session, name=risks["1-2"].risk.asset.jimu.name)
         assert jimu.procedures_dated_on is not None and jimu.procedures_dated_on.isoformat() == "2018-01-10"
-    flagged = [(d.sheet, d.row_number, d.column, d.record_key, d.stated, d.computed) for d in report.discrepancies]
+    flagged = [
+        (d.sheet, d.row_number, d.column, d.record_key, d.stated, d.computed) for d in report.discrepancies
+    ]
     # The seed prints 総合評価 16 for 1-5 and 1-6, but 3 × 2 × 2 = 12 (their 残存評価 6 agrees with 12, not 16).
     assert flagged == [
         ("軽自動車税 リスク分析表", 6, "総合評価", "1-5", "16", "12"),
@@ -65,7 +74,9 @@ def test_importing_the_seed_sheets_gives_16_and_8_for_the_first_rows(runtime: Ru
 
 
 def test_the_seed_issue_scores_rank_as_the_seed_and_two_totals_are_flagged(runtime: Runtime) -> None:
-    data = sheet_workbook("課題の優先順位", "情報担当職員課題分析（取組むべき課題）", ISSUE_HEADINGS, ISSUE_ROWS)
+    data = sheet_workbook(
+        "課題の優先順位", "情報担当職員課題分析（取組むべき課題）", ISSUE_HEADINGS, ISSUE_ROWS
+    )
     with clock.frozen(FROZEN), runtime.municipal_session(LG) as session:
         report = import_workbook(session, data=data)
         ranked = issues.ranked_issues(session)

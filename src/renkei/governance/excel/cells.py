@@ -23,6 +23,15 @@ def norm_heading(text: object) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or "")))
 
 
+# The names services give a field, and the sheet headings that hold it.
+FIELD_ALIASES = {
+    "特定個人情報ファイル": ("ファイル名", "取扱ファイル"),
+    "事務": ("事務", "事務名", "別表1事務"),
+    "区画": ("区画", "送信元区画", "宛先区画"),
+    "番号": ("番号", "要点"),
+}
+
+
 @dataclass(frozen=True)
 class Where:
     """A cell's place, for error messages: sheet, row number, column heading and letter."""
@@ -46,7 +55,12 @@ class Where:
         """The same error, placed at this row and at the column its field names."""
         heading = error.field
         if heading and norm_heading(heading) not in self.columns:
-            heading = next((h for h in self.columns if h and h in norm_heading(heading)), heading)
+            aliases = [a for a in FIELD_ALIASES.get(heading, ()) if norm_heading(a) in self.columns]
+            heading = (
+                aliases[0]
+                if aliases
+                else next((h for h in self.columns if h and h in norm_heading(heading)), heading)
+            )
         return Invalid(error.message, record=self.record, field=self.field_of(heading) if heading else None)
 
 
