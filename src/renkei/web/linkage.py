@@ -1,0 +1,130 @@
+"""情報連携 pages: 副本 status, submitting a query and reading its result, and this municipality's records."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from renkei.core.ids import municipality_agency_code, validate_lg_code
+from renkei.intermediate import service
+from renkei.intermediate.schemas import QueryRequest
+from renkei.intermediate.service.records import RESULT_NAMES
+from renkei.protocol.hub import HubClient
+from renkei.runtime import Runtime
+from renkei.web.deps import CurrentStaff, check_csrf, get_runtime, require_role
+from renkei.web.templating import templates
+
+router = APIRouter()
+
+# 照会 is made by the clerks of 個人番号利用事務; 情報政策課 and the auditor read status and records.
+Asker = Annotated[CurrentStaff, Depends(require_role("tax", "welfare"))]
+Reader = Annotated[CurrentStaff, Depends(require_role("tax", "welfare", "admin", "auditor"))]
+RecordReader = Annotated[CurrentStaff, Depends(require_role("admin", "auditor"))]
+
+SYSTEM_OF_ROLE = {"welfare": "jidoteate", "tax": "tax"}
+STATUS_NAMES = {"pending": "照会中", "answered": "回答あり", "refused": "照会不許可", "error": "エラー"}
+
+
+def _hub(runtime: Runtime, lg_code: str, provider: str | None = None) -> HubClient:
+    """The hub client; in one process, the nodes the hub must reach are mounted and this one registered."""
+    hub = HubClient(runtime.transport)
+    if runtime.transport is runtime.in_process:
+        runtime.mount_municipality(lg_code)
+        if provider and provider.startswith("02201"):
+            runtime.mount_municipality(provider[5:11])
+    with runtime.municipal_session(lg_code) as session:
+        service.register_with_hub(session, lg_code=lg_code, settings=runtime.settings, hub=hub)
+    return hub
+
+
+def _page(request: Request, name: str, staff: CurrentStaff, **context: object) -> HTMLResponse:
+    base = {"staff": staff, "status_names": STATUS_NAMES, "result_names": RESULT_NAMES, "error": None}
+    return templates.TemplateResponse(request, f"linkage/{name}.html", {**base, **context})
+
+
+@router.get("/linkage", response_class=HTMLResponse)
+def index(request: Request, staff: Reader) -> HTMLResponse:
+    with get_runtime(request).municipal_session(staff.lg_code) as session:
+        stats = service.copy_statistics(session, lg_code=staff.lg_code)
+        signs = service.sign_count(session, lg_code=staff.lg_code)
+        queries = service.recent_queries(session, lg_code=staff.lg_code, limit=30)
+    return _page(request, "index", staff, stats=stats, signs=signs, queries=queries)
+
+
+@router.get("/linkage/query", response_class=HTMLResponse)
+def query_form(request: Request, staff: Asker) -> HTMLResponse:
+    system = next((SYSTEM_OF_ROLE[r] for r in sorted(staff.roles) if r in SYSTEM_OF_ROLE), "juki")
+    return _page(
+        request,
+        "query",
+        staff,
+        form={"system": system, "jm": "", "jt": "", "provider": "", "tm": "", "atena": ""},
+    )
+
+
+@router.post("/linkage/query", dependencies=[Depends(check_csrf)], response_model=None)
+def submit(
+    request: Request,
+    staff: Asker,
+    *,
+    atena: Annotated[str, Form(max_length=15)],
+    system: Annotated[str, Form(max_length=20)],
+    jm: Annotated[str, Form(max_length=16)],
+    jt: Annotated[str, Form(max_length=16)],
+    provider: Annotated[str, Form(max_length=16)],
+    tm: Annotated[str, Form(max_length=16)],
+) -> Response:
+    """Submit one 情報照会 and show its result page (the 処理通番 is the page's address)."""
+    runtime = get_runtime(request)
+    provider = provider.strip()
+    provider_code = provider if len(provider) == 16 else municipality_agency_code(validate_lg_code(provider))
+    hub = _hub(runtime, staff.lg_code, provider_code)
+    request_ = QueryRequest(
+        jm_code=jm.strip(),
+        jt_code=jt.strip(),
+        provider=provider_code,
+        tm_code=tm.strip(),
+        atena=atena.strip(),
+        system=system,
+        user_id=staff.login,
+    )
+    with runtime.municipal_session(staff.lg_code) as session:
+        outcome = service.submit_query(
+            session, lg_code=staff.lg_code, settings=runtime.settings, hub=hub, request=request_
+        )
+    return RedirectResponse(f"/linkage/query/{outcome.process_number}", status_code=303)
+
+
+@router.get("/linkage/query/{process_number}", response_class=HTMLResponse)
+def result(request: Request, staff: Reader, process_number: str) -> HTMLResponse:
+    """The result by 処理通番; a pending query is polled (in one process the hub delivers it first)."""
+    runtime = get_runtime(request)
+    with runtime.municipal_session(staff.lg_code) as session:
+        outcome = service.find_query(session, lg_code=staff.lg_code, process_number=process_number)
+    if outcome.status == "pending":
+        hub = _hub(runtime, staff.lg_code, outcome.provider)
+        if runtime.transport is runtime.in_process:
+            hub.deliver_pending(limit=100)
+        with runtime.municipal_session(staff.lg_code) as session:
+            outcome = service.poll_query(
+                session,
+                lg_code=staff.lg_code,
+                settings=runtime.settings,
+                hub=hub,
+                process_number=process_number,
+            )
+    return _page(request, "result", staff, q=outcome)
+
+
+@router.get("/linkage/records", response_class=HTMLResponse)
+def records(request: Request, staff: RecordReader) -> HTMLResponse:
+    """情報提供等記録 of this municipality, with the result of verifying the whole log."""
+    with get_runtime(request).municipal_session(staff.lg_code) as session:
+        entries = service.list_records(session, lg_code=staff.lg_code, limit=200)
+        reports = service.verify_records(session)
+    bad = {seq for _code, report in reports for seq in report.bad_sequences}
+    ok = all(report.ok for _code, report in reports)
+    problems = [str(p) for _code, report in reports for p in report.problems]
+    return _page(request, "records", staff, entries=entries, bad=bad, ok=ok, problems=problems)
