@@ -17,11 +17,11 @@ from tests.governance.builders import FROZEN, LG, add_seed_jimu
 from tests.governance.seed import JIMU
 
 
-def asset(session: object, code: str = "1-2", **ratings: int) -> None:
-    values = {"confidentiality": 3, "integrity": 2, "availability": 2, **ratings}
+def asset(session: Session, code: str = "1-2") -> None:
     register.upsert_asset(
-        session, code=code, jimu=JIMU, name="減免申請書", medium="紙", stage="取得", **values
-    )  # type: ignore[arg-type]
+        session, code=code, jimu=JIMU, name="減免申請書", medium="紙", stage="取得",
+        confidentiality=3, integrity=2, availability=2,
+    )  # fmt: skip
 
 
 def test_changing_a_rating_or_a_measure_withdraws_the_acceptance(runtime: Runtime) -> None:
