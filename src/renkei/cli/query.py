@@ -128,6 +128,7 @@ def show(outcome: QueryOutcome) -> None:
 @click.option(
     "--wait/--no-wait", default=True, show_default=True, help="回答を待って表示する（単一プロセス時）"
 )
+@HUB_URL
 @runtime_options
 def submit(
     *,
