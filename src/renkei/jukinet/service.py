@@ -320,9 +320,7 @@ def issue_acquisition_numbers(session: Session, *, lg_code: str, juminhyo_codes:
                 sa.select(JukinetPerson.juminhyo_code, JukinetPerson.lg_code).where(
                     JukinetPerson.juminhyo_code.in_(part)
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     for code in juminhyo_codes:
         if owners.get(code) != lg_code:

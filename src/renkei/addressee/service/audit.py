@@ -49,7 +49,7 @@ def duplicate_candidates(session: Session, *, limit: int = 1000) -> list[Duplica
         .order_by(p.name_kana, p.birth_date)
         .limit(limit)
     )
-    for kana, birth, sex in session.execute(same_person).tuples():
+    for kana, birth, sex in session.execute(same_person):
         numbers = session.scalars(
             sa.select(p.integrated_number)
             .where(p.status == "active", p.name_kana == kana, p.birth_date == birth, p.sex == sex)

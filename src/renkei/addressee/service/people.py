@@ -26,7 +26,7 @@ def allocate(session: Session, series: str, count: int) -> list[int]:
     """Reserve `count` consecutive numbers of a series (the 統合宛名番号 or one system's 宛名番号)."""
     counter = session.get(AddresseeCounter, series, with_for_update=True)
     if counter is None:
-        counter = AddresseeCounter(name=series, next_value=SERIES_START.get(series, 1))
+        counter = AddresseeCounter(name=series, next_value=SERIES_START.get(series.removeprefix("atena:"), 1))
         session.add(counter)
     first = counter.next_value
     counter.next_value = first + count
@@ -261,7 +261,7 @@ def counts(session: Session) -> dict[str, int]:
         sa.select(AddresseePerson.kind, AddresseePerson.status, sa.func.count()).group_by(
             AddresseePerson.kind, AddresseePerson.status
         )
-    ).tuples()
+    )
     result = {"total": 0, "active_residents": 0, "non_residents": 0}
     for kind, status, n in rows:
         result["total"] += n
