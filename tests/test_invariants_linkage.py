@@ -14,7 +14,7 @@ from renkei.intermediate.models import IntermediateSign
 from renkei.jukinet.models import JukinetJuminhyoCode
 from renkei.residents import service as residents
 from renkei.runtime import Runtime
-from tests.linkage.builders import CHIYODA, SETAGAYA, TAX_ITEMS
+from tests.linkage.builders import CHIYODA, INCOME, SETAGAYA, TAX_ITEMS
 from tests.linkage.scenario import run_scenario
 from tests.linkage.test_in_process import InProcess
 
@@ -82,7 +82,7 @@ def test_the_hub_and_intermediate_servers_hold_no_my_number_or_juminhyo_code_and
 
     # The hub keeps answers only sealed: the tax figures appear nowhere in its database.
     hub_cells = cells(runtime, "hub", "hub_")
-    assert not [v for v in hub_cells if TAX_ITEMS["TK00000200000020"] in v]
+    assert not [v for v in hub_cells if TAX_ITEMS[INCOME] in v]
     with runtime.session("hub") as session:
         answers = [
             q.answer
@@ -92,4 +92,4 @@ def test_the_hub_and_intermediate_servers_hold_no_my_number_or_juminhyo_code_and
     assert answers
     for answer in answers:
         blob = base64.b64decode(answer["sealed_payload"])
-        assert blob[:1] == b"\x01" and b"3500000" not in blob
+        assert blob[:1] == b"\x01" and TAX_ITEMS[INCOME].encode() not in blob

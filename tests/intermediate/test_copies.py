@@ -25,7 +25,7 @@ def test_a_copy_is_stored_by_integrated_number_and_a_retry_changes_nothing(runti
         copies = service.current_copies(session, lg_code=CHIYODA, integrated_number=taro, tm_code=TAX)
     assert (first.created, again.created, again.unchanged) == (2, 0, 2)
     assert [c.record_id for c in copies] == ["R1"]
-    assert copies[0].data is not None and copies[0].data["items"]["TK00000200000020"] == "3500000"
+    assert copies[0].data is not None and copies[0].data["items"]["TK00000200000190"] == 3512345
 
 
 def test_different_content_under_an_existing_record_id_is_refused_with_the_real_message(
@@ -45,7 +45,7 @@ def test_a_new_record_for_the_same_key_replaces_the_copy_and_a_deletion_removes_
     with runtime.municipal_session(CHIYODA) as session:
         service.register_copy(session, lg_code=CHIYODA, entry=tax_copy(taro, "R1"))
         replaced = service.register_copy(
-            session, lg_code=CHIYODA, entry=tax_copy(taro, "R2", TK00000200000020="4000000")
+            session, lg_code=CHIYODA, entry=tax_copy(taro, "R2", TK00000200000190="4000000")
         )
         [copy] = service.current_copies(session, lg_code=CHIYODA, integrated_number=taro)
         assert replaced.replaced == 1 and copy.record_id == "R2"
@@ -93,3 +93,35 @@ def test_copies_named_by_a_business_system_atena_number_are_resolved(runtime: Ru
             c.integrated_number
             for c in service.current_copies(session, lg_code=CHIYODA, integrated_number=taro)
         ] == [taro]
+
+
+def test_copies_are_checked_against_the_layout_and_every_bad_item_is_named(runtime: Runtime) -> None:
+    taro, *_ = family(runtime)
+    bad = tax_copy(taro, "R1", TK00000200000310="三千五百", TK99999999999999="x")
+    bad.items.pop("TK00000200000320")
+    with pytest.raises(BatchRejected) as caught, runtime.municipal_session(CHIYODA) as session:
+        service.register_copies(session, lg_code=CHIYODA, entries=[bad])
+    fields = sorted(e.field or "" for e in caught.value.errors)
+    assert fields == [
+        "TK00000200000310（市町村民税均等割額）",
+        "TK00000200000320（市町村民税所得割額）",
+        "TK99999999999999",
+    ]
+    assert all(e.record == "test R1" for e in caught.value.errors)
+
+
+def test_a_copy_under_an_expired_layout_version_is_refused(runtime: Runtime) -> None:
+    taro, *_ = family(runtime)
+    old = tax_copy(taro, "R1")
+    old.version = "0001"
+    with runtime.municipal_session(CHIYODA) as session, pytest.raises(Invalid) as caught:
+        service.register_copy(session, lg_code=CHIYODA, entry=old)
+    assert caught.value.field == "版番号" and "有効ではありません" in caught.value.message
+
+
+def test_the_version_a_copy_was_registered_under_is_kept(runtime: Runtime) -> None:
+    taro, *_ = family(runtime)
+    with runtime.municipal_session(CHIYODA) as session:
+        service.register_copy(session, lg_code=CHIYODA, entry=tax_copy(taro, "R1"))
+        [copy] = service.current_copies(session, lg_code=CHIYODA, integrated_number=taro)
+    assert copy.version == "0002"

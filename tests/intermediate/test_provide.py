@@ -20,7 +20,18 @@ from renkei.protocol.hub import HubClient
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.messages import ForwardedQuery, ProvidedAnswer
 from renkei.runtime import Runtime
-from tests.linkage.builders import CHIYODA, FAMILY, SETAGAYA, TAX, TAX_ITEMS, populate, rows, tax_copy
+from tests.linkage.builders import (
+    CHIYODA,
+    FAMILY,
+    INCOME,
+    SETAGAYA,
+    TAX,
+    TAX_ITEMS,
+    as_text,
+    populate,
+    rows,
+    tax_copy,
+)
 
 REQUESTER = municipality_agency_code(SETAGAYA)
 
@@ -66,7 +77,7 @@ def test_the_answer_carries_the_copy_sealed_to_the_requester_and_signed_by_the_p
     raw = provide("provide", forwarded(runtime, sign, requester_key).model_dump(mode="json"))
     answer = ProvidedAnswer.model_validate(raw)
     assert answer.status == "provided"
-    assert TAX_ITEMS["TK00000200000020"] not in answer.sealed_payload  # the hub sees ciphertext only
+    assert TAX_ITEMS[INCOME] not in answer.sealed_payload  # the hub sees ciphertext only
     provider_key = HubClient(runtime.transport).agency(municipality_agency_code(CHIYODA)).signing_public_key
     payload = open_answer(
         answer,
@@ -75,7 +86,7 @@ def test_the_answer_carries_the_copy_sealed_to_the_requester_and_signed_by_the_p
         provider_signing_public_key=provider_key,
     )
     assert payload is not None
-    assert [c.items for c in payload.copies] == [TAX_ITEMS]
+    assert [as_text(c.items) for c in payload.copies] == [TAX_ITEMS]
     with pytest.raises(Invalid, match="別の宛先"):
         open_answer(
             answer,

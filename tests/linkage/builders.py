@@ -14,8 +14,21 @@ from renkei.runtime import Runtime
 CHIYODA = "131016"  # A
 SETAGAYA = "131121"  # B
 TAX = "TM00000000000002"
-# 地方税関係情報 items used by the tests (codes of renkei's sample layout; real TK codes are unpublished)
-TAX_ITEMS = {"TK00000200000010": "2025", "TK00000200000020": "3500000", "TK00000200000030": "5000"}
+# 地方税関係情報 items of renkei's layout TM00000000000002 版0002 (real TK codes are unpublished)
+INCOME = "TK00000200000190"  # 合計所得金額
+TAX_ITEMS = {
+    "TK00000200000010": "2025",  # 課税年度
+    "TK00000200000020": "3",  # 課税区分: 課税（所得割・均等割）
+    INCOME: "3512345",
+    "TK00000200000310": "3500",  # 市町村民税均等割額
+    "TK00000200000320": "208234",  # 市町村民税所得割額
+}
+
+
+def as_text(items: dict[str, object]) -> dict[str, str]:
+    """Items as the files carry them (the store keeps them typed by the layout)."""
+    return {k: str(v) for k, v in items.items()}
+
 
 FAMILY = [
     ("山田", "太郎", "ヤマダ", "タロウ", dt.date(1985, 4, 1), "1", "世帯主"),
@@ -70,7 +83,7 @@ def tax_copy(integrated_number: str, record_id: str, **items: str) -> CopyInput:
         tm_code=TAX,
         dataset_no="0101",
         dataset_record_key="2025",
-        version="0001",
+        version="0002",
         published_from=dt.date(2025, 6, 1),
         items={**TAX_ITEMS, **items},
     )

@@ -25,7 +25,7 @@ from renkei.intermediate.schemas import QueryOutcome, QueryRequest
 from renkei.protocol.hub import HubClient
 from renkei.protocol.jukinet import JukinetClient
 from renkei.residents import service as residents
-from tests.linkage.builders import CHIYODA, FAMILY, OTHERS, SETAGAYA, TAX, TAX_ITEMS, rows, tax_copy
+from tests.linkage.builders import CHIYODA, FAMILY, OTHERS, SETAGAYA, TAX, TAX_ITEMS, as_text, rows, tax_copy
 
 JIDOTEATE = "JM01074000000000"  # 児童手当法による児童手当又は特例給付の支給 (別表第二 七十四)
 NINTEI = "JT01074000000001"  # 受給資格の認定（認定請求）
@@ -185,7 +185,7 @@ def run_scenario(net: Network) -> dict[str, str]:
     assert answered.status == "answered", answered.message
     assert answered.detail_status == "09" and answered.tm_status == "01"
     [copy] = answered.copies
-    assert copy["items"] == TAX_ITEMS and copy["dataset"] == "0101"
+    assert as_text(copy["items"]) == TAX_ITEMS and copy["dataset"] == "0101"
     roles = sorted(role for role, _body in records_of(net, submitted.process_number))
     assert roles == ["hub", "provider", "requester"], list(records_of(net, submitted.process_number))
     for _role, body in records_of(net, submitted.process_number):

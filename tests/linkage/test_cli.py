@@ -16,7 +16,7 @@ from renkei.intermediate import service
 from renkei.intermediate.models import IntermediateRecord
 from renkei.intermediate.schemas import QueryRequest
 from renkei.runtime import Runtime
-from tests.linkage.builders import CHIYODA, FAMILY, OTHERS, SETAGAYA, TAX, TAX_ITEMS, rows, tax_copy
+from tests.linkage.builders import CHIYODA, FAMILY, INCOME, OTHERS, SETAGAYA, TAX, TAX_ITEMS, rows, tax_copy
 from tests.linkage.scenario import A_AGENCY, B_AGENCY, JIDOTEATE, NINTEI, join_hub, move_family, populate
 from tests.linkage.test_in_process import InProcess
 
@@ -87,7 +87,7 @@ def test_query_submit_poll_and_bulk_then_records_verify_catches_an_edit(
     args = ["--municipality", SETAGAYA, "--jm", JIDOTEATE, "--jt", NINTEI, "--provider", CHIYODA, "--tm", TAX]
     code, out = run(cli_env, "query", "submit", "--atena", new_atenas[0], *args)
     assert code == 0, out
-    assert "回答あり" in out and TAX_ITEMS["TK00000200000020"] in out
+    assert "回答あり" in out and TAX_ITEMS[INCOME] in out
     number = next(line.split(": ")[1] for line in out.splitlines() if line.startswith("処理通番"))
     code, again = run(cli_env, "query", "poll", number, "--municipality", SETAGAYA)
     assert code == 0 and "回答あり" in again
@@ -118,7 +118,7 @@ def test_query_submit_poll_and_bulk_then_records_verify_catches_an_edit(
     [result_path] = list(tmp_path.glob("P640R110_*"))
     first, second, third = list(read_result_file(result_path))
     assert (first.detail_status, first.tm_status) == ("09", "01")
-    assert TAX_ITEMS["TK00000200000020"] in first.items
+    assert TAX_ITEMS[INCOME] in first.items
     assert first.request_fields[1] == new_atenas[1] and first.request_fields[12] == A_AGENCY
     assert (second.detail_status, second.tm_status, second.tm_message) == (
         "09",

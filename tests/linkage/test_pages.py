@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from renkei.intermediate import service
 from renkei.runtime import Runtime
-from tests.linkage.builders import CHIYODA, FAMILY, OTHERS, SETAGAYA, TAX_ITEMS, rows, tax_copy
+from tests.linkage.builders import CHIYODA, FAMILY, INCOME, OTHERS, SETAGAYA, TAX_ITEMS, rows, tax_copy
 from tests.linkage.scenario import JIDOTEATE, NINTEI, join_hub, move_family, populate
 from tests.linkage.test_in_process import InProcess
 from tests.web.builders import csrf_of, logged_in
@@ -43,7 +43,7 @@ def test_a_welfare_clerk_of_b_queries_a_and_reads_the_answer_then_an_auditor_see
     assert posted.status_code == 303
     page = client.get(posted.headers["location"])
     assert page.status_code == 200
-    assert "回答あり" in page.text and TAX_ITEMS["TK00000200000020"] in page.text
+    assert "回答あり" in page.text and TAX_ITEMS[INCOME] in page.text
     overview = client.get("/linkage")
     assert "回答あり" in overview.text
 

@@ -18,6 +18,7 @@ from renkei.core.errors import Invalid
 from renkei.core.ids import municipality_agency_code, validate_lg_code
 from renkei.intermediate import service
 from renkei.intermediate.schemas import QueryOutcome, QueryRequest
+from renkei.intermediate.service.layout import result_columns
 from renkei.protocol.hub import HubClient
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.transport import HttpTransport, Transport
@@ -263,9 +264,12 @@ def _stamp(at: dt.datetime | None) -> str:
 
 
 def _result(fields: list[str], outcome: QueryOutcome) -> ResultLine:
+    """One result line: the request echoed, statuses and messages, then the items in layout order."""
     copies = outcome.copies or [{}]
     first = copies[0]
-    items = [str(v) if v is not None else "" for c in copies for v in c.get("items", {}).values()]
+    columns = result_columns(outcome.tm_code, str(first.get("version", "")), str(first.get("dataset", "")))
+    values = first.get("items", {})
+    items = [str(values[tk]) if values.get(tk) is not None else "" for tk in columns]
     detail_message = outcome.message if outcome.status in ("refused", "error") else ""
     tm_message = outcome.message if outcome.status == "answered" and not outcome.copies else ""
     return ResultLine(

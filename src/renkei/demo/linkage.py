@@ -27,16 +27,20 @@ JUMINHYO = "TM00000000000001"  # 住民票関係情報
 JIDOTEATE = "JM01074000000000"  # 児童手当法による児童手当又は特例給付の支給
 NINTEI = "JT01074000000001"  # 受給資格の認定（認定請求）
 TAX_YEAR = "2025"
-TAX_ITEMS = ("TK00000200000010", "TK00000200000020", "TK00000200000030", "TK00000200000040")
+INCOME = "TK00000200000190"  # 合計所得金額 (layout TM00000000000002 版0002)
 
 
 def _tax_items(resident_id: int) -> dict[str, Any]:
-    """Deterministic synthetic 課税情報: 課税年度, 総所得金額, 市町村民税均等割額, 市町村民税所得割額."""
-    income = 1_500_000 + (resident_id * 7919 % 60) * 100_000
+    """Deterministic synthetic 課税情報: 課税年度, 課税区分, 合計所得金額, 均等割額, 所得割額."""
+    income = 1_000_000 + (resident_id * 7919 % 60) * 100_000
     taxable = max(income - 1_430_000, 0)
-    return dict(
-        zip(TAX_ITEMS, (TAX_YEAR, str(income), "3500" if taxable else "0", str(taxable // 10)), strict=True)
-    )
+    return {
+        "TK00000200000010": TAX_YEAR,
+        "TK00000200000020": "3" if taxable else "1",  # 課税 / 非課税
+        INCOME: str(income),
+        "TK00000200000310": "3500" if taxable else "0",
+        "TK00000200000320": str(taxable // 10),
+    }
 
 
 def _join(runtime: Runtime, lg_code: str, hub: HubClient, jukinet: JukinetClient) -> str:
@@ -78,7 +82,7 @@ def _tax_copies(runtime: Runtime, lg_code: str) -> tuple[int, int]:
                         tm_code=TAX,
                         dataset_no="0101",
                         dataset_record_key=TAX_YEAR,
-                        version="0001",
+                        version="0002",
                         published_from=dt.date(int(TAX_YEAR), 6, 1),
                         items=_tax_items(person.id),
                     )
@@ -204,10 +208,10 @@ def run(runtime: Runtime, *, lg_a: str, lg_b: str) -> list[str]:
     )
     answered = _ask(runtime, lg_b=lg_b, lg_a=lg_a, atena=atenas[0], tm=TAX, hub=hub)
     copies = answered.copies
-    income = copies[0]["items"].get(TAX_ITEMS[1]) if copies else None
+    income = copies[0]["items"].get(INCOME) if copies else None
     lines.append(
         f"B の児童手当担当が A に地方税関係情報を照会 → {_result(answered.status)}（処理通番 {answered.process_number}）"
-        f" 総所得金額 {income} 円 / B's 児童手当 clerk queried A's tax information and got it"
+        f" 合計所得金額 {income} 円 / B's 児童手当 clerk queried A's tax information and got it"
     )
     lines += _records(runtime, answered.process_number or "", lg_a, lg_b)
     refused = _ask(runtime, lg_b=lg_b, lg_a=lg_a, atena=atenas[0], tm=JUMINHYO, hub=hub)

@@ -95,6 +95,9 @@ def _register_chunk(
             assert integrated is not None
             data = None if entry.segment == SEGMENT_DELETE else validate_copy(entry)
             prepared.append(_Prepared(entry, integrated, data, _hash(entry, integrated, data)))
+        except BatchRejected as rejected:  # several bad items in one copy: each is named
+            for error in rejected.errors:
+                yield _named(error, entry)
         except RenkeiError as error:
             yield _named(error, entry)
     if not prepared:
