@@ -19,8 +19,13 @@ def test_the_demo_issues_cards_and_shows_a_move_revoking_the_signing_certificate
     jukinet = JukinetClient(runtime.transport)
     jukinet.register_municipality(CITY_B)
     with runtime.municipal_session(CITY_A) as session:
-        residents.move_out(session, resident_id=resident_id, destination_lg_code=CITY_B, jukinet=jukinet,
-                           settings=runtime.settings)
+        residents.move_out(
+            session,
+            resident_id=resident_id,
+            destination_lg_code=CITY_B,
+            jukinet=jukinet,
+            settings=runtime.settings,
+        )
     with runtime.municipal_session(CITY_A) as session:  # the lead's relay, in miniature
         events = residents.pending_events(session, consumer="jpki", limit=100)
     client = JpkiClient(runtime.transport)

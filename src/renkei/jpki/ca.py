@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -13,7 +15,7 @@ from sqlalchemy.orm import Session
 from renkei.core import clock
 from renkei.core.errors import Invalid, NotFound
 from renkei.core.settings import Settings
-from renkei.jpki import log, profiles
+from renkei.jpki import der, log, profiles
 from renkei.jpki.keystore import keystore, store_of
 from renkei.jpki.models import Authority, Certificate, OcspResponse, Responder
 
@@ -137,6 +139,80 @@ def authority_by_key_hash(session: Session, key_hash_sha1: bytes) -> Authority |
     return None
 
 
+@dataclass(frozen=True)
+class IssueRequest:
+    """One end-entity certificate to sign: kind (sign | auth), the card's public key, and who it is for."""
+
+    kind: str
+    spki: bytes
+    not_after: dt.datetime
+    basic4: profiles.Basic4 | None
+    card_id: int | None = None
+    holder_id: int | None = None
+
+
+@lru_cache(maxsize=16)
+def _template(ca_der: bytes, kind: str, base_url: str) -> profiles.EndEntityTemplate:
+    return profiles.EndEntityTemplate(kind=kind, issuer=parsed(ca_der), base_url=base_url)
+
+
+def issue_many(session: Session, *, settings: Settings, requests: Sequence[IssueRequest]) -> list[int]:
+    """Sign and store end-entity certificates in one pass (カード製造 is batched); returns their row ids in order.
+
+    Each certificate and its issuance-log entry are written with one multi-row INSERT per table.
+    """
+    cas = authorities(session, settings=settings)
+    now = clock.now().replace(microsecond=0)
+    signers: dict[str, profiles.Signer] = {}
+    rows: list[dict[str, object]] = []
+    entries: list[tuple[int, dict[str, object]]] = []
+    for request in requests:
+        if request.kind not in ("sign", "auth"):
+            raise Invalid("証明書の種別は sign か auth です", field="kind")
+        if request.not_after <= now:
+            raise Invalid("有効期限が発行日時より前です", field="not_after")
+        ca = cas[request.kind]
+        if request.kind not in signers:
+            signers[request.kind] = signer(session, settings, ca.key_label)
+        serial = new_serial()
+        common_name = secrets.token_hex(12).upper()
+        not_after = min(request.not_after, ca.not_after)
+        tbs = _template(ca.certificate_der, request.kind, ca.base_url).tbs(
+            serial=serial,
+            common_name=common_name,
+            spki=request.spki,
+            not_before=now,
+            not_after=not_after,
+            basic4=request.basic4,
+        )
+        rows.append(
+            {
+                "authority_id": ca.id,
+                "serial": serial,
+                "kind": request.kind,
+                "card_id": request.card_id,
+                "holder_id": request.holder_id,
+                "subject_cn": common_name,
+                "not_before": now,
+                "not_after": not_after,
+                "der": der.signed(tbs, signers[request.kind](tbs)),
+                "status": "good",
+                "personal": None if request.basic4 is None else request.basic4.as_json(),
+                "issued_at": now,
+            }
+        )
+        entries.append((serial, {"kind": request.kind, "card_id": request.card_id}))
+    if not rows:
+        return []
+    ids = list(
+        session.execute(
+            sa.insert(Certificate).returning(Certificate.id, sort_by_parameter_order=True), rows
+        ).scalars()
+    )
+    log.append_many(session, [("issue_certificate", None, serial, detail) for serial, detail in entries])
+    return ids
+
+
 def issue(
     session: Session,
     *,
@@ -149,42 +225,12 @@ def issue(
     holder_id: int | None,
 ) -> Certificate:
     """Sign and store one end-entity certificate of `kind` (sign | auth) and log it."""
-    ca = authorities(session, settings=settings)[kind]
-    now = clock.now().replace(microsecond=0)
-    if not_after <= now:
-        raise Invalid("有効期限が発行日時より前です", field="not_after")
-    not_after = min(not_after, ca.not_after)
-    serial = new_serial()
-    common_name = secrets.token_hex(12).upper()
-    der_bytes = profiles.build_end_entity(
-        kind=kind,
-        serial=serial,
-        common_name=common_name,
-        spki=spki,
-        not_before=now,
-        not_after=not_after,
-        issuer=parsed(ca.certificate_der),
-        base_url=ca.base_url,
-        basic4=basic4,
-        signer=signer(session, settings, ca.key_label),
+    request = IssueRequest(
+        kind=kind, spki=spki, not_after=not_after, basic4=basic4, card_id=card_id, holder_id=holder_id
     )
-    certificate = Certificate(
-        authority_id=ca.id,
-        serial=serial,
-        kind=kind,
-        card_id=card_id,
-        holder_id=holder_id,
-        subject_cn=common_name,
-        not_before=now,
-        not_after=not_after,
-        der=der_bytes,
-        status="good",
-        personal=None if basic4 is None else basic4.as_json(),
-        issued_at=now,
-    )
-    session.add(certificate)
-    session.flush()
-    log.append(session, "issue_certificate", serial=serial, detail={"kind": kind, "card_id": card_id})
+    (row_id,) = issue_many(session, settings=settings, requests=[request])
+    certificate = session.get(Certificate, row_id)
+    assert certificate is not None
     return certificate
 
 

@@ -42,6 +42,11 @@ class KeyStore(Protocol):
         ...
 
 
+def new_rsa_key() -> rsa.RSAPrivateKey:
+    """A fresh RSA-2048 key, e=65537 (the one place software keys are made; tests swap in a pre-made pool)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
+
+
 def spki_of(public_key: rsa.RSAPublicKey) -> bytes:
     return public_key.public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -64,11 +69,12 @@ class SoftwareKeyStore:
     def __init__(self, session: Session, master: bytes) -> None:
         self._session = session
         self._sealer = Sealer(derive_key(master, "renkei.jpki.keystore"))
+        self._keys: dict[str, rsa.RSAPrivateKey] = {}
 
     def generate(self, label: str) -> bytes:
         if self._session.get(StoredKey, label) is not None:
             raise Conflict("同じラベルの鍵が既にあります", record=label, field="label")
-        key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
+        key = new_rsa_key()
         private = key.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
@@ -94,6 +100,10 @@ class SoftwareKeyStore:
         return self._row(label).public_key
 
     def private(self, label: str) -> rsa.RSAPrivateKey:
+        """The unsealed key object, for this store's own signing (and the benchmark's OpenSSL baseline)."""
+        cached = self._keys.get(label)
+        if cached is not None:
+            return cached
         row = self._row(label)
         assert row.sealed_key is not None
         digest = hashlib.sha256(row.sealed_key).digest()
@@ -106,6 +116,7 @@ class SoftwareKeyStore:
                 raise Invalid("RSA鍵ではありません", record=label, field="sealed_key")
             with _UNSEALED_LOCK:
                 _UNSEALED[digest] = key = loaded
+        self._keys[label] = key
         return key
 
     def sign(self, label: str, data: bytes) -> bytes:

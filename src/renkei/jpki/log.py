@@ -70,6 +70,35 @@ def append(
     return entry
 
 
+def append_many(session: Session, items: list[tuple[str, str | None, int | None, dict[str, Any]]]) -> None:
+    """Append (action, card_number, serial, detail) entries in order with one multi-row INSERT."""
+    prev = session.scalar(sa.select(LogEntry.entry_hash).order_by(LogEntry.id.desc()).limit(1)) or GENESIS
+    at = clock.now().astimezone(dt.UTC)
+    stamp = at.isoformat()
+    rows = []
+    for action, card_number, serial, detail in items:
+        if action not in ACTIONS:
+            raise ValueError(f"unknown issuance log action {action!r}")
+        text_serial = None if serial is None else str(serial)
+        entry_hash = _digest(
+            prev, at=stamp, action=action, card=card_number, serial=text_serial, detail=detail
+        )
+        rows.append(
+            {
+                "at": at,
+                "action": action,
+                "card_number": card_number,
+                "serial": text_serial,
+                "detail": detail,
+                "prev_hash": prev,
+                "entry_hash": entry_hash,
+            }
+        )
+        prev = entry_hash
+    if rows:
+        session.execute(sa.insert(LogEntry), rows)
+
+
 def verify(session: Session) -> int:
     """Walk the whole chain; return its length or raise Conflict naming the first entry that does not fit."""
     prev = GENESIS

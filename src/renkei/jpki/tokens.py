@@ -17,8 +17,8 @@ from renkei.core import clock
 from renkei.core.crypto import Sealer, derive_key
 from renkei.core.errors import Invalid, NotFound
 from renkei.core.settings import Settings
+from renkei.jpki import keystore
 from renkei.jpki.keystore import (
-    RSA_BITS,
     pkcs11_config_from_env,
     pkcs11_generate,
     pkcs11_session,
@@ -83,7 +83,7 @@ class SoftwareCardToken:
         if slot not in SLOTS:
             raise Invalid("用途は auth か sign です", field="slot")
         generation = _next_generation(self._session, self._card, slot)
-        key = rsa.generate_private_key(public_exponent=65537, key_size=RSA_BITS)
+        key = keystore.new_rsa_key()
         sealed = self._sealer.encrypt(
             key.private_bytes(
                 serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
