@@ -14,6 +14,7 @@ from renkei.hub import service
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.messages import (
     AgencyRegistration,
+    PersonRecordsRequest,
     PollRequest,
     QueryRequest,
     SignAcquisitionRequest,
@@ -75,6 +76,11 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport) -
             report = service.deliver_pending(session, transport=transport, settings=settings, limit=limit)
             return report.model_dump()
 
+    def person_records(body: Body) -> Body:
+        request = _parse(PersonRecordsRequest, body)
+        with databases.session(NODE) as session:
+            return service.person_records(session, request=request, settings=settings).model_dump(mode="json")
+
     operations: dict[str, Callable[[Body], Body]] = {
         "info": info,
         "register_agency": register_agency,
@@ -83,5 +89,6 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport) -
         "submit_query": submit_query,
         "poll": poll,
         "deliver_pending": deliver_pending,
+        "person_records": person_records,
     }
     return dispatcher_from(operations, NODE)

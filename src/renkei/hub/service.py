@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from renkei.core import clock
-from renkei.core.errors import Invalid, NotFound
+from renkei.core.errors import Forbidden, Invalid, NotFound
 from renkei.core.settings import Settings
 from renkei.hub import signs
 from renkei.hub.delivery import deliver_one, deliver_pending, finish
@@ -26,6 +26,8 @@ from renkei.protocol.messages import (
     AgencyInfo,
     AgencyRegistration,
     HubInfo,
+    PersonRecords,
+    PersonRecordsRequest,
     PollRequest,
     PollResult,
     ProvidedAnswer,
@@ -46,6 +48,7 @@ __all__ = [
     "list_permissions",
     "list_records",
     "load_permission_file",
+    "person_records",
     "poll",
     "record_proof",
     "register_agency",
@@ -268,6 +271,38 @@ def list_records(
     if processing_number is not None:
         query = query.where(HubRecord.processing_number == processing_number)
     return [{"seq": r.seq, "recorded_at": r.recorded_at, **r.body} for r in session.scalars(query)]
+
+
+PORTAL_KIND = "情報提供等記録開示システム"
+
+
+def person_records(session: Session, *, request: PersonRecordsRequest, settings: Settings) -> PersonRecords:
+    """The hub's records of one person, with inclusion proofs, for マイナポータル やりとり履歴 only.
+
+    Only an agency of kind 情報提供等記録開示システム may ask: any other agency seeing a person's exchanges with
+    every body would defeat the per-agency 符号.
+    """
+    agency = _agency(session, request.agency_code)
+    request.verify(agency.signing_public_key, record=request.agency_code)
+    if agency.kind != PORTAL_KIND:
+        raise Forbidden(
+            "情報提供等記録の開示は情報提供等記録開示システムだけが求められます", record=agency.agency_code
+        )
+    keys = signs.hub_keys(settings)
+    ref = signs.person_ref(keys, signs.open_sign(keys, request.sign, agency_code=agency.agency_code))
+    entries = session.scalars(sa.select(HubRecord).where(HubRecord.person_ref == ref).order_by(HubRecord.seq))
+    found = list(entries)
+    latest = RECORDS.latest_root(session)
+    if found and (latest is None or latest.tree_size < found[-1].seq):
+        sign_records_root(session, settings=settings)
+    records = []
+    for entry in found:
+        body = {k: v for k, v in entry.body.items() if k != "person_ref"}
+        proof = RECORDS.inclusion_proof(session, seq=entry.seq).as_dict()
+        records.append(
+            {"seq": entry.seq, "recorded_at": entry.recorded_at.isoformat(), **body, "proof": proof}
+        )
+    return PersonRecords(records=records)
 
 
 def sign_records_root(session: Session, *, settings: Settings) -> int | None:

@@ -6,6 +6,8 @@ from renkei.protocol.messages import (
     AgencyInfo,
     AgencyRegistration,
     HubInfo,
+    PersonRecords,
+    PersonRecordsRequest,
     PollRequest,
     PollResult,
     QueryAccepted,
@@ -47,6 +49,10 @@ class HubClient:
     def poll(self, request: PollRequest) -> PollResult:
         answer = self._transport.call(self._service, "poll", request.model_dump(mode="json"))
         return PollResult.model_validate(answer)
+
+    def person_records(self, request: PersonRecordsRequest) -> PersonRecords:
+        answer = self._transport.call(self._service, "person_records", request.model_dump(mode="json"))
+        return PersonRecords.model_validate(answer)
 
     def deliver_pending(self, *, limit: int = 100) -> dict[str, int]:
         answer = self._transport.call(self._service, "deliver_pending", {"limit": limit})

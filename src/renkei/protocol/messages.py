@@ -14,6 +14,8 @@ submit_query        QueryRequest (signed)          QueryAccepted: the 処理通�
                                                    idempotent on (requester, request_id))
 poll                PollRequest (signed)           PollResult: pending / answered (sealed, signed) / refused
 deliver_pending     {"limit"}                      {"delivered", "answered", "refused", "retrying"}
+person_records      PersonRecordsRequest (signed)  PersonRecords: the hub's records of one person, each with its
+                                                   inclusion proof (only for the 情報提供等記録開示システム)
 ==================  =============================  ==============================================================
 
 The provider node's operation "provide" (service = the provider's endpoint, e.g. "lg131016")
@@ -254,6 +256,23 @@ class PollResult(Message):
     answered_at: dt.datetime | None = None
     refusal_reason: str | None = None
     answer: ProvidedAnswer | None = None
+
+
+class PersonRecordsRequest(SignedMessage):
+    """やりとり履歴: the portal (kind 情報提供等記録開示システム) asks for a person's records by its own 符号."""
+
+    agency_code: str
+    sign: str = Field(min_length=SIGN_LENGTH, max_length=SIGN_LENGTH)
+    requested_at: dt.datetime
+
+    _check_code = field_validator("agency_code")(_agency)
+
+
+class PersonRecords(Message):
+    """Each record is the hub's entry body plus `seq`, `recorded_at` and `proof` (`InclusionProof.as_dict()`,
+    checkable with `renkei.protocol.ledger.verify_inclusion_proof` and the hub's signing key)."""
+
+    records: list[dict[str, Any]]
 
 
 def answer_context(processing_number: str, provider_agency_code: str, requester_agency_code: str) -> bytes:
