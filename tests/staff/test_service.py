@@ -246,3 +246,21 @@ def test_an_unknown_login_name_is_recorded_with_the_name_typed(runtime: Runtime)
     with runtime.municipal_session(CITY) as session:
         latest = service.events(session)[0]
     assert (latest.action, latest.login, latest.account_id) == ("password_refused", "nobody", None)
+
+
+def test_changing_roles_ends_the_accounts_sessions_and_is_recorded(runtime: Runtime) -> None:
+    enrolment = add(runtime, "sato", "tax")
+    admin = add(runtime, "admin1", "admin")
+    with runtime.municipal_session(CITY) as session:
+        account = service.set_roles(
+            session, staff_id=enrolment.account.id, roles=["tax", "welfare"], actor_id=admin.account.id
+        )
+        assert account.role_names == {"tax", "welfare"}
+        assert not service.session_is_current(session, staff_id=account.id, epoch=enrolment.account.epoch)
+        latest = service.events(session, account_id=account.id)[0]
+    assert (latest.action, latest.detail) == (
+        "roles_changed",
+        {"before": ["tax"], "after": ["tax", "welfare"]},
+    )
+    with runtime.municipal_session(CITY) as session, pytest.raises(Conflict):
+        service.set_roles(session, staff_id=admin.account.id, roles=["auditor"], actor_id=admin.account.id)

@@ -24,6 +24,7 @@ MATRIX: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/staff/{sid}", frozenset({"admin"})),
     ("POST", "/staff/{sid}/disable", frozenset({"admin"})),
     ("POST", "/staff/{sid}/enable", frozenset({"admin"})),
+    ("POST", "/staff/{sid}/roles", frozenset({"admin"})),
     ("POST", "/staff/{sid}/reset-password", frozenset({"admin"})),
     ("POST", "/staff/{sid}/reset-totp", frozenset({"admin"})),
     ("GET", "/residents", frozenset({"juki"})),

@@ -51,6 +51,8 @@ def test_an_administrator_disables_resets_and_re_enrols_an_account(runtime: Runt
     )
     assert "無効" in client.get(f"/staff/{clerk.id}").text
     assert client.post(f"/staff/{clerk.id}/enable", data={"csrf_token": token}).status_code == 303
+    roles = client.post(f"/staff/{clerk.id}/roles", data={"roles": ["juki", "welfare"], "csrf_token": token})
+    assert roles.status_code == 303
     reset = client.post(
         f"/staff/{clerk.id}/reset-password", data={"new_password": "replaced-passphrase", "csrf_token": token}
     )
@@ -60,8 +62,14 @@ def test_an_administrator_disables_resets_and_re_enrols_an_account(runtime: Runt
 
     with runtime.municipal_session(CITY_A) as session:
         events = staff_service.events(session, account_id=clerk.id)
-    assert [e.action for e in events[:4]] == ["totp_reset", "password_reset", "enabled", "disabled"]
-    assert {e.actor_id for e in events[:4]} == {admin.id}
+    assert [e.action for e in events[:5]] == [
+        "totp_reset",
+        "password_reset",
+        "roles_changed",
+        "enabled",
+        "disabled",
+    ]
+    assert {e.actor_id for e in events[:5]} == {admin.id}
     log = client.get("/staff/events").text
     assert "アカウント無効化" in log and "退職" in log
 

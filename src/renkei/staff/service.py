@@ -68,6 +68,7 @@ class StaffAction(StrEnum):
     TOTP_RESET = "totp_reset"
     DISABLED = "disabled"
     ENABLED = "enabled"
+    ROLES_CHANGED = "roles_changed"
     DEMO_TOTP_SHOWN = "demo_totp_shown"
 
 
@@ -87,6 +88,7 @@ ACTION_LABELS: dict[str, str] = {
     StaffAction.TOTP_RESET: "二要素認証の再登録（管理者）",
     StaffAction.DISABLED: "アカウント無効化",
     StaffAction.ENABLED: "アカウント再有効化",
+    StaffAction.ROLES_CHANGED: "役割の変更",
     StaffAction.DEMO_TOTP_SHOWN: "デモ用ワンタイムパスワード表示",
 }
 
@@ -361,6 +363,31 @@ def enable(session: Session, *, staff_id: int, actor_id: int | None) -> StaffAcc
     account.failed_attempts = 0
     account.locked_until = None
     record(session, action=StaffAction.ENABLED, login=account.login, account_id=account.id, actor_id=actor_id)
+    return account
+
+
+def set_roles(session: Session, *, staff_id: int, roles: Iterable[str], actor_id: int | None) -> StaffAccount:
+    """Replace an account's roles; its sessions end so the next login carries the new roles."""
+    account = get_account(session, staff_id=staff_id)
+    wanted = _check_roles(roles, record=account.login)
+    if actor_id == staff_id and "admin" in account.role_names and "admin" not in wanted:
+        raise Conflict("自分自身の管理者の役割は外せません", record=account.login, field="roles")
+    before = sorted(account.role_names)
+    if set(before) == wanted:
+        return account
+    account.roles = [r for r in account.roles if r.role in wanted]
+    account.roles.extend(StaffRole(role=r) for r in sorted(wanted - set(before)))
+    account.epoch = secrets.token_hex(8)
+    session.flush()
+    record(
+        session,
+        action=StaffAction.ROLES_CHANGED,
+        login=account.login,
+        account_id=account.id,
+        actor_id=actor_id,
+        before=before,
+        after=sorted(wanted),
+    )
     return account
 
 

@@ -95,6 +95,18 @@ def staff_enable(request: Request, staff: Admin, staff_id: int) -> Response:
     return RedirectResponse(f"/staff/{staff_id}?done=enabled", status_code=303)
 
 
+@router.post("/staff/{staff_id}/roles", dependencies=[Depends(check_csrf)])
+def staff_roles(
+    request: Request,
+    staff: Admin,
+    staff_id: int,
+    roles: Annotated[list[str], Form()] = [],  # noqa: B006
+) -> Response:
+    with get_runtime(request).municipal_session(staff.lg_code) as session:
+        staff_service.set_roles(session, staff_id=staff_id, roles=roles, actor_id=staff.id)
+    return RedirectResponse(f"/staff/{staff_id}?done=roles", status_code=303)
+
+
 @router.post("/staff/{staff_id}/reset-password", dependencies=[Depends(check_csrf)])
 def staff_reset_password(
     request: Request, staff: Admin, staff_id: int, new_password: Annotated[str, Form()]
