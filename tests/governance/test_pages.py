@@ -43,6 +43,8 @@ def test_every_page_shows_the_demo_body_to_the_auditor(runtime: Runtime) -> None
         and "<strong>8</strong>" in detail.text
     )
     assert "N2" in client.get("/governance/network").text  # the demo's terminal without two-factor login
+    assert "地方税関係情報" in client.get("/governance/pia").text
+    assert "⑥ " in client.get("/governance/issues").text
     pdf = client.get("/governance/risk.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     book = client.get("/governance/export.xlsx")

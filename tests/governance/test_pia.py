@@ -80,3 +80,17 @@ def test_section_status_outside_the_vocabulary_is_refused(runtime: Runtime) -> N
                                  sections={"第七章": "完了"})  # fmt: skip
         with pytest.raises(Invalid, match="対象人数"):
             register.upsert_file(session, name="F", jimu=JIMU, subject_count=-1, handler_count=1)
+
+
+def test_a_file_names_its_tm_code_from_the_layouts_catalogue(runtime: Runtime) -> None:
+    with runtime.municipal_session(LG) as session:
+        add_seed_jimu(session)
+        file = register.upsert_file(session, name="F", jimu=JIMU, subject_count=1, handler_count=1,
+                                    tm_code="TM00000000000002")  # fmt: skip
+        assert register.tm_label(file.tm_code) == "地方税関係情報"
+        assert register.tm_label("TM99999999999999") == ""
+        assert ("TM00000000000010", "児童手当関係情報") in register.tm_choices()
+        with pytest.raises(Invalid):
+            register.upsert_file(
+                session, name="G", jimu=JIMU, subject_count=1, handler_count=1, tm_code="地方税"
+            )

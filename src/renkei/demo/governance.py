@@ -121,10 +121,10 @@ def setup(runtime: Runtime, *, lg_code: str) -> list[str]:
             register.upsert_jimu(
                 session, name=name, department="子育て支援課", progress=dict(zip(columns, marks, strict=True))
             )
-        register.upsert_file(session, name="軽自動車税減免ファイル", jimu=KEIJIDOSHA, subject_count=1_200, handler_count=8,
+        register.upsert_file(session, name="軽自動車税減免ファイル", jimu=KEIJIDOSHA, subject_count=1_200, handler_count=8, tm_code="TM00000000000002",
                              last_published_on=dt.date(2021, 3, 1), sections={"Ⅰ 関連情報": "完了", "Ⅱ しきい値判断項目": "完了"})  # fmt: skip
         register.upsert_file(session, name="児童手当ファイル", jimu=PROGRESS[1][0], subject_count=45_000, handler_count=60,
-                             tm_code="TM00000000000004", last_published_on=dt.date(2024, 7, 1))  # fmt: skip
+                             tm_code="TM00000000000010", last_published_on=dt.date(2024, 7, 1))  # fmt: skip
         register.upsert_file(session, name="児童扶養手当ファイル", jimu=PROGRESS[0][0], subject_count=12_000,
                              handler_count=520, sections={"Ⅰ 基本情報": "作成中"})  # fmt: skip
         for code, stage, handling, function, task, c, i, a in ASSETS:

@@ -9,8 +9,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from renkei import layouts
 from renkei.core import clock
 from renkei.core.errors import Invalid, NotFound
+from renkei.core.ids import validate_tm
 from renkei.governance import pia, scales
 from renkei.governance.models import (
     GovernanceAsset,
@@ -103,6 +105,7 @@ def upsert_file(
     for label, count in (("対象人数", subject_count), ("取扱者数", handler_count)):
         if count < 0:
             raise Invalid(f"{label}は0以上の整数です（入力値: {count}）", record=name, field=label)
+    tm_code = validate_tm(tm_code.strip(), field="特定個人情報名コード") if tm_code.strip() else ""
     owner = get_jimu(session, name=jimu)
     file = session.scalar(sa.select(GovernanceFile).where(GovernanceFile.name == name))
     if file is None:
@@ -110,7 +113,7 @@ def upsert_file(
         session.add(file)
     file.jimu_id = owner.id
     file.jimu = owner
-    file.tm_code = tm_code.strip()
+    file.tm_code = tm_code
     file.subject_count, file.handler_count = subject_count, handler_count
     file.serious_incident = serious_incident
     file.last_published_on = last_published_on
@@ -118,6 +121,21 @@ def upsert_file(
         file.sections = pia.check_sections(sections, record=name)
     session.flush()
     return file
+
+
+def tm_label(tm_code: str) -> str:
+    """The 特定個人情報名 of a TM code from renkei.layouts' catalogue, or "" for a code it does not know."""
+    if not tm_code:
+        return ""
+    try:
+        return layouts.tm_name(tm_code)
+    except NotFound:
+        return ""
+
+
+def tm_choices() -> list[tuple[str, str]]:
+    """The 特定個人情報名 with a shipped データ標準レイアウト, for the file form."""
+    return sorted({(info.tm_code, info.name) for info in layouts.list_layouts()})
 
 
 def list_files(session: Session) -> list[GovernanceFile]:

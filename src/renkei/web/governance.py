@@ -25,7 +25,7 @@ from renkei.governance import (
     training,
 )
 from renkei.governance.excel.importer import import_workbook, network_inventory_from_workbook
-from renkei.governance.excel.workbook import export_workbook
+from renkei.governance.excel.workbook import circled, export_workbook
 from renkei.governance.pdf import risk_analysis_pdf
 from renkei.web.deps import CurrentStaff, check_csrf, get_runtime, require_role
 from renkei.web.templating import templates
@@ -228,6 +228,7 @@ def pia_page(
         states = [pia.status(f, today=clock.today()) for f in register.list_files(session)]
         jimus = register.list_jimu(session)
         return _render(request, staff, "pia.html", states=states, jimus=jimus, judged=judged,
+                       tm_label=register.tm_label, tm_choices=register.tm_choices(),
                        statuses=pia.SECTION_STATUSES, query={"subjects": subjects, "handlers": handlers, "serious": serious})  # fmt: skip
 
 
@@ -462,4 +463,11 @@ def _decimal(value: Decimal) -> str:
     return str(scales.normalize(value))
 
 
+def _jst(moment: dt.datetime | None) -> str:
+    """A timestamp in Japan time, as staff read it: 2026-05-01 10:00."""
+    return moment.astimezone(clock.JST).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
 templates.env.filters["decimal"] = _decimal
+templates.env.filters["jst"] = _jst
+templates.env.filters["circled"] = circled
