@@ -8,6 +8,8 @@ import pyotp
 from click.testing import CliRunner
 
 from renkei.cli import cli
+from renkei.runtime import Runtime
+from renkei.staff import service as staff_service
 
 CITY = "131016"
 
@@ -87,3 +89,26 @@ def test_the_totp_command_refuses_real_accounts(cli_env: dict[str, str], tmp_pat
     code, output = run(cli_env, "staff", "totp", "--municipality", CITY, "--login", "sato")
     assert code == 1
     assert "デモ用アカウント以外" in output
+
+
+def test_reset_password_lifts_a_lockout(runtime: Runtime, cli_env: dict[str, str], tmp_path: Path) -> None:
+    add(cli_env, tmp_path, "sato", "admin")
+    with runtime.municipal_session(CITY) as session:
+        for _ in range(staff_service.MAX_FAILURES):
+            staff_service.check_password(session, login="sato", password="wrong-password-x")
+    new = tmp_path / "new.txt"
+    new.write_text("another-long-passphrase\n", encoding="utf-8")
+    code, output = run(
+        cli_env,
+        "staff",
+        "reset-password",
+        "--municipality",
+        CITY,
+        "--login",
+        "sato",
+        "--password-file",
+        str(new),
+    )
+    assert code == 0, output
+    with runtime.municipal_session(CITY) as session:
+        assert staff_service.check_password(session, login="sato", password="another-long-passphrase").ok

@@ -103,6 +103,24 @@ def disable(lg_code: str, login: str, reason: str, runtime: Runtime) -> None:
     click.echo(f"{login}: 無効にしました / disabled")
 
 
+@group.command("reset-password")
+@municipality_option
+@login_option
+@click.option(
+    "--password-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="新しいパスワードを1行目に書いたファイル（省略時は入力を求めます）",
+)
+@runtime_options
+def reset_password(lg_code: str, login: str, password_file: Path | None, runtime: Runtime) -> None:
+    """Set a new password (and lift a lockout), e.g. for the last administrator locked out of the web UI."""
+    password = _read_password(password_file)
+    with runtime.municipal_session(validate_lg_code(lg_code)) as session:
+        account = staff_service.find_account(session, login=login)
+        staff_service.reset_password(session, staff_id=account.id, new_password=password, actor_id=None)
+    click.echo(f"{login}: パスワードを再設定しました / password reset")
+
+
 @group.command("reset-totp")
 @municipality_option
 @login_option
