@@ -181,3 +181,26 @@ def test_bad_cells_in_the_other_sheets_are_located(runtime: Runtime) -> None:
     assert any(e.startswith("[record 政策指標 3行, field 区分（A列）]") for e in errors)
     with runtime.municipal_session(OTHER) as session:
         assert register.list_jimu(session) == []
+
+
+def test_the_seed_progress_matrix_is_read_with_its_marks(runtime: Runtime) -> None:
+    from tests.governance.seed import PROGRESS_HEADINGS, PROGRESS_ROWS
+
+    data = sheet_workbook("進捗管理", "〇〇市役所 業務フロー等進捗状況", PROGRESS_HEADINGS, PROGRESS_ROWS)
+    with runtime.municipal_session(LG) as session:
+        add_seed_jimu(session)
+        import_workbook(session, data=data)
+        rows = {j.name: j for j in register.list_jimu(session)}
+    third = rows[PROGRESS_ROWS[2][0]]
+    assert (third.progress_flow, third.progress_linkage, third.progress_ordinance) == ("△", "△", "×")
+    assert rows[PROGRESS_ROWS[0][0]].progress_linkage == "-"
+
+
+def test_a_progress_row_for_an_unknown_jimu_is_refused(runtime: Runtime) -> None:
+    from tests.governance.seed import PROGRESS_HEADINGS
+
+    data = sheet_workbook(
+        "進捗管理", "進捗", PROGRESS_HEADINGS, [["知らない事務", "〇", "〇", "〇", "〇", "〇", "〇"]]
+    )
+    errors = rejected(runtime, data)
+    assert errors == ["[record 進捗管理 3行, field 別表1事務（A列）] 登録されていない事務です: 知らない事務"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from openpyxl import load_workbook
@@ -126,3 +127,23 @@ def test_admin_forms_save_through_the_services(runtime: Runtime) -> None:
     bad = client.post("/governance/issues", data={"csrf_token": token, "number": "2", "title": "x",
                                                    "impact": "6", "compliance": "1", "ease": "1"})  # fmt: skip
     assert bad.status_code == 422 and "影響性は1.0〜5.0" in bad.text
+
+
+def test_admin_uploads_a_network_file_and_sees_the_findings(runtime: Runtime) -> None:
+    client, _ = logged_in(runtime, "admin")
+    token = csrf_of(client, "/governance")
+    good = {"model": "α", "segments": [{"区画名": "基幹系", "区分": "マイナンバー利用事務系"}],
+            "hosts": [{"名称": "端末A", "区画": "基幹系", "種別": "端末"}]}  # fmt: skip
+    files = {"file": ("net.json", json.dumps(good, ensure_ascii=False).encode(), "application/json")}
+    assert client.post("/governance/network", data={"csrf_token": token}, files=files).status_code == 303
+    page = client.get("/governance/network").text
+    assert "指摘 2件" in page and "ネットワーク区画 基幹系" not in page and "ホスト・端末 端末A" in page
+    bad = {**good, "hosts": [{"名称": "端末A", "区画": "どこか", "種別": "端末"}]}
+    files = {"file": ("net.json", json.dumps(bad, ensure_ascii=False).encode(), "application/json")}
+    refused = client.post("/governance/network", data={"csrf_token": token}, files=files)
+    assert (
+        refused.status_code == 422
+        and "定義されていない区画です" in refused.text
+        and "hosts[1]" in refused.text
+    )
+    assert "端末A" in refused.text  # the stored inventory is still shown, unchanged
