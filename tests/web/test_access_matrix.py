@@ -37,6 +37,7 @@ MATRIX: list[tuple[str, str, frozenset[str]]] = [
     ("POST", "/residents/{rid}/address", frozenset({"juki"})),
     ("POST", "/residents/{rid}/death", frozenset({"juki"})),
     ("GET", "/addressee", frozenset({"juki", "tax", "welfare", "admin"})),
+    ("POST", "/addressee/search", frozenset({"juki", "tax", "welfare", "admin"})),
     ("GET", "/addressee/{inum}", frozenset({"juki", "tax", "welfare", "admin"})),
     ("POST", "/addressee/{inum}/reveal", frozenset({"juki", "tax", "welfare"})),
     ("GET", "/addressee/access-log", frozenset({"admin", "auditor"})),

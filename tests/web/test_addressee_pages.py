@@ -26,8 +26,10 @@ def test_a_tax_clerk_finds_a_person_three_ways_and_sees_only_tax_links(runtime: 
     tax_atena = link_tax(runtime, integrated)
     client, _ = logged_in(runtime, "tax")
 
-    by_number = client.get(
-        "/addressee", params={"by": "mynumber", "value": mynumber_of(runtime, resident_id)}
+    token = csrf_of(client, "/addressee")
+    by_number = client.post(
+        "/addressee/search",
+        data={"by": "mynumber", "value": mynumber_of(runtime, resident_id), "csrf_token": token},
     )
     by_integrated = client.get("/addressee", params={"by": "integrated", "value": integrated})
     by_atena = client.get("/addressee", params={"by": "atena", "system": "tax", "value": tax_atena})
@@ -92,8 +94,9 @@ def test_an_administrator_searches_but_may_not_see_or_search_by_my_number(runtim
     page = client.get(f"/addressee/{integrated}").text
     assert "マイナンバーを表示" not in page
     number = mynumber_of(runtime, resident_id)
-    assert client.get("/addressee", params={"by": "mynumber", "value": number}).status_code == 403
-    token = csrf_of(client, "/account/password")
+    token = csrf_of(client, "/addressee")
+    refused = client.post("/addressee/search", data={"by": "mynumber", "value": number, "csrf_token": token})
+    assert refused.status_code == 403
     assert (
         client.post(f"/addressee/{integrated}/reveal", data={"reason": "x", "csrf_token": token}).status_code
         == 403
@@ -125,3 +128,25 @@ def test_an_unknown_number_is_a_clear_not_found(runtime: Runtime) -> None:
     answer = client.get("/addressee", params={"by": "integrated", "value": "999999999999999"})
     assert answer.status_code == 404
     assert "統合宛名番号が見つかりません" in answer.text
+
+
+def test_a_my_number_is_never_taken_from_the_url(runtime: Runtime) -> None:
+    people = populate(runtime)
+    client, _ = logged_in(runtime, "juki")
+    number = mynumber_of(runtime, people["太郎"][0])
+    answer = client.get("/addressee", params={"by": "mynumber", "value": number})
+    assert answer.status_code == 422
+    assert "URL に個人番号を載せない" in answer.text
+
+
+def test_the_search_form_posts_and_does_not_echo_the_my_number(runtime: Runtime) -> None:
+    people = populate(runtime)
+    client, _ = logged_in(runtime, "welfare")
+    form = client.get("/addressee").text
+    assert '<form method="post" action="/addressee/search">' in form
+    number = mynumber_of(runtime, people["太郎"][0])
+    token = csrf_of(client, "/addressee")
+    answer = client.post("/addressee/search", data={"by": "mynumber", "value": number, "csrf_token": token})
+    assert answer.status_code == 200
+    assert number not in answer.text
+    assert answer.headers["cache-control"] == "no-store"

@@ -68,6 +68,30 @@ def search(
     value: Annotated[str, Query(max_length=100)] = "",
     system: Annotated[str, Query()] = "",
 ) -> HTMLResponse:
+    """The search form; links may search by number or name in the query string, never by My Number."""
+    if by == "mynumber":
+        raise Invalid(
+            "個人番号での検索は検索フォームから行ってください（URL に個人番号を載せないため）", field="by"
+        )
+    return _search(request, staff, by=by, value=value, system=system)
+
+
+# The form posts, so a My Number typed into it never appears in a URL, a proxy log or the browser history.
+@router.post("/addressee/search", dependencies=[Depends(check_csrf)], response_class=HTMLResponse)
+def search_form(
+    request: Request,
+    staff: Searcher,
+    *,
+    by: Annotated[str, Form()] = "",
+    value: Annotated[str, Form(max_length=100)] = "",
+    system: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    response = _search(request, staff, by=by, value=value, system=system)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _search(request: Request, staff: CurrentStaff, *, by: str, value: str, system: str) -> HTMLResponse:
     value = value.strip().replace("-", "").replace(" ", "") if by != "name" else value.strip()
     if not by or not value:
         return _page(
@@ -92,9 +116,8 @@ def search(
         else:
             raise Invalid(f"検索方法が不明です: {by}", field="by")
     shown = [visible(p, staff) for p in results]
-    return _page(
-        request, "search", staff, results=shown, by=by, value=value if by != "mynumber" else "", system=system
-    )
+    echo = value if by != "mynumber" else ""
+    return _page(request, "search", staff, results=shown, by=by, value=echo, system=system)
 
 
 @router.get("/addressee/access-log", response_class=HTMLResponse)
