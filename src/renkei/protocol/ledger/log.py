@@ -1,186 +1,21 @@
-"""Tamper-evident append-only logs (情報提供等記録): a hash chain per entry, a Merkle tree with signed tree heads.
-
-Each component keeps its own log in its own tables, declared with the mixins here::
-
-    class HubRecord(LedgerEntryMixin, Base):
-        __tablename__ = "hub_record"
-        processing_number: Mapped[str] = mapped_column(sa.String(20), index=True)   # optional index columns
-
-    class HubRecordRoot(LedgerRootMixin, Base):
-        __tablename__ = "hub_record_root"
-
-    RECORDS = Ledger("hub", HubRecord, HubRecordRoot, index_columns=("processing_number",))
-    RECORDS.append(session, {"processing_number": ..., ...}, key=hub_signing_key)
-
-Entry n is the canonical JSON ``{"seq", "recorded_at", "body"}``; its ``entry_hash`` = SHA-256(prev_hash ‖ that
-JSON) (prev_hash of entry 1 is 32 zero bytes), and its Merkle leaf is ``leaf_hash(entry_hash)`` (RFC 9162 §2.1.1),
-so one leaf commits to the entry and the whole chain before it. Every `root_every` entries (and whenever a
-component asks) the tree head — (log id, tree size, root hash, time) — is signed with Ed25519 and kept in the
-roots table. `verify` recomputes everything and names the sequence numbers of edited or deleted entries; an
-`InclusionProof` lets anyone (the portal, the person) check one entry against a signed head without the log.
-"""
+"""`Ledger`: append, sign tree heads, prove and verify one component's log over its two tables."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Session
 
 from renkei.core import clock
-from renkei.core.db import UTCDateTime
 from renkei.core.errors import Invalid, NotFound
 from renkei.protocol import merkle, signing
-
-GENESIS = bytes(32)
-_BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-
-
-class LedgerEntryMixin:
-    """Columns of one log entry; a component adds index columns copied from the body (`Ledger.index_columns`)."""
-
-    seq: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=False)
-    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
-    body: Mapped[dict[str, Any]] = mapped_column(sa.JSON, nullable=False)
-    prev_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), nullable=False)
-    entry_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), nullable=False)
-
-
-class LedgerRootMixin:
-    """A signed tree head, with the tree's right edge so the next head is computed from new entries only."""
-
-    tree_size: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=False)
-    root_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), nullable=False)
-    signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), nullable=False)
-    key_id: Mapped[str] = mapped_column(sa.String(16), nullable=False)
-    signature: Mapped[str] = mapped_column(sa.Text, nullable=False)
-    frontier: Mapped[list[Any]] = mapped_column(sa.JSON, nullable=False)
-
-
-E = TypeVar("E", bound=LedgerEntryMixin)
-R = TypeVar("R", bound=LedgerRootMixin)
-
-
-def entry_bytes(seq: int, recorded_at: dt.datetime, body: Mapping[str, Any]) -> bytes:
-    return signing.canonical_json(
-        {"seq": seq, "recorded_at": recorded_at.astimezone(dt.UTC).isoformat(), "body": body}
-    )
-
-
-def chain_hash(prev_hash: bytes, seq: int, recorded_at: dt.datetime, body: Mapping[str, Any]) -> bytes:
-    return hashlib.sha256(prev_hash + entry_bytes(seq, recorded_at, body)).digest()
-
-
-def tree_head_payload(
-    log_id: str, tree_size: int, root_hash: bytes, signed_at: dt.datetime
-) -> dict[str, Any]:
-    return {
-        "log": log_id,
-        "tree_size": tree_size,
-        "root_hash": root_hash.hex(),
-        "signed_at": signed_at.astimezone(dt.UTC).isoformat(),
-    }
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One finding of `verify`: the entry (or first..last range) at fault, or a tree head (seq None)."""
-
-    seq: int | None
-    reason: str
-    last_seq: int | None = None
-    tree_size: int | None = None
-
-    def __str__(self) -> str:
-        where = "" if self.seq is None else f"seq {self.seq}" + (f"–{self.last_seq}" if self.last_seq else "")
-        head = "" if self.tree_size is None else f"tree_size {self.tree_size}"
-        return f"[{', '.join(p for p in (where, head) if p)}] {self.reason}"
-
-
-@dataclass
-class Report:
-    log_id: str
-    entries: int = 0
-    roots: int = 0
-    unsigned_tail: int = 0
-    problems: list[Problem] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def bad_sequences(self) -> list[int]:
-        found: set[int] = set()
-        for p in self.problems:
-            if p.seq is not None:
-                found.update(range(p.seq, (p.last_seq or p.seq) + 1))
-        return sorted(found)
-
-
-@dataclass(frozen=True)
-class InclusionProof:
-    """One entry, its audit path and the signed tree head it leads to (JSON-ready through `as_dict`)."""
-
-    log_id: str
-    seq: int
-    recorded_at: dt.datetime
-    body: dict[str, Any]
-    prev_hash: bytes
-    path: list[bytes]
-    tree_size: int
-    root_hash: bytes
-    signed_at: dt.datetime
-    signature: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "log": self.log_id,
-            "seq": self.seq,
-            "recorded_at": self.recorded_at.isoformat(),
-            "body": self.body,
-            "prev_hash": self.prev_hash.hex(),
-            "path": [p.hex() for p in self.path],
-            "tree_size": self.tree_size,
-            "root_hash": self.root_hash.hex(),
-            "signed_at": self.signed_at.isoformat(),
-            "signature": self.signature,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> InclusionProof:
-        return cls(
-            log_id=str(data["log"]),
-            seq=int(data["seq"]),
-            recorded_at=dt.datetime.fromisoformat(str(data["recorded_at"])),
-            body=dict(data["body"]),
-            prev_hash=bytes.fromhex(str(data["prev_hash"])),
-            path=[bytes.fromhex(str(p)) for p in data["path"]],
-            tree_size=int(data["tree_size"]),
-            root_hash=bytes.fromhex(str(data["root_hash"])),
-            signed_at=dt.datetime.fromisoformat(str(data["signed_at"])),
-            signature=str(data["signature"]),
-        )
-
-
-def verify_inclusion_proof(proof: InclusionProof, *, public_key: signing.Ed25519PublicKey | str) -> None:
-    """Raise `Invalid` unless the entry is in the log whose signed head the proof carries."""
-    record = f"{proof.log_id}#{proof.seq}"
-    signing.verify(
-        public_key,
-        tree_head_payload(proof.log_id, proof.tree_size, proof.root_hash, proof.signed_at),
-        proof.signature,
-        record=record,
-    )
-    leaf = merkle.leaf_hash(chain_hash(proof.prev_hash, proof.seq, proof.recorded_at, proof.body))
-    if not merkle.verify_inclusion(leaf, proof.seq - 1, proof.tree_size, proof.path, proof.root_hash):
-        raise Invalid("包含証明が署名付きツリーヘッドと一致しません", record=record, field="path")
+from renkei.protocol.ledger.entries import GENESIS, E, R, chain_hash, tree_head_payload
+from renkei.protocol.ledger.proofs import InclusionProof, Problem, Report
 
 
 class Ledger(Generic[E, R]):
