@@ -1,0 +1,156 @@
+"""Registering residents end to end: CSV → 住民記録 → 住基ネット (住民票コード, My Number) → 統合宛名 (sealed My Number,
+blind index), on SQLite and PostgreSQL, beside a plain bulk insert of the same rows into a bare table.
+
+Every measurement runs in its own subprocess so its peak RSS is its own; two file sizes show whether memory
+grows with the file (it should not: the file is streamed and registered a chunk at a time).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.common import peak_rss_mb, postgres_available, report, scratch_database_url
+
+LG_CODE = "131121"
+FULL_SIZES = (200_000, 1_000_000)
+SMOKE_SIZES = (2_000, 5_000)
+_KEYS = {
+    "mynumber_key": "11",
+    "blind_index_key": "22",
+    "jukinet_key": "33",
+    "hub_key": "44",
+    "session_secret": "55",
+}
+
+
+def _settings(data_dir: Path, database_url: str | None) -> Any:
+    from pydantic import SecretStr
+
+    from renkei.core.settings import Settings
+
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        **{name: SecretStr(v * 32) for name, v in _KEYS.items()},  # type: ignore[arg-type]
+    )
+
+
+def _register(path: Path, workdir: Path, database_url: str | None) -> dict[str, Any]:
+    from renkei.addressee.intake import import_population
+    from renkei.protocol.jukinet import JukinetClient
+    from renkei.runtime import Runtime
+
+    with Runtime(_settings(workdir, database_url)) as runtime:
+        jukinet = JukinetClient(runtime.transport)
+        jukinet.register_municipality(LG_CODE)
+        runtime.databases.engine("lg" + LG_CODE)  # create and migrate outside the timed part
+        start = time.perf_counter()
+        result = import_population(
+            lambda: runtime.municipal_session(LG_CODE),
+            path=path,
+            lg_code=LG_CODE,
+            jukinet=jukinet,
+            settings=runtime.settings,
+        )
+        seconds = time.perf_counter() - start
+    return {"rows": result.registered, "seconds": seconds, "peak_mb": peak_rss_mb()}
+
+
+def _plain(path: Path, workdir: Path, database_url: str | None) -> dict[str, Any]:
+    """The same rows read the same way, inserted as-is into a bare table: the floor of what the database costs."""
+    import sqlalchemy as sa
+
+    from renkei.core.db import Databases
+
+    databases = Databases(_settings(workdir, database_url))
+    engine = databases.engine("plain")
+    columns = [f"c{i}" for i in range(13)]
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"CREATE TABLE bare ({', '.join(c + ' TEXT' for c in columns)})"))
+    marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
+    sql = f"INSERT INTO bare VALUES ({', '.join([marker] * 13)})"
+    rows = 0
+    start = time.perf_counter()
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        chunk: list[tuple[str, ...]] = []
+        for fields in reader:
+            chunk.append(tuple(fields))
+            if len(chunk) >= 5000:
+                with engine.begin() as conn:
+                    conn.exec_driver_sql(sql, chunk)  # type: ignore[arg-type]
+                rows += len(chunk)
+                chunk = []
+        if chunk:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(sql, chunk)  # type: ignore[arg-type]
+            rows += len(chunk)
+    seconds = time.perf_counter() - start
+    databases.dispose()
+    return {"rows": rows, "seconds": seconds, "peak_mb": peak_rss_mb()}
+
+
+def _child(kind: str, path: Path, workdir: Path, database_url: str | None) -> dict[str, Any]:
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.bench_residents",
+        kind,
+        str(path),
+        str(workdir),
+        database_url or "",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - our own module
+    if done.returncode != 0:
+        raise RuntimeError(f"{kind} failed: {done.stderr[-2000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _measure(label: str, path: Path, size: int, workdir: Path, database_url: str | None) -> None:
+    registered = _child("register", path, workdir / f"reg-{label}-{size}", database_url)
+    plain = _child("plain", path, workdir / f"plain-{label}-{size}", database_url)
+    report(
+        f"{label} {size:,} residents registered end to end",
+        registered["rows"] / registered["seconds"],
+        "rows/s",
+        baseline_name="plain bulk insert into a bare table",
+        baseline=plain["rows"] / plain["seconds"],
+        extra=f"{registered['seconds']:.1f} s, peak RSS {registered['peak_mb']:.0f} MB "
+        f"(plain {plain['peak_mb']:.0f} MB)",
+    )
+
+
+def run(*, smoke: bool, postgres_url: str | None) -> None:
+    from renkei.residents.population import write_csv
+
+    sizes = SMOKE_SIZES if smoke else FULL_SIZES
+    with tempfile.TemporaryDirectory(prefix="renkei-bench-residents-") as tmp:
+        workdir = Path(tmp)
+        files = {}
+        for size in sizes:
+            files[size] = workdir / f"population-{size}.csv"
+            write_csv(files[size], lg_code=LG_CODE, count=size, seed=size)
+        for size in sizes:
+            _measure("SQLite", files[size], size, workdir, None)
+        if postgres_url and postgres_available(postgres_url):
+            # Smoke runs one PostgreSQL size: creating and migrating node databases dominates at small sizes.
+            for size in sizes[-1:] if smoke else sizes:
+                with scratch_database_url(postgres_url, workdir) as url:
+                    _measure("PostgreSQL", files[size], size, workdir, url)
+        else:
+            print("  PostgreSQL: not reachable, skipped", flush=True)
+
+
+if __name__ == "__main__":
+    kind, file, work, url = sys.argv[1:5]
+    measure = {"register": _register, "plain": _plain}[kind]
+    print(json.dumps(measure(Path(file), Path(work), url or None)), flush=True)
