@@ -75,15 +75,23 @@ def ensure_node(
     return node
 
 
+_KEYS: dict[tuple[str, bytes, bytes], NodeKeys] = {}  # opened keys by (団体コード, sealed private keys)
+
+
 def node_keys(session: Session, *, lg_code: str, settings: Settings) -> NodeKeys:
+    """The node's keys, opened once per process (parsing PEM and unsealing on every call cost ~1 ms)."""
     node = session.get(IntermediateNode, lg_code)
     if node is None:
         raise NotFound(
             f"中間サーバーに団体コード {lg_code} の機関が登録されていません（renkei query … の前に機関登録が必要です）",
             record=lg_code,
         )
+    cache_key = (node.lg_code, bytes(node.signing_private_sealed), bytes(node.sealing_private_sealed))
+    cached = _KEYS.get(cache_key)
+    if cached is not None and cached.agency_code == node.agency_code and cached.name == node.name:
+        return cached
     sealer = _sealer(settings)
-    return NodeKeys(
+    keys = NodeKeys(
         lg_code=node.lg_code,
         agency_code=node.agency_code,
         name=node.name,
@@ -94,6 +102,8 @@ def node_keys(session: Session, *, lg_code: str, settings: Settings) -> NodeKeys
             sealer.decrypt(node.sealing_private_sealed, f"{lg_code}|sealing".encode())
         ),
     )
+    _KEYS[cache_key] = keys
+    return keys
 
 
 def register_with_hub(
