@@ -10,6 +10,7 @@ SQLAlchemy's own SQLite types read back), and IN lists are bound as plain driver
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -21,7 +22,9 @@ from renkei.core.db import UTCDateTime
 IN_CHUNK = 5_000
 
 
+@functools.lru_cache(maxsize=64)
 def _sqlite_timestamp(value: Any) -> Any:
+    # Cached: a batch stamps every row with the same instant.
     if value is None:
         return None
     return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
@@ -78,5 +81,5 @@ def select_in(
     for i in range(0, len(values), IN_CHUNK):
         part = list(values[i : i + IN_CHUNK])
         sql = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {key} IN ({', '.join([marker] * len(part))})"
-        found.extend(tuple(r) for r in conn.exec_driver_sql(sql, tuple(part)))
+        found.extend(tuple(r) for r in conn.exec_driver_sql(sql, tuple(part)).fetchall())
     return found

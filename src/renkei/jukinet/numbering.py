@@ -43,13 +43,25 @@ def _sealer(key: bytes) -> Sealer:
     return Sealer(key)
 
 
+@functools.lru_cache(maxsize=16)
+def _keyed(key: bytes) -> hmac.HMAC:
+    # HMAC with the key already absorbed; copying it skips the key setup on every number (bulk registration).
+    return hmac.new(key, digestmod="sha256")
+
+
+def _hmac(key: bytes, message: bytes) -> bytes:
+    mac = _keyed(key).copy()
+    mac.update(message)
+    return mac.digest()
+
+
 def derive_mynumber(key: bytes, juminhyo_code: str, counter: int) -> str:
     """The candidate My Number for a 住民票コード at a counter (0 first; higher only after a collision)."""
-    digest = hmac.digest(key, f"{juminhyo_code}:{counter}".encode(), "sha256")
+    digest = _hmac(key, f"{juminhyo_code}:{counter}".encode())
     body = f"{int.from_bytes(digest[:16], 'big') % _BODY_SPACE:011d}"
     return body + str(ids.mynumber_check_digit(body))
 
 
 def mynumber_hash(key: bytes, mynumber: str) -> bytes:
     """Keyed hash jukinet keeps of every number issued: enough to refuse a repeat, useless without the key."""
-    return hmac.digest(key, mynumber.encode(), "sha256")
+    return _hmac(key, mynumber.encode())
