@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
 from typing import Literal
 
 ItemType = Literal["string", "digits", "integer", "date", "code"]
@@ -41,6 +42,10 @@ class Item:
         """How errors name an item: TK code and item name."""
         return f"{self.tk}（{self.name}）"
 
+    @cached_property
+    def child_index(self) -> dict[str, Item]:
+        return {child.tk: child for child in self.children}
+
     @property
     def is_group(self) -> bool:
         return self.kind in (ItemKind.HEADER, ItemKind.REPEAT)
@@ -59,6 +64,19 @@ class Dataset:
             item = stack.pop()
             yield item
             stack.extend(reversed(item.children))
+
+    @cached_property
+    def members(self) -> tuple[Item, ...]:
+        """`top_level()` computed once (validation runs per copy, often a million times)."""
+        return tuple(self.top_level())
+
+    @cached_property
+    def member_index(self) -> dict[str, Item]:
+        return {item.tk: item for item in self.members}
+
+    @cached_property
+    def header_codes(self) -> frozenset[str]:
+        return frozenset(i.tk for i in self.walk() if i.kind == ItemKind.HEADER)
 
     def top_level(self) -> Iterator[Item]:
         """The items a copy carries directly: leaves outside repeating groups, and the repeating groups."""

@@ -71,7 +71,7 @@ def _scalar(item: Item, value: Any, where: str, record: str | None) -> Any:
     return text
 
 
-def _flatten(values: Mapping[str, Any], headers: dict[str, Item]) -> dict[str, Any]:
+def _flatten(values: Mapping[str, Any], headers: frozenset[str]) -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for tk, value in values.items():
         if tk in headers and isinstance(value, Mapping):
@@ -82,10 +82,13 @@ def _flatten(values: Mapping[str, Any], headers: dict[str, Item]) -> dict[str, A
 
 
 def _group(
-    members: list[Item], values: Mapping[str, Any], prefix: str, record: str | None, errors: list[Invalid]
+    known: dict[str, Item],
+    values: Mapping[str, Any],
+    prefix: str,
+    record: str | None,
+    errors: list[Invalid],
 ) -> dict[str, Any]:
     """Validate one level (a copy or one occurrence of a repeating group); collect errors, return clean values."""
-    known = {item.tk: item for item in members}
     clean: dict[str, Any] = {}
     for tk, value in values.items():
         item = known.get(tk)
@@ -109,9 +112,8 @@ def _group(
                     )
                 )
                 continue
-            children = list(item.children)
             clean[tk] = [
-                _group(children, occurrence, f"{where}[{n}].", record, errors)
+                _group(item.child_index, occurrence, f"{where}[{n}].", record, errors)
                 for n, occurrence in enumerate(value, start=1)
             ]
             continue
@@ -119,7 +121,7 @@ def _group(
             clean[tk] = _scalar(item, value, where, record)
         except Invalid as error:
             errors.append(error)
-    for item in members:
+    for item in known.values():
         if item.required and _empty(values.get(item.tk)):
             errors.append(
                 Invalid("必須項目が設定されていません", record=record, field=f"{prefix}{item.label}")
@@ -128,11 +130,10 @@ def _group(
 
 
 def validate_values(dataset: Dataset, values: Mapping[str, Any], *, record: str | None) -> dict[str, Any]:
-    headers = {i.tk: i for i in dataset.walk() if i.kind == ItemKind.HEADER}
-    members = list(dataset.top_level())
-    flat = _flatten(values, headers)
+    headers = dataset.header_codes
+    flat = _flatten(values, headers) if headers and not headers.isdisjoint(values) else values
     errors: list[Invalid] = []
-    clean = _group(members, flat, "", record, errors)
+    clean = _group(dataset.member_index, flat, "", record, errors)
     if len(errors) == 1:
         raise errors[0]
     if errors:
