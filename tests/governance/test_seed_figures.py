@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from renkei.core import clock
-from renkei.governance import issues, register, scales
+from renkei.governance import discrepancies, issues, register, scales
 from renkei.governance.excel.importer import import_workbook
 from renkei.runtime import Runtime
 from tests.governance.builders import FROZEN, LG, add_seed_jimu
@@ -95,7 +95,7 @@ def test_importing_the_same_seed_twice_does_not_double_the_flags(runtime: Runtim
         add_seed_jimu(session)
         import_workbook(session, data=seed_workbook())
         import_workbook(session, data=seed_workbook())
-        assert len(register.list_discrepancies(session)) == 2
-        first = register.list_discrepancies(session)[0]
-        register.resolve_discrepancy(session, discrepancy_id=first.id, resolved_by="情報政策課長")
-        assert len(register.list_discrepancies(session)) == 1
+        assert len(discrepancies.list_discrepancies(session)) == 2
+        first = discrepancies.list_discrepancies(session)[0]
+        discrepancies.resolve_discrepancy(session, discrepancy_id=first.id, resolved_by="情報政策課長")
+        assert len(discrepancies.list_discrepancies(session)) == 1

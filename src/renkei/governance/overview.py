@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from renkei.core import clock
-from renkei.governance import incidents, network, pia, register, training
+from renkei.governance import discrepancies, incidents, network, pia, register, training
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def overview(session: Session, *, today: dt.date | None = None) -> Overview:
         assets=len(register.list_assets(session)),
         risks=len(risks),
         risks_unaccepted=sum(1 for r in risks if r.risk.accepted_at is None),
-        discrepancies=len(register.list_discrepancies(session)),
+        discrepancies=len(discrepancies.list_discrepancies(session)),
         pia_attention=sum(1 for s in states if s.overdue or s.missing),
         training_overdue=sum(1 for d in training.duties(session, today=today) if d.overdue),
         incidents_open=len(open_incidents),

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from renkei.core import clock, wareki
 from renkei.core.errors import BatchRejected, Invalid
 from renkei.governance import (
+    discrepancies,
     incidents,
     indicators,
     issues,
@@ -25,7 +26,8 @@ from renkei.governance import (
     training,
 )
 from renkei.governance.excel.importer import import_workbook, network_inventory_from_workbook
-from renkei.governance.excel.workbook import circled, export_workbook
+from renkei.governance.excel.sheets import circled
+from renkei.governance.excel.workbook import export_workbook
 from renkei.governance.pdf import risk_analysis_pdf
 from renkei.web.deps import CurrentStaff, check_csrf, get_runtime, require_role
 from renkei.web.templating import templates
@@ -199,16 +201,16 @@ def risk_accept(request: Request, *, staff: Admin, code: str) -> RedirectRespons
 
 
 @router.get("/discrepancies", response_class=HTMLResponse)
-def discrepancies(request: Request, *, staff: Reader) -> HTMLResponse:
+def discrepancies_page(request: Request, *, staff: Reader) -> HTMLResponse:
     with _session(request, staff) as session:
-        rows = register.list_discrepancies(session, open_only=False)
+        rows = discrepancies.list_discrepancies(session, open_only=False)
         return _render(request, staff, "discrepancies.html", rows=rows)
 
 
 @router.post("/discrepancies/{item_id}/resolve", dependencies=CSRF)
 def discrepancy_resolve(request: Request, *, staff: Admin, item_id: int) -> RedirectResponse:
     with _session(request, staff) as session:
-        register.resolve_discrepancy(session, discrepancy_id=item_id, resolved_by=staff.name)
+        discrepancies.resolve_discrepancy(session, discrepancy_id=item_id, resolved_by=staff.name)
     return _back("/governance/discrepancies")
 
 
