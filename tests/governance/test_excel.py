@@ -204,3 +204,15 @@ def test_a_progress_row_for_an_unknown_jimu_is_refused(runtime: Runtime) -> None
     )
     errors = rejected(runtime, data)
     assert errors == ["[record 進捗管理 3行, field 別表1事務（A列）] 登録されていない事務です: 知らない事務"]
+
+
+def test_duplicate_ids_across_two_sheets_of_one_table_are_refused(runtime: Runtime) -> None:
+    book = load_workbook(io.BytesIO(seed_workbook(risks=[])))
+    del book["軽自動車税 リスク分析表"]
+    copy = book.copy_worksheet(book["軽自動車税 手順表"])
+    copy.title = "軽自動車税 手順表2"
+    copy.delete_rows(4, 4)  # keep only row 1-2
+    errors = rejected(runtime, save(book))
+    assert errors == [
+        "[record 軽自動車税 手順表2 3行, field ID（A列）] ID 1-2 が重複しています（軽自動車税 手順表 3行と同じ）"
+    ]

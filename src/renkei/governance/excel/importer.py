@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from renkei.core.errors import BatchRejected, Invalid
 from renkei.governance.excel import cells
 from renkei.governance.excel.apply import APPLY
+from renkei.governance.excel.cells import Where
 from renkei.governance.excel.network_sheets import network_inventory_from_workbook, store_network
 from renkei.governance.excel.rows import ImportReport, Rows
 from renkei.governance.excel.sheets import (
@@ -57,8 +58,9 @@ def import_workbook(session: Session, *, data: bytes, filename: str = "") -> Imp
         raise BatchRejected("見出しに誤りがあるため、ファイル全体を取り込みませんでした", errors)
     report = ImportReport()
     for table in TABLES:
+        keys: dict[str, Where] = {}
         for sheet in found.get(table.sheet, []):
-            APPLY[table.sheet](session, Rows(sheet, errors), report)
+            APPLY[table.sheet](session, Rows(sheet, errors, keys), report)
             report.counts[sheet.table.sheet] = report.counts.get(sheet.table.sheet, 0) + len(sheet.rows)
     network_sheets = {
         name: found.get(name, [])

@@ -36,10 +36,11 @@ class ImportReport:
 class Rows:
     """Reading one sheet's rows, each error placed at its row and column."""
 
-    def __init__(self, sheet: Sheet, errors: list[Invalid]) -> None:
+    def __init__(self, sheet: Sheet, errors: list[Invalid], keys: dict[str, Where] | None = None) -> None:
         self.sheet = sheet
         self.errors = errors
-        self.keys: dict[str, int] = {}
+        # Keys seen so far; shared by every sheet of one table (seed-shaped books have one sheet per 事務).
+        self.keys: dict[str, Where] = {} if keys is None else keys
 
     def __iter__(self) -> Iterator[tuple[Where, Any]]:
         """Each row's place and a getter by heading; wrap the row's work in `guard(where)`."""
@@ -59,8 +60,10 @@ class Rows:
         if not key:
             raise where.error(f"{heading}が空です", heading)
         if key in self.keys:
-            raise where.error(f"{heading} {key} が重複しています（{self.keys[key]}行と同じ）", heading)
-        self.keys[key] = where.row
+            first = self.keys[key]
+            place = f"{first.row}行" if first.sheet == where.sheet else f"{first.sheet} {first.row}行"
+            raise where.error(f"{heading} {key} が重複しています（{place}と同じ）", heading)
+        self.keys[key] = where
 
 
 def subject(sheet: Sheet, where: Where, get: Any) -> str:
