@@ -50,16 +50,19 @@ def relay_once(runtime: Runtime, lg_code: str, *, limit: int = 1000) -> RelayRes
     with runtime.municipal_session(lg_code) as session:
         result.addressee = addressee_service.consume_resident_events(session, settings=settings, limit=limit)
     with runtime.municipal_session(lg_code) as session:
-        sync = intermediate_service.sync_signs(
-            session,
-            lg_code=lg_code,
-            settings=settings,
-            jukinet=JukinetClient(runtime.transport),
-            hub=HubClient(runtime.transport),
-            limit=limit,
-        )
-        result.signs_acquired, result.signs_removed = sync.acquired, sync.removed
-        result.waiting = list(sync.waiting)
+        if not intermediate_service.is_registered(session, lg_code=lg_code):
+            sync = None  # no 中間サーバー yet: its events wait until the municipality joins the hub
+        else:
+            sync = intermediate_service.sync_signs(
+                session,
+                lg_code=lg_code,
+                settings=settings,
+                jukinet=JukinetClient(runtime.transport),
+                hub=HubClient(runtime.transport),
+                limit=limit,
+            )
+            result.signs_acquired, result.signs_removed = sync.acquired, sync.removed
+            result.waiting = list(sync.waiting)
     jpki = JpkiClient(runtime.transport)
     with runtime.municipal_session(lg_code) as session:
         delivered: list[str] = []

@@ -13,7 +13,13 @@ from renkei.intermediate.service.copies import (
     register_copies,
     register_copy,
 )
-from renkei.intermediate.service.node import NodeKeys, ensure_node, node_keys, register_with_hub
+from renkei.intermediate.service.node import (
+    NodeKeys,
+    ensure_node,
+    is_registered,
+    node_keys,
+    register_with_hub,
+)
 from renkei.intermediate.service.provide import provide
 from renkei.intermediate.service.queries import find_query, poll_query, recent_queries, submit_query
 from renkei.intermediate.service.records import inclusion_proof, list_records, verify_records
@@ -41,6 +47,7 @@ __all__ = [
     "ensure_node",
     "find_query",
     "inclusion_proof",
+    "is_registered",
     "list_records",
     "node_keys",
     "poll_bulk",

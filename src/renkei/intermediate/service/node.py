@@ -75,6 +75,11 @@ def ensure_node(
     return node
 
 
+def is_registered(session: Session, *, lg_code: str) -> bool:
+    """Whether this municipality's 中間サーバー has its node keys (and so has joined the hub)."""
+    return session.get(IntermediateNode, lg_code) is not None
+
+
 _KEYS: dict[tuple[str, bytes, bytes], NodeKeys] = {}  # opened keys by (団体コード, sealed private keys)
 
 
