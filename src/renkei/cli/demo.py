@@ -35,6 +35,7 @@ from renkei.runtime import Runtime
 @click.option("--port", default=8000, show_default=True, type=int)
 @runtime_options
 def group(
+    *,
     population: int,
     seed: int,
     card_holders: int,
