@@ -37,6 +37,7 @@ from renkei.protocol.messages import (
     SignAcquisitionResponse,
     refusal_not_permitted,
 )
+from renkei.protocol.transport import Transport
 
 __all__ = [
     "acquire_signs",
@@ -236,7 +237,11 @@ def _query_for(session: Session, processing_number: str, requester_code: str) ->
 
 
 def poll(
-    session: Session, *, request: PollRequest, settings: Settings | None = None, transport: Any = None
+    session: Session,
+    *,
+    request: PollRequest,
+    settings: Settings | None = None,
+    transport: Transport | None = None,
 ) -> PollResult:
     """情報照会結果取得: pending / answered (sealed, signed by the provider) / refused.
 
