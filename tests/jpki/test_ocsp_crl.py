@@ -226,3 +226,20 @@ def test_ca_certificates_are_served_for_the_aia_issuer_link(world: World) -> Non
         answer = client.get(f"{world.url}/ca/sign.cer")
     assert answer.headers["content-type"] == "application/pkix-cert"
     assert answer.content == ca_ders(world.runtime)["sign"]
+
+
+def test_a_get_request_and_a_rotated_responder_are_answered(world: World) -> None:
+    import base64
+
+    body = _request(world.good, world.folder / "sign.pem")
+    with httpx.Client() as client:
+        got = client.get(f"{world.url}/ocsp/{base64.b64encode(body).decode()}")
+        first = ocsp.load_der_ocsp_response(got.content)
+        assert first.certificate_status == ocsp.OCSPCertStatus.GOOD
+        with world.runtime.session("jpki") as session:
+            service.rotate_responder(session, settings=world.runtime.settings, role="sign")
+            assert service.preproduce_ocsp(session, settings=world.runtime.settings, role="sign") == 3
+        second = ocsp.load_der_ocsp_response(client.post(f"{world.url}/ocsp", content=body).content)
+        assert client.get(f"{world.url}/ocsp").status_code == 405
+    assert second.certificate_status == ocsp.OCSPCertStatus.GOOD
+    assert second.certificates[0].serial_number != first.certificates[0].serial_number

@@ -18,7 +18,7 @@ GENDER = f"{PERSONAL_DATA}.3"
 DATE_OF_BIRTH = f"{PERSONAL_DATA}.4"
 ADDRESS = f"{PERSONAL_DATA}.5"
 ADDRESS_SUBSTITUTE = f"{PERSONAL_DATA}.6"
-# 旧氏 has no public OID in the sources; renkei uses the next free arc (docs/decisions/0061-jpki-profile.md).
+# 旧氏 has no public OID in the sources; renkei uses the next free arc (docs/decisions/0061-jpki-certificate-profile.md).
 FORMER_SURNAME = f"{PERSONAL_DATA}.7"
 
 PERSONAL_FIELDS = {
