@@ -12,6 +12,7 @@ import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.x509 import ocsp
 
 from renkei.cli.serve_jpki import jpki_server
@@ -129,9 +130,7 @@ def test_the_same_request_without_a_nonce_gets_the_same_stored_answer(world: Wor
     responder.public_key().verify(  # type: ignore[union-attr,call-arg]
         parsed.signature,
         parsed.tbs_response_bytes,
-        __import__(
-            "cryptography.hazmat.primitives.asymmetric.padding"
-        ).hazmat.primitives.asymmetric.padding.PKCS1v15(),
+        padding.PKCS1v15(),
         hashes.SHA256(),
     )
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from renkei.core import clock
 from renkei.jpki import oids, profiles
@@ -48,11 +49,7 @@ def test_the_authentication_certificate_carries_no_personal_information(runtime:
     card = issue(runtime, register=person(former_surname="佐藤"))
     certificate = x509.load_der_x509_certificate(der_of(runtime, card.card_number, "auth"))
     assert _other_names(certificate) == {}
-    text = certificate.public_bytes(
-        __import__(
-            "cryptography.hazmat.primitives.serialization"
-        ).hazmat.primitives.serialization.Encoding.DER
-    )
+    text = certificate.public_bytes(serialization.Encoding.DER)
     assert "山田".encode() not in text and "千代田区".encode() not in text
     policies = certificate.extensions.get_extension_for_class(x509.CertificatePolicies).value
     assert [p.policy_identifier.dotted_string for p in policies] == [oids.POLICY_AUTH]
@@ -113,3 +110,20 @@ def test_every_ca_names_itself_a_renkei_test_ca(runtime: Runtime) -> None:
         assert usage.critical and usage.value.key_cert_sign and usage.value.crl_sign
         assert certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
         assert certificate.public_key().key_size == 2048  # type: ignore[union-attr]
+
+
+def test_the_template_encodes_the_alt_names_exactly_as_asn1crypto_would(runtime: Runtime) -> None:
+    from asn1crypto import x509 as asn1_x509
+
+    who = person(former_surname="佐藤")
+    card = issue(runtime, register=who)
+    certificate = asn1_x509.Certificate.load(der_of(runtime, card.card_number, "sign"))
+    expected = asn1_x509.GeneralNames(profiles.personal_alt_names(profiles.Basic4(**who.model_dump())))
+    assert certificate.subject_alt_name_value.dump() == expected.dump()
+    assert profiles.read_personal(certificate) == {
+        "name": who.name,
+        "sex": "1",
+        "birth_date": "319800401",
+        "address": who.address,
+        "former_surname": "佐藤",
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
 import io
 
@@ -114,7 +115,7 @@ def test_the_signing_certificate_cannot_log_in(runtime: Runtime) -> None:
     challenge = client.login_challenge(audience="portal")
     response = LoginResponse(
         challenge_id=challenge.challenge_id,
-        certificate=__import__("base64").b64encode(der_of(runtime, card.card_number, "sign")).decode(),
+        certificate=base64.b64encode(der_of(runtime, card.card_number, "sign")).decode(),
         signature="AAAA",
     )
     with pytest.raises(Forbidden, match="利用者証明用"):

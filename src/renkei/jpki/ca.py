@@ -132,13 +132,6 @@ def authorities(session: Session, *, settings: Settings) -> dict[str, Authority]
     return found
 
 
-def authority_by_key_hash(session: Session, key_hash_sha1: bytes) -> Authority | None:
-    for candidate in session.scalars(sa.select(Authority)):
-        if parsed(candidate.certificate_der).public_key.sha1 == key_hash_sha1:
-            return candidate
-    return None
-
-
 @dataclass(frozen=True)
 class IssueRequest:
     """One end-entity certificate to sign: kind (sign | auth), the card's public key, and who it is for."""

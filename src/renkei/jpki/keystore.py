@@ -153,13 +153,6 @@ def pkcs11_session(config: Pkcs11Config) -> Any:
         return session
 
 
-def close_pkcs11_sessions() -> None:
-    with _P11_LOCK:
-        for session in _P11_SESSIONS.values():
-            session.close()
-        _P11_SESSIONS.clear()
-
-
 def pkcs11_generate(session: Any, label: str) -> bytes:
     """An RSA-2048 pair made on the token: private half sensitive and never extractable."""
     from pkcs11 import Attribute, KeyType

@@ -106,10 +106,6 @@ def ca_name(role: str, generation: int) -> x509.Name:
     )
 
 
-def subject_name(common_name: str) -> x509.Name:
-    return x509.Name.build({"country_name": "JP", "common_name": common_name})
-
-
 def uri(url: str) -> x509.GeneralName:
     return x509.GeneralName(name="uniform_resource_identifier", value=url)
 
