@@ -1,7 +1,8 @@
 """Test fixtures: a fresh set of node databases per test, on SQLite or PostgreSQL.
 
 One action in renkei spans several nodes' databases (a birth touches the municipality and 住基ネット), so tests
-are isolated by giving each test its own databases, copied from a template migrated once per session
+are isolated by giving each test empty node databases: on SQLite fresh files copied from a template migrated once
+per session, on PostgreSQL one database per node and worker, emptied after every test
 (docs/decisions/0005-test-isolation.md). Set RENKEI_TEST_DATABASE_URL to a PostgreSQL server URL to run the
 suite there, e.g. postgresql+psycopg://postgres@127.0.0.1:5432/renkei_test.
 """
@@ -14,8 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from pydantic import SecretStr
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Engine, make_url
 
 from renkei.core.db import create_engine, drop_database, ensure_database, upgrade
 from renkei.core.settings import Settings
@@ -58,12 +60,9 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 
 def make_settings(tmp_path: Path, template: str | None, **overrides: object) -> Settings:
-    database_url = None
-    if PG_URL is not None:
-        database_url = str(make_url(PG_URL).set(database=f"rk{uuid.uuid4().hex[:10]}"))
     values: dict[str, object] = {
         "data_dir": tmp_path / "var",
-        "database_url": database_url,
+        "database_url": None if PG_URL is None else str(make_url(PG_URL).set(database=_pg_prefix())),
         "database_template": template,
         **TEST_KEYS,
     }
@@ -71,21 +70,73 @@ def make_settings(tmp_path: Path, template: str | None, **overrides: object) -> 
     return Settings(**values)  # type: ignore[arg-type]
 
 
-def drop_node_databases(settings: Settings) -> None:
-    """Drop every PostgreSQL database a test made (all are named <prefix>_<node>)."""
-    if settings.database_url is None:
-        return
-    import sqlalchemy as sa
+# On PostgreSQL, creating and dropping a database per test costs seconds (DROP DATABASE forces a checkpoint), so
+# each pytest worker keeps one database per node for the whole session, named <prefix>_<node>, and empties
+# every table after each test (DELETE in dependency order, sequences restarted: milliseconds).
+_PG_PREFIX: dict[str, str] = {}
+_PG_CLEANERS: dict[str, Engine] = {}
 
-    base = make_url(settings.database_url)
-    admin = create_engine(base.set(database="postgres"))
-    with admin.connect() as conn:
-        names = conn.scalars(
-            sa.text("SELECT datname FROM pg_database WHERE datname LIKE :p"), {"p": f"{base.database}\\_%"}
-        ).all()
-    admin.dispose()
-    for name in names:
-        drop_database(base.set(database=name))
+
+def _pg_prefix() -> str:
+    worker = _worker()
+    if worker not in _PG_PREFIX:
+        _PG_PREFIX[worker] = f"rkt{worker.replace('gw', '')}{uuid.uuid4().hex[:6]}"
+    return _PG_PREFIX[worker]
+
+
+def _pg_node_databases() -> list[str]:
+    assert PG_URL is not None
+    admin = create_engine(make_url(PG_URL).set(database="postgres"))
+    try:
+        with admin.connect() as conn:
+            return list(
+                conn.scalars(
+                    sa.text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                    {"p": f"{_pg_prefix()}\\_%"},
+                )
+            )
+    finally:
+        admin.dispose()
+
+
+def empty_node_databases() -> None:
+    """Empty every table of this worker's node databases and restart their sequences."""
+    from renkei.migrations.models import target_metadata
+
+    tables = [t.name for t in reversed(target_metadata.sorted_tables)]
+    assert PG_URL is not None
+    for name in _pg_node_databases():
+        engine = _PG_CLEANERS.get(name)
+        if engine is None:
+            engine = _PG_CLEANERS[name] = create_engine(make_url(PG_URL).set(database=name))
+        with engine.begin() as conn:
+            conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
+            conn.execute(sa.text("SET LOCAL lock_timeout = '20s'"))
+            present = set(sa.inspect(conn).get_table_names())
+            for table in tables:
+                if table in present:
+                    conn.execute(sa.text(f'DELETE FROM "{table}"'))
+            for sequence in conn.scalars(
+                sa.text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'")
+            ):
+                conn.execute(sa.text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+
+
+def drop_node_databases(settings: Settings) -> None:
+    """Leave the node databases of `settings` empty for the next test (see `empty_node_databases`)."""
+    if settings.database_url is not None:
+        empty_node_databases()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_worker_databases() -> Iterator[None]:
+    yield
+    if PG_URL is None or _worker() not in _PG_PREFIX:
+        return
+    for engine in _PG_CLEANERS.values():
+        engine.dispose()
+    for name in _pg_node_databases():
+        drop_database(make_url(PG_URL).set(database=name))
 
 
 @pytest.fixture
