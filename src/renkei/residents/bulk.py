@@ -3,7 +3,8 @@
 SQLAlchemy Core builds and type-processes a parameter dict per row, and renders large IN lists slowly; at tens
 of thousands of residents a second that cost more than the database itself (decision 0011). Here statements are
 written once from the table's column names, only date and timestamp columns are converted (to the text forms
-SQLAlchemy's own SQLite types read back), and IN lists are bound as plain driver parameters.
+SQLAlchemy's own SQLite types read back), and IN lists are bound as plain driver parameters. On PostgreSQL rows
+go in through COPY and IN lists become one array parameter (`= ANY(%s)`).
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ def insert_rows(
     else:
         for name in columns:
             table.c[name]
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table.name, columns, rows)
+        return
     if converters:
         converted = []
         for row in rows:
@@ -68,6 +72,17 @@ def insert_rows(
     conn.exec_driver_sql(sql, list(rows))  # type: ignore[arg-type]
 
 
+def _copy(conn: sa.Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    # COPY is PostgreSQL's bulk path: several times faster than executemany, same transaction.
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    finally:
+        cursor.close()
+
+
 def select_in(
     session: Session, table: sa.Table, columns: Sequence[str], key: str, values: Sequence[Any]
 ) -> list[tuple[Any, ...]]:
@@ -77,6 +92,10 @@ def select_in(
     marker = _marker(session)
     conn = session.connection()
     found: list[tuple[Any, ...]] = []
+    if conn.dialect.name == "postgresql":
+        # One array parameter instead of thousands of bound values.
+        sql = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {key} = ANY(%s)"
+        return [tuple(r) for r in conn.exec_driver_sql(sql, (list(values),)).fetchall()]
     for i in range(0, len(values), IN_CHUNK):
         part = list(values[i : i + IN_CHUNK])
         sql = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {key} IN ({', '.join([marker] * len(part))})"
