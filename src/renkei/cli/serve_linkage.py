@@ -75,16 +75,22 @@ def parse_nodes(values: tuple[str, ...] | list[str]) -> dict[str, str]:
     return out
 
 
-def _serialised_on_sqlite(dispatcher: Dispatcher, settings: Settings) -> Dispatcher:
-    """On SQLite (no row locks: SELECT … FOR UPDATE SKIP LOCKED is a no-op) the delivery loop and a poll that
-    delivers inline could both claim one query; one lock per process keeps each delivery single. PostgreSQL
-    claims rows itself and runs unserialised."""
+def _serialised_on_sqlite(
+    dispatcher: Dispatcher, settings: Settings, *, unlocked: tuple[str, ...] = ()
+) -> Dispatcher:
+    """On SQLite, one writer at a time per process, by a lock rather than by SQLite's busy-wait.
+
+    SQLite has no row locks (SELECT … FOR UPDATE SKIP LOCKED is a no-op), so the hub's delivery loop and a poll
+    that delivers inline could both claim one query; and concurrent writers on one file otherwise wait in SQLite's
+    busy handler, which sleeps up to 100 ms at a time. Read-only operations a peer calls back during a delivery
+    (`unlocked`) stay outside the lock. PostgreSQL locks rows itself and runs unserialised.
+    """
     if settings.database_url is not None and not settings.database_url.startswith("sqlite"):
         return dispatcher
     lock = threading.Lock()
 
     def serialised(operation: str, body: Body) -> Body:
-        if operation not in ("deliver_pending", "poll"):  # a provider calls "info" while being delivered to
+        if operation in unlocked:
             return dispatcher(operation, body)
         with lock:
             return dispatcher(operation, body)
@@ -98,13 +104,14 @@ def hub_server(
     """The hub (情報提供ネットワークシステム): registry, permission table, 符号, routing, records."""
     transport = HttpTransport({"jukinet": jukinet_url, **nodes})
     runtime = Runtime(settings, transport=transport)
-    hub = _serialised_on_sqlite(_required("hub", runtime), settings)
+    # a provider asks the hub for "info" while the hub delivers to it: that call must not wait for the lock
+    hub = _serialised_on_sqlite(_required("hub", runtime), settings, unlocked=("info", "agency"))
     served = Served(_app("renkei hub", {"hub": hub}), runtime)
 
     def deliver(stop: threading.Event) -> None:
         while not stop.is_set():
             try:
-                counts = hub("deliver_pending", {"limit": 200})
+                counts = hub("deliver_pending", {"limit": 20})
             except RenkeiError:
                 counts = {}
             if not counts.get("delivered"):
@@ -126,9 +133,10 @@ def node_server(
     lg_code = validate_lg_code(lg_code)
     transport = HttpTransport({"hub": hub_url, "jukinet": jukinet_url})
     runtime = Runtime(settings, transport=transport)
-    dispatcher = municipal_dispatcher(lg_code, runtime)
-    if dispatcher is None:
+    found = municipal_dispatcher(lg_code, runtime)
+    if found is None:
         raise click.ClickException("intermediate コンポーネントがありません")
+    dispatcher = _serialised_on_sqlite(found, settings, unlocked=("self_information",))
     served = Served(_app(f"renkei node {lg_code}", {municipality_node(lg_code): dispatcher}), runtime)
     hub, jukinet = HubClient(transport), JukinetClient(transport)
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from renkei.core import clock
-from renkei.core.errors import NotFound, RenkeiError
+from renkei.core.errors import Invalid, NotFound, RenkeiError
 from renkei.core.ids import validate_agency_code, validate_jm, validate_jt, validate_tm
 from renkei.core.settings import Settings
 from renkei.intermediate.models import IntermediateQuery
@@ -32,6 +32,8 @@ from renkei.protocol.answers import open_answer
 from renkei.protocol.hub import HubClient
 
 PENDING, ANSWERED, REFUSED, ERROR = "pending", "answered", "refused", "error"
+# Providers' signing keys as the hub published them (機関コード → PEM), kept for the process.
+_PROVIDER_KEYS: dict[str, str] = {}
 
 
 def _row_for(session: Session, lg_code: str, request: QueryRequest, batch: str | None) -> IntermediateQuery:
@@ -145,16 +147,26 @@ def poll_query(
         row.status = REFUSED
         row.message = result.refusal_reason or "照会は拒否されました"
     else:
-        cache = provider_keys if provider_keys is not None else {}
+        cache = provider_keys if provider_keys is not None else _PROVIDER_KEYS
         public = cache.get(row.provider)
         if public is None:
             public = cache[row.provider] = hub.agency(row.provider).signing_public_key
-        payload = open_answer(
-            result.answer,
-            requester_agency_code=keys.agency_code,
-            sealing_key=keys.sealing_key,
-            provider_signing_public_key=public,
-        )
+        try:
+            payload = open_answer(
+                result.answer,
+                requester_agency_code=keys.agency_code,
+                sealing_key=keys.sealing_key,
+                provider_signing_public_key=public,
+            )
+        except Invalid:
+            # The provider may have registered a new key since it was cached: ask the hub once more.
+            public = cache[row.provider] = hub.agency(row.provider).signing_public_key
+            payload = open_answer(
+                result.answer,
+                requester_agency_code=keys.agency_code,
+                sealing_key=keys.sealing_key,
+                provider_signing_public_key=public,
+            )
         row.status = ANSWERED
         row.message = result.answer.message
         row.answered_at = result.answer.provided_at
