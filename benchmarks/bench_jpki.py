@@ -128,6 +128,15 @@ def load(url: str, bodies: list[bytes], *, seconds: float, processes: int) -> tu
     return sum(r[0] for r in results) / elapsed, sum(r[1] for r in results)
 
 
+def _warm(url: str, bodies: list[bytes]) -> None:
+    """One request per certificate, so the measurement sees the steady state (every answer in memory)."""
+    import httpx
+
+    with httpx.Client(timeout=30) as client:
+        for body in bodies:
+            client.post(url, content=body, headers={"content-type": "application/ocsp-request"})
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -290,7 +299,7 @@ def _renkei_ocsp(folder: Path, bodies: list[bytes], *, seconds: float, processes
     try:
         _wait_for(f"http://127.0.0.1:{port}/healthz")
         url = f"http://127.0.0.1:{port}/ocsp"
-        load(url, bodies, seconds=min(2.0, seconds), processes=1)  # warm the answer cache
+        _warm(url, bodies)
         return load(url, bodies, seconds=seconds, processes=processes)
     finally:
         server.terminate()

@@ -10,6 +10,7 @@ import click
 from fastapi import FastAPI
 
 from renkei.cli.common import runtime_options
+from renkei.jpki import ca
 from renkei.jpki.asgi import ASGIApp, jpki_asgi
 from renkei.jpki.ocsp import OcspResponder
 from renkei.jpki.rpc import dispatcher
@@ -29,8 +30,6 @@ def jpki_server(runtime: Runtime, *, refresh_seconds: float = 1.0) -> tuple[ASGI
         return {"status": "ok", "service": "jpki"}
 
     with runtime.session("jpki") as session:  # the hierarchy exists before the first request
-        from renkei.jpki import ca
-
         ca.authorities(session, settings=runtime.settings)
     return jpki_asgi(
         lambda: runtime.session("jpki"), runtime.settings, fallback=api, refresh_seconds=refresh_seconds

@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 VALIDITY = dt.timedelta(hours=24)
 MAX_REQUESTS = 16
+# Distinct request encodings kept in memory; a client varying bytes on purpose only empties the cache, never fills RAM.
+MAX_CACHED = 500_000
 
 # OCSPResponse with only a status (RFC 6960 §4.2.1): SEQUENCE { ENUMERATED n }.
 MALFORMED = bytes.fromhex("30030a0101")
@@ -322,6 +324,8 @@ class OcspResponder:
 
     def _remember(self, body: bytes, authority_id: int, answer: bytes, next_update: dt.datetime) -> None:
         with self._lock:
+            if len(self._by_body) >= MAX_CACHED:
+                self._by_body = {}
             self._by_body[body] = (authority_id, answer, next_update)
 
 
