@@ -72,22 +72,57 @@ def test_it_issues_valid_distinct_my_numbers_and_answers_a_retry_with_the_same(r
     with runtime.session("jukinet") as s:
         service.register_municipality(s, lg_code=CHIYODA)
         codes = service.issue_juminhyo_codes(s, lg_code=CHIYODA, count=50)
-        numbers = service.register_persons(
+        answered = service.register_persons(
             s, lg_code=CHIYODA, persons=[person(c) for c in codes], keys=keys(runtime)
         )
+        assert [code for code, _ in answered] == codes
+        numbers = [number for _, number in answered]
         assert len(set(numbers)) == 50
         assert all(ids.is_valid_mynumber(n) for n in numbers)
         retry = service.register_persons(
             s, lg_code=CHIYODA, persons=[person(c) for c in codes[:5]], keys=keys(runtime)
         )
-        assert retry == numbers[:5]
+        assert retry == answered[:5]
+
+
+def test_a_retry_with_a_fresh_code_gets_the_first_code_and_number_back(runtime: Runtime) -> None:
+    with runtime.session("jukinet") as s:
+        service.register_municipality(s, lg_code=CHIYODA)
+        service.register_municipality(s, lg_code=SETAGAYA)
+        (first,) = service.issue_juminhyo_codes(s, lg_code=CHIYODA, count=1)
+        (answer,) = service.register_persons(
+            s,
+            lg_code=CHIYODA,
+            persons=[person(first, request_key="131016:000000000000001")],
+            keys=keys(runtime),
+        )
+        # The municipality lost its side of the first attempt and asks again with a code from a new pool.
+        (second,) = service.issue_juminhyo_codes(s, lg_code=CHIYODA, count=1)
+        (again,) = service.register_persons(
+            s,
+            lg_code=CHIYODA,
+            persons=[person(second, request_key="131016:000000000000001")],
+            keys=keys(runtime),
+        )
+        assert again == answer == (first, answer[1])
+        assert s.get(JukinetPerson, second) is None
+        (theirs,) = service.issue_juminhyo_codes(s, lg_code=SETAGAYA, count=1)
+        with pytest.raises(Conflict):
+            service.register_persons(
+                s,
+                lg_code=SETAGAYA,
+                persons=[person(theirs, request_key="131016:000000000000001")],
+                keys=keys(runtime),
+            )
 
 
 def test_the_number_is_a_keyed_conversion_of_the_code(runtime: Runtime) -> None:
     with runtime.session("jukinet") as s:
         service.register_municipality(s, lg_code=CHIYODA)
         (code,) = service.issue_juminhyo_codes(s, lg_code=CHIYODA, count=1)
-        (number,) = service.register_persons(s, lg_code=CHIYODA, persons=[person(code)], keys=keys(runtime))
+        ((_, number),) = service.register_persons(
+            s, lg_code=CHIYODA, persons=[person(code)], keys=keys(runtime)
+        )
     assert number == derive_mynumber(keys(runtime).generation, code, 0)
     other = NumberingKeys.from_master(b"\x99" * 32)
     assert derive_mynumber(other.generation, code, 0) != number
@@ -109,7 +144,7 @@ def test_a_number_ever_issued_is_never_issued_again_even_when_retired(runtime: R
             )
         )
         s.flush()
-        (number,) = service.register_persons(s, lg_code=CHIYODA, persons=[person(code)], keys=k)
+        ((_, number),) = service.register_persons(s, lg_code=CHIYODA, persons=[person(code)], keys=k)
         assert number != taken
         assert number == derive_mynumber(k.generation, code, 1)
         issued = s.get(JukinetIssuedMynumber, mynumber_hash(k.hashing, number))
@@ -120,7 +155,9 @@ def test_it_keeps_no_my_number_in_plaintext(runtime: Runtime) -> None:
     with runtime.session("jukinet") as s:
         service.register_municipality(s, lg_code=CHIYODA)
         (code,) = service.issue_juminhyo_codes(s, lg_code=CHIYODA, count=1)
-        (number,) = service.register_persons(s, lg_code=CHIYODA, persons=[person(code)], keys=keys(runtime))
+        ((_, number),) = service.register_persons(
+            s, lg_code=CHIYODA, persons=[person(code)], keys=keys(runtime)
+        )
         row = s.get(JukinetPerson, code)
         assert row is not None
         assert number.encode() not in row.mynumber_sealed

@@ -29,8 +29,9 @@ def test_the_client_registers_issues_and_resolves_over_the_transport(runtime: Ru
         )
         for c in codes
     ]
-    numbers = client.register_persons("131016", people)
-    assert all(ids.is_valid_mynumber(n) for n in numbers)
+    numbered = client.register_persons("131016", people)
+    assert [n.juminhyo_code for n in numbered] == codes
+    assert all(ids.is_valid_mynumber(n.mynumber) for n in numbered)
     assert client.identity(codes[0]).name == "山田　太郎"
     acquisition = client.issue_acquisition_numbers("131016", codes)
     assert client.resolve_acquisition_numbers(acquisition) == codes

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from renkei.core import ids
 from renkei.core.errors import Conflict, Invalid, NotFound
+from renkei.jukinet.models import JukinetPerson
 from renkei.residents import service
 from renkei.residents.models import ResidentsResident
 from renkei.runtime import Runtime
@@ -271,3 +272,18 @@ def test_lists_and_lookups(runtime: Runtime) -> None:
             service.get_resident(s, resident_id=99)
         with pytest.raises(NotFound):
             service.household_members(s, household_number="9")
+
+
+def test_a_registration_lost_on_this_side_is_retried_without_a_second_person_at_jukinet(
+    runtime: Runtime,
+) -> None:
+    client = connect(runtime)
+    with pytest.raises(RuntimeError), runtime.municipal_session(CHIYODA) as s:
+        (lost,) = service.register_residents(
+            s, lg_code=CHIYODA, rows=[row(1)], jukinet=client, settings=runtime.settings
+        )
+        raise RuntimeError("the municipal transaction fails after 住基ネット answered")
+    (kept,) = register(runtime, row(1))
+    assert kept.mynumber == lost.mynumber
+    with runtime.session("jukinet") as s:
+        assert s.scalar(sa.select(sa.func.count()).select_from(JukinetPerson)) == 1

@@ -63,6 +63,8 @@ class JukinetPerson(Base):
 
     juminhyo_code: Mapped[str] = mapped_column(sa.String(11), primary_key=True)
     lg_code: Mapped[str] = mapped_column(sa.String(6), index=True)
+    # The registering municipality's own key for the person (団体コード:宛名番号), so a retried 付番 finds them.
+    request_key: Mapped[str | None] = mapped_column(sa.String(30), unique=True, nullable=True)
     mynumber_sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
     mynumber_hash: Mapped[bytes] = mapped_column(sa.LargeBinary(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(100))

@@ -76,7 +76,7 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport) -
         ),
         "register_persons": op(
             lambda s, b: {
-                "mynumbers": service.register_persons(
+                "registered": service.register_persons(
                     s,
                     lg_code=lg(b),
                     persons=_parse(_PERSONS, b.get("persons"), "persons"),

@@ -35,6 +35,7 @@ _ISSUED: sa.Table = JukinetIssuedMynumber.__table__  # type: ignore[assignment]
 _PERSON_COLUMNS = (
     "juminhyo_code",
     "lg_code",
+    "request_key",
     "mynumber_sealed",
     "mynumber_hash",
     "name",
@@ -129,11 +130,12 @@ def issue_juminhyo_codes(session: Session, *, lg_code: str, count: int) -> list[
 # --- 付番 and 本人確認情報 --------------------------------------------------------------------------------
 def register_persons(
     session: Session, *, lg_code: str, persons: Sequence[Person], keys: NumberingKeys
-) -> list[str]:
-    """付番: issue a My Number for each person and record their 本人確認情報; answer the numbers in order.
+) -> list[tuple[str, str]]:
+    """付番: issue a My Number for each person and record their 本人確認情報; answer (住民票コード, My Number) in order.
 
-    Each 住民票コード must come from a pool handed to this municipality. A code already registered (a retry)
-    answers the number it got the first time.
+    Each 住民票コード must come from a pool handed to this municipality. A retry answers what was issued the
+    first time: found by the 住民票コード, or by the request key when the municipality, having lost its side
+    of the first attempt, asks again with a fresh code (that code then stays unused in its pool).
     """
     lg_code = municipality(session, lg_code=lg_code).lg_code
     _check_batch(len(persons), "persons")
@@ -152,22 +154,41 @@ def register_persons(
             raise Invalid(
                 f"この団体に払い出されていない住民票コードです: {code}", record=code, field="住民票コード"
             )
+    request_keys = [p.request_key for p in persons if p.request_key]
+    if len(set(request_keys)) != len(request_keys):
+        raise Invalid("同じ依頼キーが一つの依頼に重複しています", field="request_key")
+    earlier: dict[str, tuple[str, bytes]] = {}
+    for key, code, blob, owner in select_in(
+        session,
+        _PERSONS,
+        ("request_key", "juminhyo_code", "mynumber_sealed", "lg_code"),
+        "request_key",
+        request_keys,
+    ):
+        if owner != lg_code:
+            raise Conflict("依頼キーが他の団体の登録と重複しています", record=key, field="request_key")
+        earlier[key] = (code, bytes(blob))
     sealer = keys.sealer()
-    numbers: dict[str, str] = {
-        code: sealer.decrypt(blob, code.encode()).decode() for code, blob in registered.items()
+    answers: dict[str, tuple[str, str]] = {
+        code: (code, sealer.decrypt(blob, code.encode()).decode()) for code, blob in registered.items()
     }
-    new = [p for p in persons if p.juminhyo_code not in registered]
+    for person in persons:
+        if person.request_key in earlier and person.juminhyo_code not in answers:
+            code, blob = earlier[person.request_key]
+            answers[person.juminhyo_code] = (code, sealer.decrypt(blob, code.encode()).decode())
+    new = [p for p in persons if p.juminhyo_code not in answers]
     issued = _issue_numbers(session, [p.juminhyo_code for p in new], keys)
     now = clock.now()
     person_rows = []
     for person in new:
         code = person.juminhyo_code
         number, digest, _counter = issued[code]
-        numbers[code] = number
+        answers[code] = (code, number)
         person_rows.append(
             (
                 code,
                 lg_code,
+                person.request_key,
                 sealer.encrypt(number.encode(), code.encode()),
                 digest,
                 person.name,
@@ -187,7 +208,7 @@ def register_persons(
         [(d, c, k) for c, (_n, d, k) in issued.items()],
     )
     insert_rows(session, _PERSONS, _PERSON_COLUMNS, person_rows)
-    return [numbers[c] for c in codes]
+    return [answers[c] for c in codes]
 
 
 def _issue_numbers(

@@ -45,6 +45,16 @@ class Person(_Message):
     birth_date: dt.date
     sex: Sex
     address: str
+    # The municipality's own key for this person (e.g. its 宛名番号): a retry with a fresh 住民票コード after a
+    # failure on the municipal side gets back the code and number issued the first time.
+    request_key: str | None = None
+
+
+class Numbered(_Message):
+    """What 付番 answers for one person: the 住民票コード it is registered under and its My Number."""
+
+    juminhyo_code: str
+    mynumber: str
 
 
 class IdentityChange(_Message):
@@ -98,14 +108,15 @@ class JukinetClient:
         answer = self._transport.call(SERVICE, "issue_juminhyo_codes", {"lg_code": lg_code, "count": count})
         return list(answer["codes"])
 
-    def register_persons(self, lg_code: str, persons: list[Person]) -> list[str]:
-        """付番: one My Number per person, same order; registering the same 住民票コード again returns its number."""
+    def register_persons(self, lg_code: str, persons: list[Person]) -> list[Numbered]:
+        """付番: one My Number per person, same order. Registering the same 住民票コード or request key again
+        answers what was issued the first time (then `juminhyo_code` may differ from the one sent)."""
         answer = self._transport.call(
             SERVICE,
             "register_persons",
             {"lg_code": lg_code, "persons": [p.model_dump(mode="json") for p in persons]},
         )
-        return list(answer["mynumbers"])
+        return [Numbered(juminhyo_code=c, mynumber=n) for c, n in answer["registered"]]
 
     def report_changes(self, changes: list[IdentityChange]) -> None:
         self._transport.call(

@@ -127,6 +127,7 @@ def upgrade() -> None:
         "jukinet_person",
         sa.Column("juminhyo_code", sa.String(length=11), nullable=False),
         sa.Column("lg_code", sa.String(length=6), nullable=False),
+        sa.Column("request_key", sa.String(length=30), nullable=True),
         sa.Column("mynumber_sealed", sa.LargeBinary(), nullable=False),
         sa.Column("mynumber_hash", sa.LargeBinary(length=32), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
@@ -139,6 +140,7 @@ def upgrade() -> None:
         sa.Column("updated_at", renkei.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("juminhyo_code", name=op.f("pk_jukinet_person")),
         sa.UniqueConstraint("mynumber_hash", name=op.f("uq_jukinet_person_mynumber_hash")),
+        sa.UniqueConstraint("request_key", name=op.f("uq_jukinet_person_request_key")),
     )
     with op.batch_alter_table("jukinet_person", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_jukinet_person_lg_code"), ["lg_code"], unique=False)

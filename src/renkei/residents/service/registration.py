@@ -101,7 +101,7 @@ def register_residents(
     codes = jukinet.issue_juminhyo_codes(lg_code, len(new))
     names = [full_name(r.surname, r.given_name) for r in new]
     kanas = [full_name(r.surname_kana, r.given_name_kana) for r in new]
-    mynumbers = jukinet.register_persons(
+    numbered = jukinet.register_persons(
         lg_code,
         [
             Person(
@@ -111,10 +111,14 @@ def register_residents(
                 birth_date=r.birth_date,
                 sex=r.sex,  # type: ignore[arg-type]
                 address=r.address,
+                request_key=f"{lg_code}:{r.atena_number}",
             )
             for r, code, name, kana in zip(new, codes, names, kanas, strict=True)
         ],
     )
+    # A retry after a failure on this side gets the first attempt's code back (the fresh one stays unused).
+    codes = [n.juminhyo_code for n in numbered]
+    mynumbers = [n.mynumber for n in numbered]
     households = ensure_households(session, new)
     sealer = sealing.sealer(settings)
     aad = sealing.associated_data
