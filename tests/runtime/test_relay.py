@@ -96,3 +96,23 @@ def test_events_wait_while_jpki_is_down_and_are_delivered_once_it_is_back(runtim
     assert back.jpki == 1
     assert pending(runtime, JPKI_CONSUMER) == 0
     assert relay(runtime, CHIYODA).jpki == 0  # nothing is sent twice
+
+
+def test_a_served_ui_relays_in_the_background(runtime: Runtime) -> None:
+    from fastapi.testclient import TestClient
+
+    from renkei.web import create_app
+
+    parent = register(runtime, row(1))[0]
+    relay(runtime, CHIYODA)
+    a_birth(runtime, parent.resident_id)
+    assert pending(runtime, JPKI_CONSUMER) == 1
+
+    import time
+
+    with TestClient(create_app(runtime.settings, runtime=runtime, relay_interval=0.05)):
+        deadline = time.monotonic() + 20
+        while pending(runtime, JPKI_CONSUMER) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    assert pending(runtime, JPKI_CONSUMER) == 0

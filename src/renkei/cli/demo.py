@@ -69,4 +69,9 @@ def group(
     click.echo("")
     click.echo(f"画面 / web UI: http://{host}:{port}/  （終了は Ctrl+C）")
     click.echo(f"他のコマンドも同じデータを使えます / other commands take --data-dir {data_dir}")
-    uvicorn.run(create_app(runtime.settings, runtime=runtime), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(runtime.settings, runtime=runtime, relay_interval=2.0),
+        host=host,
+        port=port,
+        log_level="warning",
+    )

@@ -29,7 +29,12 @@ def web(host: str, port: int, runtime: Runtime) -> None:
     from renkei.web import create_app
 
     click.echo(f"renkei web UI: http://{host}:{port}/")
-    uvicorn.run(create_app(runtime.settings, runtime=runtime), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(runtime.settings, runtime=runtime, relay_interval=2.0),
+        host=host,
+        port=port,
+        log_level="warning",
+    )
 
 
 for _name in SERVER_MODULES:

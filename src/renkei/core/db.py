@@ -109,7 +109,32 @@ class Databases:
             return engine
 
     def nodes(self) -> list[str]:
+        """Nodes this process has opened."""
         return sorted(self._engines)
+
+    def existing_nodes(self) -> list[str]:
+        """Nodes whose database exists, opened here or not (never creates one)."""
+        found = set(self._engines)
+        if self.settings.database_url is None:
+            if self.settings.data_dir.exists():
+                found.update(
+                    p.name.removesuffix(".sqlite3") for p in self.settings.data_dir.glob("*.sqlite3")
+                )
+        else:
+            base = make_url(self.settings.database_url)
+            if base.get_backend_name() == "postgresql":
+                prefix = f"{base.database or 'renkei'}_"
+                admin = sa.create_engine(base.set(database="postgres"))
+                try:
+                    with admin.connect() as conn:
+                        names = conn.scalars(
+                            sa.text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"),
+                            {"p": prefix},
+                        ).all()
+                finally:
+                    admin.dispose()
+                found.update(n[len(prefix) :] for n in names)
+        return sorted(n for n in found if _NODE.fullmatch(n))
 
     def dispose(self) -> None:
         with self._lock:

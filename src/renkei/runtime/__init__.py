@@ -51,6 +51,14 @@ class Runtime:
         if dispatcher is not None:
             self.in_process.mount(municipality_node(lg_code), dispatcher)
 
+    def municipalities(self) -> list[str]:
+        """団体コード of the municipalities whose node database exists here."""
+        return [
+            n[2:]
+            for n in self.databases.existing_nodes()
+            if len(n) == 8 and n.startswith("lg") and n[2:].isdigit()
+        ]
+
     @contextmanager
     def session(self, node: str) -> Iterator[Session]:
         with self.databases.session(node) as session:

@@ -8,10 +8,12 @@ idempotent by event id, so a relay that dies half way is simply run again.
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass, field
 
 from renkei.addressee import service as addressee_service
-from renkei.core.errors import Unavailable
+from renkei.core.errors import RenkeiError, Unavailable
 from renkei.intermediate import service as intermediate_service
 from renkei.protocol.hub import HubClient
 from renkei.protocol.jpki import JpkiClient
@@ -20,6 +22,7 @@ from renkei.residents import service as residents_service
 from renkei.runtime import Runtime
 
 JPKI_CONSUMER = "jpki"
+log = logging.getLogger("renkei.relay")
 
 
 @dataclass
@@ -87,3 +90,33 @@ def relay(runtime: Runtime, lg_code: str, *, limit: int = 1000, max_rounds: int 
         if not (step.addressee or step.signs_acquired or step.signs_removed or step.jpki):
             break
     return total
+
+
+class RelayLoop:
+    """Relays every municipality's outbox every `interval` seconds in a background thread (served UIs use it, so
+    a 異動 made on a page reaches the 統合宛名, the 中間サーバー and JPKI without anyone running a command)."""
+
+    def __init__(self, runtime: Runtime, *, interval: float = 2.0) -> None:
+        self.runtime = runtime
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="renkei-relay", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            for lg_code in self.runtime.municipalities():
+                try:
+                    relay(self.runtime, lg_code)
+                except RenkeiError as error:  # a peer down or a bad event: log it and try again next round
+                    log.warning("relay for %s stopped: %s", lg_code, error)

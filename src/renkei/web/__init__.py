@@ -15,19 +15,30 @@ from starlette.middleware.sessions import SessionMiddleware
 from renkei.core.errors import RenkeiError
 from renkei.core.settings import Settings
 from renkei.runtime import Runtime
+from renkei.runtime.relay import RelayLoop
 from renkei.web.templating import templates
 
 # Router modules under renkei.web; each defines `router`.
 ROUTER_MODULES = ("home", "auth", "residents", "addressee", "staff", "linkage", "governance", "jpki")
 
 
-def create_app(settings: Settings, *, runtime: Runtime | None = None) -> FastAPI:
-    """Build the municipal web UI for `settings`; nothing is built at import time (CONVENTIONS §5)."""
+def create_app(
+    settings: Settings, *, runtime: Runtime | None = None, relay_interval: float | None = None
+) -> FastAPI:
+    """Build the municipal web UI for `settings`; nothing is built at import time (CONVENTIONS §5).
+
+    With `relay_interval`, a background loop relays each municipality's 異動 to the other components that often.
+    """
     owned = runtime is None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        loop = RelayLoop(app.state.runtime, interval=relay_interval) if relay_interval else None
+        if loop is not None:
+            loop.start()
         yield
+        if loop is not None:
+            loop.stop()
         if owned:
             app.state.runtime.close()
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.engine import make_url
 
 from renkei.core import clock
 from renkei.core.errors import Invalid, RenkeiError
@@ -34,28 +32,7 @@ PENDING_FOR = dt.timedelta(minutes=5)
 
 def present_municipalities(runtime: Runtime) -> list[str]:
     """団体コード of the municipalities whose node database exists here (never creates one)."""
-    found = {node[2:] for node in runtime.databases.nodes() if node.startswith("lg")}
-    settings = runtime.settings
-    if settings.database_url is None:
-        if settings.data_dir.exists():
-            found.update(
-                p.name[2:8] for p in settings.data_dir.glob("lg[0-9][0-9][0-9][0-9][0-9][0-9].sqlite3")
-            )
-    else:
-        base = make_url(settings.database_url)
-        if base.get_backend_name() == "postgresql":
-            prefix = f"{base.database or 'renkei'}_lg"
-            admin = sa.create_engine(base.set(database="postgres"))
-            try:
-                with admin.connect() as conn:
-                    names = conn.scalars(
-                        sa.text("SELECT datname FROM pg_database WHERE starts_with(datname, :p)"),
-                        {"p": prefix},
-                    ).all()
-            finally:
-                admin.dispose()
-            found.update(n[len(prefix) :] for n in names if len(n) == len(prefix) + 6)
-    return sorted(code for code in found if code.isdigit() and len(code) == 6)
+    return runtime.municipalities()
 
 
 def municipality_names(runtime: Runtime) -> dict[str, str]:
