@@ -146,7 +146,8 @@ def move_in(
     notified, effective = _dates(notified_on, effective_on)
     atena = next_atena_number(session)
     if household_number is None:
-        household_number = atena[-10:]
+        highest = session.scalar(sa.select(sa.func.max(ResidentsHousehold.household_number)))
+        household_number = f"{int(highest or 0) + 1:010d}"
         relationship = "世帯主"
     household = session.scalar(
         sa.select(ResidentsHousehold).where(ResidentsHousehold.household_number == household_number)
