@@ -24,7 +24,7 @@ from renkei.connectors.copies_csv import read_copies_csv, write_copies_csv
 from renkei.core import clock, ids
 from renkei.core.settings import Settings
 from renkei.intermediate import service
-from renkei.intermediate.models import IntermediateCopy
+from renkei.intermediate.models import IntermediateCopy, IntermediateSign
 from renkei.intermediate.schemas import CopyInput
 from renkei.protocol.signing import canonical_json
 from renkei.residents.schemas import Registered
@@ -75,7 +75,26 @@ def _people(runtime: Runtime, n: int) -> list[str]:
         last = addressee.integrated_number_of_resident(session, resident_id=n)
     base = int(first)
     assert int(last) == base + n - 1, "統合宛名番号 are expected to be consecutive after a bulk import"
-    return [ids.format_atena(base + i) for i in range(n)]
+    numbers = [ids.format_atena(base + i) for i in range(n)]
+    # The steady state: everyone on the register holds a 符号 (obtained at birth or move-in). Obtaining a million
+    # through the hub is bench_signs' subject, so here the rows are written directly.
+    now = clock.now()
+    with runtime.municipal_session(LG) as session:
+        for start in range(0, n, 10_000):
+            session.execute(
+                sa.insert(IntermediateSign),
+                [
+                    {
+                        "lg_code": LG,
+                        "integrated_number": number,
+                        "sign": f"{i:032X}",
+                        "acquired_at": now,
+                        "reason": "bench",
+                    }
+                    for i, number in enumerate(numbers[start : start + 10_000], start=start)
+                ],
+            )
+    return numbers
 
 
 def _copies(numbers: list[str], prefix: str) -> Iterator[CopyInput]:
@@ -135,7 +154,7 @@ def _one(label: str, workdir: Path, database_url: str | None, n: int) -> None:
         started = time.perf_counter()
         numbers = _people(runtime, n)
         print(
-            f"  [{label}] setup: {n:,} persons in the addressee system in {time.perf_counter() - started:.1f} s",
+            f"  [{label}] setup: {n:,} persons with 統合宛名番号 and 符号 in {time.perf_counter() - started:.1f} s",
             flush=True,
         )
         half = workdir / f"{label}-half.csv"

@@ -85,7 +85,7 @@ def _register_chunk(
 ) -> Iterator[Invalid]:
     inputs = [e for e in chunk if isinstance(e, CopyInput)]
     yield from (e for e in chunk if isinstance(e, Invalid))
-    resolved = people.resolve_integrated_numbers(session, entries=inputs)
+    resolved = people.resolve_integrated_numbers(session, lg_code=lg_code, entries=inputs)
     prepared: list[_Prepared] = []
     for entry in inputs:
         try:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from renkei.addressee import service as addressee
 from renkei.core.errors import Invalid, NotFound, RenkeiError
+from renkei.intermediate.models import IntermediateSign
 from renkei.intermediate.schemas import CopyInput
 
 NO_INTEGRATED_NUMBER = "統合宛名番号が付番されていない方の副本は登録できません"
@@ -31,13 +33,30 @@ def integrated_number_for(
 
 
 def resolve_integrated_numbers(
-    session: Session, *, entries: Sequence[CopyInput]
+    session: Session, *, lg_code: str, entries: Sequence[CopyInput]
 ) -> dict[int, str | RenkeiError]:
-    """For each entry (keyed by id()), its 統合宛名番号, or the error saying why there is none."""
-    out: dict[int, str | RenkeiError] = {}
+    """For each entry (keyed by id()), its 統合宛名番号, or the error saying why there is none.
+
+    A 統合宛名番号 this node already holds a 符号 for was checked with the addressee system when the 符号 was
+    obtained, so a whole chunk of them is confirmed by one query on the 符号 table; only the others are asked of
+    the addressee system one by one.
+    """
+    direct = {e.integrated_number for e in entries if e.integrated_number}
     known: dict[tuple[str | None, str | None, str | None], str | RenkeiError] = {}
+    if direct:
+        for number in session.scalars(
+            sa.select(IntermediateSign.integrated_number).where(
+                IntermediateSign.lg_code == lg_code, IntermediateSign.integrated_number.in_(direct)
+            )
+        ):
+            known[(number, None, None)] = number
+    out: dict[int, str | RenkeiError] = {}
     for entry in entries:
-        key = (entry.integrated_number, entry.system, entry.atena)
+        key = (
+            (entry.integrated_number, None, None)
+            if entry.integrated_number
+            else (None, entry.system, entry.atena)
+        )
         if key not in known:
             try:
                 known[key] = integrated_number_for(
