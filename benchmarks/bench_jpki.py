@@ -499,14 +499,14 @@ def bench_crl(runtime: Runtime, folder: Path, *, smoke: bool, label: str) -> Non
     baseline = _openssl_gencrl(runtime, folder, n)
     extra = f"n={n:,}, {len(der_bytes) / 1e6:.1f} MB DER (setup insert {fill:.1f}s); lower is better"
     if isinstance(baseline, str):
-        report(f"CRL generation ({label})", elapsed, "s", extra=f"{extra}; {baseline}")
+        report(f"CRL generation ({label})", elapsed * 1000, "ms", extra=f"{extra}; {baseline}")
     else:
         report(
             f"CRL generation ({label})",
-            elapsed,
-            "s",
+            elapsed * 1000,
+            "ms",
             baseline_name="openssl ca -gencrl",
-            baseline=baseline,
+            baseline=baseline * 1000,
             extra=extra,
         )
 
