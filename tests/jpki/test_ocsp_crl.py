@@ -242,3 +242,34 @@ def test_a_get_request_and_a_rotated_responder_are_answered(world: World) -> Non
         assert client.get(f"{world.url}/ocsp").status_code == 405
     assert second.certificate_status == ocsp.OCSPCertStatus.GOOD
     assert second.certificates[0].serial_number != first.certificates[0].serial_number
+
+
+def test_no_byte_string_makes_the_responder_fail_to_answer(runtime: Runtime, tmp_path: Path) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from renkei.jpki.ocsp import OcspResponder
+
+    card = issue(runtime)
+    ders = ca_ders(runtime)
+    (tmp_path / "sign.pem").write_bytes(pem(ders["sign"]))
+    (tmp_path / "ee.pem").write_bytes(pem(der_of(runtime, card.card_number, "sign")))
+    valid = _request(tmp_path / "ee.pem", tmp_path / "sign.pem")
+    responder = OcspResponder(lambda: runtime.session("jpki"), runtime.settings, refresh_seconds=60)
+
+    @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.one_of(st.binary(max_size=300), st.tuples(st.integers(0, len(valid) - 1), st.integers(0, 255))))
+    def answer_is_an_ocsp_response(mutation: bytes | tuple[int, int]) -> None:
+        if isinstance(mutation, bytes):
+            body = mutation
+        else:
+            at, value = mutation
+            body = valid[:at] + bytes([value]) + valid[at + 1 :]
+        parsed = ocsp.load_der_ocsp_response(responder.respond(body))
+        assert parsed.response_status in {
+            ocsp.OCSPResponseStatus.SUCCESSFUL,
+            ocsp.OCSPResponseStatus.MALFORMED_REQUEST,
+            ocsp.OCSPResponseStatus.UNAUTHORIZED,
+        }
+
+    answer_is_an_ocsp_response()
