@@ -85,6 +85,16 @@ def test_login_with_the_authentication_certificate(runtime: Runtime) -> None:
         client.login_complete(response)
 
 
+def test_a_whole_login_runs_over_the_protocol_with_the_simulated_card_reader(runtime: Runtime) -> None:
+    card = issue(runtime)
+    client = JpkiClient(runtime.transport)
+    challenge = client.login_challenge(audience="マイナポータル")
+    with pytest.raises(Unauthenticated, match="あと2回"):
+        client.card_login_response(card_number=card.card_number, pin="0000", challenge=challenge)
+    response = client.card_login_response(card_number=card.card_number, pin=AUTH_PIN, challenge=challenge)
+    assert client.login_complete(response).serial == card.auth_serial
+
+
 def test_login_is_refused_for_a_wrong_signature_an_old_challenge_or_a_held_card(runtime: Runtime) -> None:
     card = issue(runtime)
     client = JpkiClient(runtime.transport)

@@ -13,6 +13,7 @@ from renkei.protocol.jpki import (
     CardApplication,
     IdentityChange,
     IdentityCheck,
+    LoginChallenge,
     LoginResponse,
     VerificationRequest,
     VerifierRegistration,
@@ -91,6 +92,16 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport | 
         "login_challenge": op(lambda s, b: service.start_login(s, audience=str(b.get("audience", "")))),
         "login_complete": op(
             lambda s, b: service.complete_login(s, response=LoginResponse.model_validate(b))
+        ),
+        # The simulated card reader (the cards of renkei live in this node; decision 0064).
+        "card_login_response": op(
+            lambda s, b: service.card_login_response(
+                s,
+                settings=settings,
+                card_number=str(b["card_number"]),
+                pin=str(b["pin"]),
+                challenge=LoginChallenge.model_validate(b["challenge"]),
+            )
         ),
         "publish_crl": op(
             lambda s, b: _crl_summary(

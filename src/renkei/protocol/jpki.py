@@ -280,6 +280,15 @@ class JpkiClient:
     def login_complete(self, response: LoginResponse) -> LoginResult:
         return LoginResult.model_validate(self._call("login_complete", response.model_dump(mode="json")))
 
+    def card_login_response(self, *, card_number: str, pin: str, challenge: LoginChallenge) -> LoginResponse:
+        """The simulated card reader: the card answers a challenge after its 利用者証明用 PIN.
+
+        renkei keeps its software cards in the jpki node, so the holder's side of a login is reached here; a real
+        card would answer on the citizen's own device (decision 0064).
+        """
+        body = {"card_number": card_number, "pin": pin, "challenge": challenge.model_dump(mode="json")}
+        return LoginResponse.model_validate(self._call("card_login_response", body))
+
     # -- operators -----------------------------------------------------------------------------------
     def publish_crl(self, *, role: str, delta: bool = False) -> dict[str, Any]:
         return self._call("publish_crl", {"role": role, "delta": delta})
