@@ -99,6 +99,9 @@ def select_in(
         return [tuple(r) for r in conn.exec_driver_sql(sql, (list(values),)).fetchall()]
     for i in range(0, len(values), IN_CHUNK):
         part = list(values[i : i + IN_CHUNK])
+        # Pad to a multiple of 500 (repeating a value changes nothing) so SQLite's statement cache holds a
+        # handful of statements instead of one per list length, which kept memory creeping up with file size.
+        part += part[:1] * (-len(part) % 500)
         sql = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {key} IN ({', '.join([marker] * len(part))})"
         found.extend(tuple(r) for r in conn.exec_driver_sql(sql, tuple(part)).fetchall())
     return found
