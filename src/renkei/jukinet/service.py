@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from renkei.core import clock, ids
+from renkei.core.bulk import insert_rows, select_in
 from renkei.core.errors import Conflict, Invalid, NotFound
-from renkei.jukinet.bulk import insert_rows, select_in
 from renkei.jukinet.models import (
     JukinetAcquisitionNumber,
     JukinetCodePool,

@@ -12,9 +12,9 @@ from renkei.addressee import keys
 from renkei.addressee.models import AddresseeCounter, AddresseeLink, AddresseePerson
 from renkei.addressee.schemas import SERIES_START, SYSTEMS, AddresseeView, LinkView
 from renkei.core import clock, ids
+from renkei.core.bulk import insert_rows, select_in
 from renkei.core.errors import Conflict, Invalid, NotFound
 from renkei.core.settings import Settings
-from renkei.residents.bulk import insert_rows, select_in
 from renkei.residents.schemas import Registered
 
 INTEGRATED = "integrated"

@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from renkei.core import clock, ids
+from renkei.core.bulk import insert_rows, select_in
 from renkei.core.errors import Conflict, Invalid, NotFound
 from renkei.core.settings import Settings
 from renkei.protocol.jukinet import JukinetClient, Person
 from renkei.residents import sealing
-from renkei.residents.bulk import insert_rows, select_in
 from renkei.residents.models import ResidentsHousehold, ResidentsResident
 from renkei.residents.schemas import Registered, ResidentRow, ResidentView
 from renkei.residents.service.history import record_change, view

@@ -1,4 +1,4 @@
-"""Bulk inserts and lookups for the registration hot path: one statement, driver-ready tuples, DBAPI executemany.
+"""Bulk inserts and lookups for hot paths (registration, 付番): one statement, driver-ready tuples, executemany.
 
 SQLAlchemy Core builds and type-processes a parameter dict per row, and renders large IN lists slowly; at tens
 of thousands of residents a second that cost more than the database itself (decision 0011). Here statements are
