@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from renkei.protocol.transport import Transport
 
@@ -85,6 +85,10 @@ class Identity(_Message):
     history: list[IdentityChange] = Field(default_factory=list)
 
 
+# A whole 付番 batch dumped by one call into pydantic-core instead of one model_dump per person.
+_PERSONS = TypeAdapter(list[Person])
+
+
 class JukinetClient:
     """Typed calls to the `jukinet` service."""
 
@@ -114,7 +118,7 @@ class JukinetClient:
         answer = self._transport.call(
             SERVICE,
             "register_persons",
-            {"lg_code": lg_code, "persons": [p.model_dump(mode="json") for p in persons]},
+            {"lg_code": lg_code, "persons": _PERSONS.dump_python(persons, mode="json")},
         )
         return [Numbered(juminhyo_code=c, mynumber=n) for c, n in answer["registered"]]
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import httpx
+import orjson
 
 from renkei.core import errors
 
@@ -38,8 +39,17 @@ def error_from_wire(payload: Mapping[str, Any]) -> errors.RenkeiError:
     return cls(str(payload.get("message", "")), record=payload.get("record"), field=payload.get("field"))
 
 
+# Dates, datetimes and dataclasses go through `default=str` exactly as with the json module, so the answer
+# is the same whichever encoder ran; orjson is only several times faster on the large batches of 付番.
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_NON_STR_KEYS
+
+
 def _roundtrip(body: Mapping[str, Any]) -> Body:
-    loaded: Body = json.loads(json.dumps(body, ensure_ascii=False, default=str))
+    try:
+        loaded: Body = orjson.loads(orjson.dumps(body, default=str, option=_ORJSON_OPTIONS))
+    except orjson.JSONEncodeError:
+        # What orjson refuses and json accepts (integers beyond 64 bits): the reference encoder decides.
+        loaded = json.loads(json.dumps(body, ensure_ascii=False, default=str))
     return loaded
 
 

@@ -62,18 +62,9 @@ def ensure_households(session: Session, rows: Sequence[ResidentRow]) -> dict[str
     )
     missing = [n for n in numbers if n not in found]
     if missing:
-        new_ids = (
-            session.connection()
-            .execute(
-                sa.insert(ResidentsHousehold).returning(
-                    ResidentsHousehold.__table__.c.id, sort_by_parameter_order=True
-                ),
-                [{"household_number": n, "address": wanted[n]} for n in missing],
-            )
-            .scalars()
-            .all()
-        )
-        found.update(zip(missing, new_ids, strict=True))
+        # One executemany and one lookup: INSERT … RETURNING in parameter order ran a statement per household.
+        insert_rows(session, _HOUSEHOLDS, ("household_number", "address"), [(n, wanted[n]) for n in missing])
+        found.update(select_in(session, _HOUSEHOLDS, ("household_number", "id"), "household_number", missing))  # type: ignore[arg-type]
     return found
 
 
