@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import re
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -120,9 +121,8 @@ def parse_row(
     if len(fields) != len(HEADINGS):
         raise _error(line, "行", f"列の数が{len(HEADINGS)}ではありません（{len(fields)}列）")
     v = [f.strip() for f in fields]
-    for heading, value in zip(HEADINGS, v, strict=True):
-        if not value:
-            raise _error(line, heading, "必須項目が空です")
+    if not all(v):
+        raise _error(line, HEADINGS[v.index("")], "必須項目が空です")
     (
         atena,
         household,
@@ -146,9 +146,10 @@ def parse_row(
         raise _error(line, "続柄", f"不明な続柄です: {rel!r}")
     if len(surname) > 50 or len(given) > 50:
         raise _error(line, "氏" if len(surname) > 50 else "名", "50文字を超えています")
-    for heading, kana in (("氏カナ", surname_kana), ("名カナ", given_kana)):
-        if not _KANA.fullmatch(kana) or len(kana) > 100:
-            raise _error(line, heading, f"全角カタカナではありません: {kana!r}")
+    if not _KANA.fullmatch(surname_kana) or len(surname_kana) > 100:
+        raise _error(line, "氏カナ", f"全角カタカナではありません: {surname_kana!r}")
+    if not _KANA.fullmatch(given_kana) or len(given_kana) > 100:
+        raise _error(line, "名カナ", f"全角カタカナではありません: {given_kana!r}")
     birth_date = _date(birth, line, "生年月日", today)
     sex_code = _SEX.get(sex)
     if sex_code is None:
@@ -224,6 +225,24 @@ def _rows(
         yield chunk
 
 
+@contextmanager
+def _sparse_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while a file is imported.
+
+    A chunk allocates hundreds of thousands of short-lived objects (rows, tuples, ciphertexts); at the default
+    threshold (700) the collector ran about 900 times per 20,000 residents and re-scanned everything the
+    process holds (SQLAlchemy and pydantic structures) in the older generations: 15–20 % of the CPU time.
+    Most of those objects are freed by reference counting anyway; cyclic garbage is still collected, every
+    50,000 net allocations, so memory stays bounded. The previous thresholds come back afterwards.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
 def import_file(
     sessions: Callable[[], AbstractContextManager[Session]],
     *,
@@ -244,33 +263,34 @@ def import_file(
     lg_code = ids.validate_lg_code(lg_code)
     if on_error not in ("abort", "skip"):
         raise Invalid("--on-error は abort か skip です", field="on_error")
-    known = frozenset(m.lg_code for m in jukinet.municipalities())
-    if lg_code not in known:
-        raise Invalid(f"住基ネットに未登録の団体です: {lg_code}", field="地方公共団体コード")
-    if on_error == "abort":
-        check = ImportResult()
-        for _ in _rows(path, encoding, lg_code=lg_code, known=known, result=check, rejects=None):
-            pass
-        if check.rejected:
-            raise BatchRejected(f"{path.name}: {check.rejected} 行に誤りがあります", check.errors)
-    result = ImportResult()
-    handle: IO[str] | None = None
-    writer = None
-    try:
-        if on_error == "skip" and rejects is not None:
-            handle = rejects.open("w", encoding="utf-8", newline="")
-            writer = csv.writer(handle, lineterminator="\r\n")
-            writer.writerow(["行番号", "項目", "理由", "元の行"])
-        for chunk in _rows(path, encoding, lg_code=lg_code, known=known, result=result, rejects=writer):
-            with sessions() as session:
-                registered = register_residents(
-                    session, lg_code=lg_code, rows=chunk, jukinet=jukinet, settings=settings
-                )
-                if after_chunk is not None and registered:
-                    after_chunk(session, registered)
-            result.registered += len(registered)
-            result.already_registered += len(chunk) - len(registered)
-    finally:
-        if handle is not None:
-            handle.close()
+    with _sparse_collections():
+        known = frozenset(m.lg_code for m in jukinet.municipalities())
+        if lg_code not in known:
+            raise Invalid(f"住基ネットに未登録の団体です: {lg_code}", field="地方公共団体コード")
+        if on_error == "abort":
+            check = ImportResult()
+            for _ in _rows(path, encoding, lg_code=lg_code, known=known, result=check, rejects=None):
+                pass
+            if check.rejected:
+                raise BatchRejected(f"{path.name}: {check.rejected} 行に誤りがあります", check.errors)
+        result = ImportResult()
+        handle: IO[str] | None = None
+        writer = None
+        try:
+            if on_error == "skip" and rejects is not None:
+                handle = rejects.open("w", encoding="utf-8", newline="")
+                writer = csv.writer(handle, lineterminator="\r\n")
+                writer.writerow(["行番号", "項目", "理由", "元の行"])
+            for chunk in _rows(path, encoding, lg_code=lg_code, known=known, result=result, rejects=writer):
+                with sessions() as session:
+                    registered = register_residents(
+                        session, lg_code=lg_code, rows=chunk, jukinet=jukinet, settings=settings
+                    )
+                    if after_chunk is not None and registered:
+                        after_chunk(session, registered)
+                result.registered += len(registered)
+                result.already_registered += len(chunk) - len(registered)
+        finally:
+            if handle is not None:
+                handle.close()
     return result
