@@ -17,6 +17,7 @@ import binascii
 import hashlib
 import json
 import os
+from functools import lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -97,6 +98,12 @@ def load_sealing_public_key(pem: str | bytes, *, field: str = "sealing_public_ke
     return key
 
 
+@lru_cache(maxsize=1024)
+def _sealing_key_of(pem: str) -> X25519PublicKey:
+    # The requester's registered key seals every answer sent to it: parse its PEM once, not per answer.
+    return load_sealing_public_key(pem)
+
+
 def _key_id(public_raw: bytes) -> bytes:
     return hashlib.sha256(public_raw).digest()[:_KID]
 
@@ -109,7 +116,7 @@ def _aead_key(shared: bytes, ephemeral_raw: bytes, recipient_raw: bytes) -> byte
 
 def seal(recipient: X25519PublicKey | str, plaintext: bytes, *, context: bytes = b"") -> bytes:
     """Encrypt `plaintext` so that only the holder of the recipient's private key can read it."""
-    public = load_sealing_public_key(recipient) if isinstance(recipient, str) else recipient
+    public = _sealing_key_of(recipient) if isinstance(recipient, str) else recipient
     recipient_raw = _raw(public)
     ephemeral = X25519PrivateKey.generate()
     ephemeral_raw = _raw(ephemeral.public_key())
