@@ -7,12 +7,12 @@ import datetime as dt
 import sqlalchemy as sa
 
 from renkei.core import clock
-from renkei.hub import delivery
+from renkei.hub import delivery, service
 from renkei.hub.models import HubQuery
 from renkei.protocol.hub import HubClient
 from renkei.protocol.transport import Body, HttpTransport, InProcessTransport
 from renkei.runtime import Runtime
-from tests.hub.builders import LG_A, LG_B, acquire, poll_request, query, register, residents
+from tests.hub.builders import LG_A, LG_B, acquire, mount_provider, poll_request, query, register, residents
 
 
 def test_an_url_endpoint_is_reached_over_http_and_a_service_name_through_the_process() -> None:
@@ -83,3 +83,40 @@ def test_a_provider_that_rejects_the_query_makes_it_a_recorded_refusal(runtime: 
             service.list_records(session, processing_number=accepted.processing_number)[0]["result"]
             == "refused"
         )
+
+
+def test_a_claimed_query_is_not_delivered_twice_and_a_lapsed_lease_is_delivered_again(
+    runtime: Runtime,
+) -> None:
+    """The serve loop claims, sends outside any transaction, then settles; the lease keeps others away."""
+    a, b = register(runtime, LG_A), register(runtime, LG_B)
+    person = residents(runtime, LG_A, 1)
+    sign_a, sign_b = acquire(runtime, a, LG_A, person)[0], acquire(runtime, b, LG_A, person)[0]
+    provider = mount_provider(runtime, a)
+    provider.copies[sign_a] = {"TK00000200000310": 5000}
+    hub = HubClient(runtime.transport)
+    settings = runtime.settings
+    start = dt.datetime(2026, 6, 1, 1, 0, tzinfo=dt.UTC)
+    with clock.frozen(start):
+        accepted = hub.submit_query(query(b, a, sign_b))
+        with runtime.session("hub") as session:
+            (claim,) = service.claim_due(session, settings=settings)
+        # while leased, neither the loop nor a poll delivers it again
+        assert hub.deliver_pending()["delivered"] == 0
+        assert hub.poll(poll_request(b, accepted.processing_number)).status == "pending"
+        with runtime.session("hub") as session:
+            assert service.claim_due(session, settings=settings) == []
+    # the hub stopped before settling: once the lease lapses the query is still pending and goes out again
+    with clock.frozen(start + delivery.LEASE + dt.timedelta(seconds=1)):
+        with runtime.session("hub") as session:
+            (again,) = service.claim_due(session, settings=settings)
+        sent = service.send(again, transport=runtime.transport)
+        with runtime.session("hub") as session:
+            assert service.settle(session, again, sent, settings=settings) == "answered"
+        # a late settle of the first claim finds the query closed and changes nothing
+        with runtime.session("hub") as session:
+            assert service.settle(session, claim, sent, settings=settings) == "skipped"
+        assert hub.poll(poll_request(b, accepted.processing_number)).status == "answered"
+    assert provider.calls == [accepted.processing_number]
+    with runtime.session("hub") as session:
+        assert len(service.list_records(session, processing_number=accepted.processing_number)) == 1

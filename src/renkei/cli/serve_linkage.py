@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 
 import click
@@ -18,6 +19,7 @@ from renkei.cli.common import runtime_options
 from renkei.core.errors import RenkeiError
 from renkei.core.ids import validate_lg_code
 from renkei.core.settings import Settings
+from renkei.hub import service as hub_service
 from renkei.intermediate import service
 from renkei.protocol.http import rpc_router
 from renkei.protocol.hub import HubClient
@@ -75,8 +77,19 @@ def parse_nodes(values: tuple[str, ...] | list[str]) -> dict[str, str]:
     return out
 
 
+def _writer_lock(settings: Settings) -> AbstractContextManager[object]:
+    """One writer at a time per process on SQLite (see `_serialised_on_sqlite`); nothing on PostgreSQL."""
+    if settings.database_url is not None and not settings.database_url.startswith("sqlite"):
+        return nullcontext()
+    return threading.Lock()
+
+
 def _serialised_on_sqlite(
-    dispatcher: Dispatcher, settings: Settings, *, unlocked: tuple[str, ...] = ()
+    dispatcher: Dispatcher,
+    settings: Settings,
+    *,
+    unlocked: tuple[str, ...] = (),
+    lock: AbstractContextManager[object] | None = None,
 ) -> Dispatcher:
     """On SQLite, one writer at a time per process, by a lock rather than by SQLite's busy-wait.
 
@@ -87,12 +100,12 @@ def _serialised_on_sqlite(
     """
     if settings.database_url is not None and not settings.database_url.startswith("sqlite"):
         return dispatcher
-    lock = threading.Lock()
+    guard = lock if lock is not None else threading.Lock()
 
     def serialised(operation: str, body: Body) -> Body:
         if operation in unlocked:
             return dispatcher(operation, body)
-        with lock:
+        with guard:
             return dispatcher(operation, body)
 
     return serialised
@@ -104,17 +117,29 @@ def hub_server(
     """The hub (情報提供ネットワークシステム): registry, permission table, 符号, routing, records."""
     transport = HttpTransport({"jukinet": jukinet_url, **nodes})
     runtime = Runtime(settings, transport=transport)
+    lock = _writer_lock(settings)
     # a provider asks the hub for "info" while the hub delivers to it: that call must not wait for the lock
-    hub = _serialised_on_sqlite(_required("hub", runtime), settings, unlocked=("info", "agency"))
+    hub = _serialised_on_sqlite(_required("hub", runtime), settings, unlocked=("info", "agency"), lock=lock)
     served = Served(_app("renkei hub", {"hub": hub}), runtime)
+
+    def deliver_round() -> int:
+        # Claim and settle are short transactions under the writer lock; the call to the provider node holds
+        # neither, so submissions and polls go on while a provider answers.
+        with lock, runtime.session("hub") as session:
+            claims = hub_service.claim_due(session, settings=settings, limit=20)
+        for claim in claims:
+            sent = hub_service.send(claim, transport=transport)
+            with lock, runtime.session("hub") as session:
+                hub_service.settle(session, claim, sent, settings=settings)
+        return len(claims)
 
     def deliver(stop: threading.Event) -> None:
         while not stop.is_set():
             try:
-                counts = hub("deliver_pending", {"limit": 20})
+                delivered = deliver_round()
             except RenkeiError:
-                counts = {}
-            if not counts.get("delivered"):
+                delivered = 0
+            if not delivered:
                 stop.wait(delivery_interval)
 
     served.loops.append(deliver)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,6 +26,8 @@ from renkei.protocol.messages import ForwardedQuery, ProvidedAnswer
 from renkei.protocol.transport import HttpTransport, Transport
 
 MAX_BACKOFF = dt.timedelta(minutes=5)
+# Longer than any provider call may take (the HTTP timeout is 30 s), so a lease never lapses mid-delivery.
+LEASE = dt.timedelta(seconds=90)
 _http: dict[str, HttpTransport] = {}
 _http_lock = threading.Lock()
 
@@ -120,36 +123,84 @@ def _claim(session: Session, query_id: int) -> HubQuery | None:
     ).first()
 
 
-def deliver_one(session: Session, query: HubQuery, *, transport: Transport, settings: Settings) -> str:
-    """Try to deliver one pending query; returns "answered", "refused", "retrying" or "skipped"."""
+@dataclass(frozen=True)
+class Claim:
+    """A query taken for delivery: what to send, and where. Its row is leased until `settle` closes it."""
+
+    query_id: int
+    processing_number: str
+    provider_code: str
+    endpoint: str
+    forwarded: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What came back from the provider: its answer, or why there was none."""
+
+    answer: dict[str, Any] | None = None
+    unavailable: str | None = None
+    error: str | None = None
+
+
+def _take(
+    session: Session, query: HubQuery, *, settings: Settings, lease: dt.timedelta | None
+) -> Claim | str:
+    """Claim one pending query for delivery; a query whose agency is gone is refused here and not claimed."""
     claimed = _claim(session, query.id)
     if claimed is None or claimed.provider_sign is None:
         return "skipped"
-    query, provider_sign = claimed, claimed.provider_sign
-    requester = session.get(HubAgency, query.requester_code)
-    provider = session.get(HubAgency, query.provider_code)
+    requester = session.get(HubAgency, claimed.requester_code)
+    provider = session.get(HubAgency, claimed.provider_code)
     if requester is None or provider is None:
         finish(
             session,
-            query,
+            claimed,
             settings=settings,
             status="refused",
             result="refused",
             reason="機関の登録が抹消されました。",
         )
         return "refused"
-    forwarded = _forwarded(query, requester, provider_sign).signed(signs.hub_keys(settings).signing)
+    if lease is not None:
+        # Not due again until the lease runs out: nobody else delivers it meanwhile, and if the hub stops
+        # before settling, the query is still pending and is delivered again (the provider is idempotent).
+        claimed.next_attempt_at = clock.now() + lease
+    forwarded = _forwarded(claimed, requester, claimed.provider_sign).signed(signs.hub_keys(settings).signing)
+    return Claim(
+        query_id=claimed.id,
+        processing_number=claimed.processing_number,
+        provider_code=provider.agency_code,
+        endpoint=provider.endpoint,
+        forwarded=forwarded.model_dump(mode="json"),
+    )
+
+
+def send(claim: Claim, *, transport: Transport) -> Sent:
+    """Forward a claimed query to its provider; touches no database (so no lock or transaction is held)."""
     try:
-        target, service = route(provider.endpoint, transport)
-        raw = target.call(service, "provide", forwarded.model_dump(mode="json"))
+        target, service = route(claim.endpoint, transport)
+        return Sent(answer=target.call(service, "provide", claim.forwarded))
     except Unavailable as exc:
-        return _retry_later(query, exc.message)
+        return Sent(unavailable=exc.message)
     except RenkeiError as exc:
-        reason = f"情報提供者が照会を処理できませんでした: {exc.message}"
+        return Sent(error=exc.message)
+
+
+def settle(session: Session, claim: Claim, sent: Sent, *, settings: Settings) -> str:
+    """Close a claimed query with what the provider sent: "answered", "refused", "retrying" or "skipped"."""
+    query = _claim(session, claim.query_id)
+    if query is None:
+        return "skipped"
+    provider = session.get(HubAgency, claim.provider_code)
+    if sent.unavailable is not None:
+        return _retry_later(query, sent.unavailable)
+    if sent.error is not None or provider is None:
+        reason = f"情報提供者が照会を処理できませんでした: {sent.error or '機関の登録が抹消されました。'}"
         finish(session, query, settings=settings, status="refused", result="refused", reason=reason)
         return "refused"
     try:
-        answer = ProvidedAnswer.model_validate(raw)
+        answer = ProvidedAnswer.model_validate(sent.answer)
         if (answer.processing_number, answer.provider_agency_code) != (
             query.processing_number,
             provider.agency_code,
@@ -174,19 +225,46 @@ def deliver_one(session: Session, query: HubQuery, *, transport: Transport, sett
     return "answered"
 
 
+def claim_due(
+    session: Session, *, settings: Settings, limit: int = 100, lease: dt.timedelta = LEASE
+) -> list[Claim]:
+    """Lease the queries that are due (oldest first), so they can be sent outside this transaction."""
+    claims = []
+    for query_id in _due(session, limit):
+        query = session.get(HubQuery, query_id)
+        claim = None if query is None else _take(session, query, settings=settings, lease=lease)
+        if isinstance(claim, Claim):
+            claims.append(claim)
+    session.flush()
+    return claims
+
+
+def deliver_one(session: Session, query: HubQuery, *, transport: Transport, settings: Settings) -> str:
+    """Try to deliver one pending query; returns "answered", "refused", "retrying" or "skipped"."""
+    claim = _take(session, query, settings=settings, lease=None)
+    if not isinstance(claim, Claim):
+        return claim
+    return settle(session, claim, send(claim, transport=transport), settings=settings)
+
+
+def _due(session: Session, limit: int) -> list[int]:
+    now = clock.now()
+    return list(
+        session.scalars(
+            sa.select(HubQuery.id)
+            .where(HubQuery.status == "pending", HubQuery.next_attempt_at <= now)
+            .order_by(HubQuery.next_attempt_at, HubQuery.id)
+            .limit(limit)
+        ).all()
+    )
+
+
 def deliver_pending(
     session: Session, *, transport: Transport, settings: Settings, limit: int = 100
 ) -> DeliveryReport:
-    """Deliver the queries that are due (oldest first); the serve loop calls this over and over."""
-    now = clock.now()
-    due = session.scalars(
-        sa.select(HubQuery.id)
-        .where(HubQuery.status == "pending", HubQuery.next_attempt_at <= now)
-        .order_by(HubQuery.next_attempt_at, HubQuery.id)
-        .limit(limit)
-    ).all()
+    """Deliver the queries that are due (oldest first), each within this one transaction."""
     report = DeliveryReport()
-    for query_id in due:
+    for query_id in _due(session, limit):
         query = session.get(HubQuery, query_id)
         if query is None:
             continue

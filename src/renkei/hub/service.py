@@ -16,7 +16,7 @@ from renkei.core import clock
 from renkei.core.errors import Forbidden, Invalid, NotFound
 from renkei.core.settings import Settings
 from renkei.hub import signs
-from renkei.hub.delivery import deliver_one, deliver_pending, finish
+from renkei.hub.delivery import Claim, Sent, claim_due, deliver_one, deliver_pending, finish, send, settle
 from renkei.hub.models import RECORDS, HubAgency, HubQuery, HubRecord
 from renkei.hub.permissions import is_permitted, list_permissions, load_permission_file
 from renkei.protocol import ledger, signing
@@ -40,7 +40,10 @@ from renkei.protocol.messages import (
 from renkei.protocol.transport import Transport
 
 __all__ = [
+    "Claim",
+    "Sent",
     "acquire_signs",
+    "claim_due",
     "deliver_one",
     "deliver_pending",
     "get_agency",
@@ -53,6 +56,8 @@ __all__ = [
     "poll",
     "record_proof",
     "register_agency",
+    "send",
+    "settle",
     "sign_records_root",
     "submit_query",
     "verify_records",
