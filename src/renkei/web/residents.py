@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import dataclasses
 import datetime as dt
-import json
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from renkei.core import clock, wareki
-from renkei.core.crypto import Sealer, derive_key
 from renkei.core.errors import Invalid
-from renkei.core.settings import Settings
 from renkei.protocol.jukinet import JukinetClient
 from renkei.residents import service as residents
-from renkei.residents.schemas import KIND_LABELS, RELATIONSHIPS, TransferCertificate
+from renkei.residents.schemas import KIND_LABELS, RELATIONSHIPS
 from renkei.web.deps import CurrentStaff, check_csrf, get_runtime, require_role
 from renkei.web.templating import templates
 
@@ -50,38 +45,6 @@ def _required_date(value: str | None, *, field: str) -> dt.date:
     date = parse_date(value, field=field)
     assert date is not None
     return date
-
-
-# -- 転出証明書情報: the 転出証明 the move-out hands to the destination, as a sealed code (decision 0024) ------
-def _certificate_sealer(settings: Settings) -> Sealer:
-    return Sealer(derive_key(settings.secret("jukinet_key"), "renkei transfer certificate"))
-
-
-def seal_certificate(certificate: TransferCertificate, settings: Settings) -> str:
-    """The certificate as one opaque code that only the destination municipality can open."""
-    fields = {
-        k: (v.isoformat() if isinstance(v, dt.date) else v)
-        for k, v in dataclasses.asdict(certificate).items()
-    }
-    blob = _certificate_sealer(settings).encrypt(
-        json.dumps(fields, ensure_ascii=False).encode(), certificate.destination_lg_code.encode()
-    )
-    return base64.urlsafe_b64encode(blob).decode().rstrip("=")
-
-
-def open_certificate(code: str, *, lg_code: str, settings: Settings) -> TransferCertificate:
-    text = "".join(code.split())
-    try:
-        blob = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-        fields: dict[str, Any] = json.loads(_certificate_sealer(settings).decrypt(blob, lg_code.encode()))
-    except (ValueError, Invalid) as exc:
-        raise Invalid(
-            "転出証明書情報を読めません（この団体あての転出証明書情報か確認してください）",
-            field="転出証明書情報",
-        ) from exc
-    for name in ("birth_date", "moved_out_on"):
-        fields[name] = dt.date.fromisoformat(fields[name])
-    return TransferCertificate(**fields)
 
 
 # -- pages ------------------------------------------------------------------------------------------------------
@@ -133,7 +96,7 @@ def move_in(
     notified_on: Annotated[str, Form()] = "",
 ) -> Response:
     runtime = get_runtime(request)
-    opened = open_certificate(certificate, lg_code=staff.lg_code, settings=runtime.settings)
+    opened = residents.open_certificate(certificate, lg_code=staff.lg_code, settings=runtime.settings)
     with runtime.municipal_session(staff.lg_code) as session:
         resident = residents.move_in(
             session,
@@ -217,7 +180,7 @@ def move_out(
             jukinet=JukinetClient(runtime.transport),
             settings=runtime.settings,
         )
-    context = {"c": certificate, "code": seal_certificate(certificate, runtime.settings)}
+    context = {"c": certificate, "code": residents.seal_certificate(certificate, settings=runtime.settings)}
     return templates.TemplateResponse(
         request, "residents/certificate.html", context, headers={"Cache-Control": "no-store"}
     )

@@ -12,6 +12,7 @@ from renkei.residents.service.queries import (
     list_residents,
 )
 from renkei.residents.service.registration import record_birth, register_residents
+from renkei.residents.service.transfer import open_certificate, seal_certificate
 
 __all__ = [
     "acknowledge",
@@ -27,8 +28,10 @@ __all__ = [
     "move_in",
     "move_out",
     "mynumber_of",
+    "open_certificate",
     "pending_events",
     "record_birth",
     "record_death",
     "register_residents",
+    "seal_certificate",
 ]
