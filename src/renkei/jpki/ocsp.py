@@ -15,9 +15,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sqlalchemy as sa
-from asn1crypto import core, ocsp, x509
+from asn1crypto import algos, core, ocsp, x509
 from sqlalchemy.orm import Session
 
 from renkei.core import clock
@@ -66,6 +67,15 @@ class ParsedRequest:
     nonce: bytes | None
 
 
+@lru_cache(maxsize=8)
+def _hash_identifiers(algorithm: str) -> frozenset[bytes]:
+    """The two encodings of a hash AlgorithmIdentifier: parameters absent, or NULL (as OpenSSL sends them)."""
+    return frozenset(
+        algos.DigestAlgorithm(fields).dump()
+        for fields in ({"algorithm": algorithm}, {"algorithm": algorithm, "parameters": core.Null()})
+    )
+
+
 def parse_request(body: bytes) -> ParsedRequest:
     try:
         request = ocsp.OCSPRequest.load(body, strict=True)
@@ -79,6 +89,10 @@ def parse_request(body: bytes) -> ParsedRequest:
             algorithm = req["hash_algorithm"]["algorithm"].native
             if algorithm not in _HASHES:
                 raise Malformed(f"hash {algorithm}")
+            if req["hash_algorithm"].dump() not in _hash_identifiers(algorithm):
+                # The CertID is echoed in the answer, so it must be one strict clients can read back: a hash
+                # AlgorithmIdentifier has no parameters, or NULL ones (RFC 5754 §2), and nothing else.
+                raise Malformed("hash algorithm parameters")
             cert_ids.append(
                 CertId(
                     algorithm=algorithm,
