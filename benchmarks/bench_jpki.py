@@ -38,6 +38,7 @@ _KEYS = {
         ("mynumber_key", "11"),
         ("blind_index_key", "22"),
         ("jukinet_key", "33"),
+        ("jpki_key", "66"),
         ("hub_key", "44"),
         ("session_secret", "55"),
     )
@@ -260,7 +261,7 @@ def _export_for_openssl(runtime: Runtime, folder: Path) -> list[bytes]:
             lines.append(f"{state}\t{serial}\tunknown\t/C=JP/CN={certificate.subject_cn}\n")
             request = ocsp.OCSPRequestBuilder().add_certificate(cert, issuer, hashes.SHA1()).build()  # noqa: S303 - RFC 5019 CertID
             bodies.append(request.public_bytes(serialization.Encoding.DER))
-        key = SoftwareKeyStore(session, runtime.settings.secret("jukinet_key")).private(responder.key_label)
+        key = SoftwareKeyStore(session, runtime.settings.secret("jpki_key")).private(responder.key_label)
         (folder / "rkey.pem").write_bytes(
             key.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
@@ -448,7 +449,7 @@ def _openssl_gencrl(runtime: Runtime, folder: Path, n: int) -> float | str:
 
     with runtime.session("jpki") as session:
         authority = ca.authority(session, "sign")
-        key = SoftwareKeyStore(session, runtime.settings.secret("jukinet_key")).private(authority.key_label)
+        key = SoftwareKeyStore(session, runtime.settings.secret("jpki_key")).private(authority.key_label)
         (folder / "sign.key").write_bytes(
             key.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

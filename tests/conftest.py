@@ -31,6 +31,7 @@ TEST_KEYS = {
     "blind_index_key": SecretStr("22" * 32),
     "jukinet_key": SecretStr("33" * 32),
     "hub_key": SecretStr("44" * 32),
+    "jpki_key": SecretStr("66" * 32),
     "session_secret": SecretStr("55" * 32),
 }
 

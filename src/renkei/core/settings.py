@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     jukinet_key_file: Path | None = None
     hub_key: SecretStr | None = None
     hub_key_file: Path | None = None
+    jpki_key: SecretStr | None = None
+    jpki_key_file: Path | None = None
     session_secret: SecretStr | None = None
     session_secret_file: Path | None = None
 
@@ -45,7 +47,7 @@ class Settings(BaseSettings):
     web_port: int = 8000
 
     def secret(self, name: str) -> bytes:
-        """A 32-byte key by name (mynumber_key, blind_index_key, jukinet_key, hub_key, session_secret)."""
+        """A 32-byte key by name (mynumber_key, blind_index_key, jukinet_key, hub_key, jpki_key, session_secret)."""
         inline: SecretStr | None = getattr(self, name, None)
         if inline is not None:
             return _decode_key(inline.get_secret_value(), name)

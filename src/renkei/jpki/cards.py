@@ -41,7 +41,7 @@ def validate_pin(slot: str, pin: str) -> str:
 
 
 def pin_mac(settings: Settings, card: Card, slot: str, pin: str) -> bytes:
-    key = derive_key(settings.secret("jukinet_key"), f"renkei.jpki.pin:{card.card_number}")
+    key = derive_key(settings.secret("jpki_key"), f"renkei.jpki.pin:{card.card_number}")
     return hmac.new(key, card.pin_salt + slot.encode() + b"\x00" + pin.encode(), hashlib.sha256).digest()
 
 

@@ -243,7 +243,7 @@ def keystore(session: Session, settings: Settings, *, kind: str | None = None) -
                 "PKCS#11モジュールが設定されていません (RENKEI_JPKI_PKCS11_MODULE)", field="keystore"
             )
         return Pkcs11KeyStore(session, config)
-    return SoftwareKeyStore(session, settings.secret("jukinet_key"))
+    return SoftwareKeyStore(session, settings.secret("jpki_key"))
 
 
 def store_of(session: Session, label: str) -> str:

@@ -165,5 +165,5 @@ def token_for(session: Session, settings: Settings, card: Card) -> CardToken:
     if kind == TOKEN_PKCS11:
         return Pkcs11CardToken(session, card)
     if kind == TOKEN_SOFTWARE:
-        return SoftwareCardToken(session, card, settings.secret("jukinet_key"))
+        return SoftwareCardToken(session, card, settings.secret("jpki_key"))
     raise Invalid("不明なトークン種別です", record=card.card_number, field="token_kind")
