@@ -9,11 +9,8 @@ from __future__ import annotations
 import base64
 import hashlib
 
-import sqlalchemy as sa
-
 from renkei.runtime import Runtime
 from renkei.staff import service as staff_service
-from renkei.staff.models import StaffAccount
 
 DEMO_PASSWORD = "renkei-demo-2026"  # noqa: S105 - published on purpose: demo accounts only
 
@@ -39,7 +36,7 @@ def setup(runtime: Runtime, *, lg_codes: list[str]) -> list[str]:
     lines = ["職員アカウント（デモ用） / demo staff accounts:"]
     for lg_code in lg_codes:
         with runtime.municipal_session(lg_code) as session:
-            present = set(session.scalars(sa.select(StaffAccount.login)))
+            present = {account.login for account in staff_service.list_accounts(session)}
             for login, (name, roles) in DEMO_ACCOUNTS.items():
                 if login in present:
                     continue
