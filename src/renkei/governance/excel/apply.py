@@ -185,33 +185,20 @@ def _risks(session: Session, rows: Rows, report: ImportReport) -> None:
             if dated:
                 asset.jimu.risks_dated_on = cells.date(dated, where, "日付")
             view = register.risk_view(risk)
-            compare(
-                session,
-                where,
-                report=report,
-                heading="資産価値",
-                key=code,
-                stated=get("資産価値"),
-                computed=view.value,
-            )
-            compare(
-                session,
-                where,
-                report=report,
-                heading="総合評価",
-                key=code,
-                stated=get("総合評価"),
-                computed=view.total,
-            )
-            compare(
-                session,
-                where,
-                report=report,
-                heading="残存評価",
-                key=code,
-                stated=get("残存評価"),
-                computed=view.residual,
-            )
+            for heading, computed in (
+                ("資産価値", view.value),
+                ("総合評価", view.total),
+                ("残存評価", view.residual),
+            ):
+                compare(
+                    session,
+                    where,
+                    report=report,
+                    heading=heading,
+                    key=code,
+                    stated=get(heading),
+                    computed=computed,
+                )
 
 
 def _issues(session: Session, rows: Rows, report: ImportReport) -> None:
@@ -235,24 +222,19 @@ def _issues(session: Session, rows: Rows, report: ImportReport) -> None:
         if view.issue.number in stated:
             where, get = stated[view.issue.number]
             key = f"課題{view.issue.number}"
-            compare(
-                session,
-                where,
-                report=report,
-                heading="総合",
-                key=key,
-                stated=get("総合"),
-                computed=view.total,
-            )
-            compare(
-                session,
-                where,
-                report=report,
-                heading="優先順位",
-                key=key,
-                stated=get("優先順位"),
-                computed=view.rank,
-            )
+            for heading, computed in (
+                ("総合", view.total),
+                ("優先順位", view.rank),
+            ):
+                compare(
+                    session,
+                    where,
+                    report=report,
+                    heading=heading,
+                    key=key,
+                    stated=get(heading),
+                    computed=computed,
+                )
 
 
 def _handlers(session: Session, rows: Rows, report: ImportReport) -> None:
