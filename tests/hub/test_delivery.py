@@ -17,7 +17,7 @@ from tests.hub.builders import LG_A, LG_B, acquire, mount_provider, poll_request
 
 def test_an_url_endpoint_is_reached_over_http_and_a_service_name_through_the_process() -> None:
     local = InProcessTransport()
-    target, service = delivery.route("http://127.0.0.1:8101/rpc/lg131016", local)
+    target, service = delivery.route("http://127.0.0.1:8101/node/v1/131016", local)
     assert isinstance(target, HttpTransport) and service == "lg131016"
     assert delivery.route("lg131016", local) == (local, "lg131016")
 
@@ -28,7 +28,7 @@ def test_back_off_grows_and_is_capped() -> None:
 
 
 def test_a_node_whose_url_cannot_be_reached_keeps_the_query_pending(runtime: Runtime) -> None:
-    a = register(runtime, LG_A, endpoint="http://127.0.0.1:9/rpc/lg131016")
+    a = register(runtime, LG_A, endpoint="http://127.0.0.1:9/node/v1/131016")
     b = register(runtime, LG_B)
     sign_b = acquire(runtime, b, LG_A, residents(runtime, LG_A, 1))[0]
     hub = HubClient(runtime.transport)

@@ -1,15 +1,14 @@
-"""The same hub protocol over HTTP (rpc_router + HttpTransport): answers and errors cross the wire unchanged."""
+"""The same hub API over HTTP (service_app + HttpTransport): answers and errors cross the wire unchanged."""
 
 from __future__ import annotations
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from renkei.core.errors import Invalid, NotFound
 from renkei.hub import rpc
 from renkei.protocol.answers import open_answer
-from renkei.protocol.http import rpc_router
+from renkei.protocol.http import service_app, trust_in_process
 from renkei.protocol.hub import HubClient
 from renkei.protocol.transport import HttpTransport
 from renkei.runtime import Runtime
@@ -17,9 +16,10 @@ from tests.hub.builders import LG_A, LG_B, acquire, mount_provider, poll_request
 
 
 def test_a_query_is_submitted_polled_and_opened_over_http(runtime: Runtime) -> None:
-    app = FastAPI()
-    app.include_router(
-        rpc_router({"hub": rpc.dispatcher(runtime.databases, runtime.settings, runtime.transport)})
+    app = service_app(
+        "hub",
+        [rpc.api(runtime.databases, runtime.settings, runtime.transport)],
+        authenticate=trust_in_process,
     )
     transport = HttpTransport({"hub": "http://testserver"}, client=TestClient(app))
     hub = HubClient(transport)

@@ -13,7 +13,7 @@ from renkei.core.ids import municipality_agency_code
 from renkei.hub.signs import hub_keys
 from renkei.intermediate import service
 from renkei.intermediate.models import IntermediateProvision
-from renkei.intermediate.rpc import dispatcher
+from renkei.intermediate.rpc import api as dispatcher
 from renkei.protocol import sealing, signing
 from renkei.protocol.answers import open_answer
 from renkei.protocol.hub import HubClient

@@ -7,7 +7,7 @@ import pytest
 from renkei.core.errors import Invalid
 from renkei.intermediate import service
 from renkei.intermediate.models import IntermediateNode
-from renkei.intermediate.rpc import dispatcher
+from renkei.intermediate.rpc import api as dispatcher
 from renkei.protocol import sealing
 from renkei.protocol.ledger import verify_inclusion_proof
 from renkei.runtime import Runtime

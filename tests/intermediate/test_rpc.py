@@ -6,7 +6,7 @@ import pytest
 
 from renkei.core.errors import Invalid
 from renkei.intermediate import service
-from renkei.intermediate.rpc import dispatcher
+from renkei.intermediate.rpc import api as dispatcher
 from renkei.runtime import Runtime
 from tests.linkage.builders import CHIYODA, FAMILY, INCOME, OTHERS, SETAGAYA, TAX, TAX_ITEMS, rows, tax_copy
 from tests.linkage.scenario import A_AGENCY, JIDOTEATE, NINTEI, join_hub, move_family, populate
@@ -30,7 +30,7 @@ def test_a_business_system_asks_through_the_node_and_reads_the_result(runtime: R
     submitted = node("query", {**ask, "atena": moved[0]})
     assert submitted["status"] == "pending"
     net.deliver()
-    answered = node("result", {"process_number": submitted["process_number"]})
+    answered = node("result", {"processing_number": submitted["processing_number"]})
     assert (
         answered["status"] == "answered" and str(answered["copies"][0]["items"][INCOME]) == TAX_ITEMS[INCOME]
     )

@@ -1,33 +1,36 @@
 """`renkei serve jpki`: CRLs, OCSP, CA certificates, the verification service and the issuance API in one process.
 
 OCSP, CRL and CA-certificate paths are answered by a bare ASGI app (renkei.jpki.asgi); the rpc operations of
-`JpkiClient` (window, 異動, verifiers, login) by FastAPI under /rpc/jpki/….
+`JpkiClient` (window, 異動, verifiers, login) by the typed API under /jpki/v1/….
 """
 
 from __future__ import annotations
 
 import click
-from fastapi import FastAPI
 
 from renkei.cli.common import runtime_options
 from renkei.jpki import ca
 from renkei.jpki.asgi import ASGIApp, jpki_asgi
 from renkei.jpki.ocsp import OcspResponder
-from renkei.jpki.rpc import dispatcher
-from renkei.protocol.http import rpc_router
+from renkei.jpki.rpc import api as jpki_api
+from renkei.protocol.http import Authenticate, OnRefusal, service_app, trust_in_process
 from renkei.runtime import Runtime
 
 
-def jpki_server(runtime: Runtime, *, refresh_seconds: float = 1.0) -> tuple[ASGIApp, OcspResponder]:
+def jpki_server(
+    runtime: Runtime,
+    *,
+    refresh_seconds: float = 1.0,
+    authenticate: Authenticate = trust_in_process,
+    on_refusal: OnRefusal | None = None,
+) -> tuple[ASGIApp, OcspResponder]:
     """The ASGI app `renkei serve jpki` runs (tests and benchmarks start it on an ephemeral port)."""
-    api = FastAPI(title="renkei jpki", docs_url=None, redoc_url=None, openapi_url=None)
-    api.include_router(
-        rpc_router({"jpki": dispatcher(runtime.databases, runtime.settings, runtime.transport)})
+    api = service_app(
+        "renkei jpki",
+        [jpki_api(runtime.databases, runtime.settings, runtime.transport)],
+        authenticate=authenticate,
+        on_refusal=on_refusal,
     )
-
-    @api.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": "jpki"}
 
     with runtime.session("jpki") as session:  # the hierarchy exists before the first request
         ca.authorities(session, settings=runtime.settings)

@@ -7,10 +7,12 @@ delivers pending queries to provider nodes in a background loop, retrying while 
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from typing import Any
 
 import click
 from fastapi import FastAPI
@@ -21,11 +23,22 @@ from renkei.core.ids import validate_lg_code
 from renkei.core.settings import Settings
 from renkei.hub import service as hub_service
 from renkei.intermediate import service
-from renkei.protocol.http import rpc_router
+from renkei.protocol.api import ServiceApi, node_endpoint
+from renkei.protocol.http import Authenticate, OnRefusal, service_app, trust_in_process
 from renkei.protocol.hub import HubClient
+from renkei.protocol.identity import Caller
 from renkei.protocol.jukinet import JukinetClient
-from renkei.protocol.transport import Body, Dispatcher, HttpTransport
+from renkei.protocol.transport import HttpTransport
 from renkei.runtime import Runtime, municipal_dispatcher, municipality_node, national_dispatcher
+
+
+@dataclass(frozen=True)
+class Wire:
+    """How a served process authenticates its callers and calls its peers (mutual TLS in `renkei serve`)."""
+
+    authenticate: Authenticate = trust_in_process
+    on_refusal: OnRefusal | None = None
+    tls: Any = None  # the ssl.SSLContext the process's HttpTransport presents to its peers
 
 
 @dataclass
@@ -48,22 +61,16 @@ class Served:
         self.runtime.close()
 
 
-def _app(title: str, dispatchers: dict[str, Dispatcher]) -> FastAPI:
-    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
-    app.include_router(rpc_router(dispatchers))
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, object]:
-        return {"status": "ok", "services": sorted(dispatchers)}
-
-    return app
+def _app(title: str, apis: list[ServiceApi], wire: Wire | None) -> FastAPI:
+    wire = wire or Wire()
+    return service_app(title, apis, authenticate=wire.authenticate, on_refusal=wire.on_refusal)
 
 
-def _required(name: str, runtime: Runtime) -> Dispatcher:
-    dispatcher = national_dispatcher(name, runtime)
-    if dispatcher is None:
+def _required(name: str, runtime: Runtime) -> ServiceApi:
+    found = national_dispatcher(name, runtime)
+    if found is None:
         raise click.ClickException(f"{name} コンポーネントがありません")
-    return dispatcher
+    return found
 
 
 def parse_nodes(values: tuple[str, ...] | list[str]) -> dict[str, str]:
@@ -85,42 +92,52 @@ def _writer_lock(settings: Settings) -> AbstractContextManager[object]:
 
 
 def _serialised_on_sqlite(
-    dispatcher: Dispatcher,
+    api: ServiceApi,
     settings: Settings,
     *,
     unlocked: tuple[str, ...] = (),
     lock: AbstractContextManager[object] | None = None,
-) -> Dispatcher:
+) -> ServiceApi:
     """On SQLite, one writer at a time per process, by a lock rather than by SQLite's busy-wait.
 
-    SQLite has no row locks (SELECT … FOR UPDATE SKIP LOCKED is a no-op), so the hub's delivery loop and a poll
-    that delivers inline could both claim one query; and concurrent writers on one file otherwise wait in SQLite's
-    busy handler, which sleeps up to 100 ms at a time. Read-only operations a peer calls back during a delivery
-    (`unlocked`) stay outside the lock. PostgreSQL locks rows itself and runs unserialised.
+    SQLite has no row locks (SELECT … FOR UPDATE SKIP LOCKED is a no-op), so concurrent writers on one file
+    otherwise wait in SQLite's busy handler, which sleeps up to 100 ms at a time. Read-only operations a peer
+    calls back during a delivery (`unlocked`) stay outside the lock. PostgreSQL locks rows itself and runs
+    unserialised.
     """
     if settings.database_url is not None and not settings.database_url.startswith("sqlite"):
-        return dispatcher
+        return api
     guard = lock if lock is not None else threading.Lock()
 
-    def serialised(operation: str, body: Body) -> Body:
-        if operation in unlocked:
-            return dispatcher(operation, body)
-        with guard:
-            return dispatcher(operation, body)
+    def locked(handler: Callable[[Any, Caller], Any]) -> Callable[[Any, Caller], Any]:
+        def run(request: Any, caller: Caller) -> Any:
+            with guard:
+                return handler(request, caller)
 
-    return serialised
+        return run
+
+    wrapped = ServiceApi(api.name, api.kind, api.title)
+    for op in api.operations.values():
+        wrapped.add(op if op.name in unlocked else dataclasses.replace(op, handler=locked(op.handler)))
+    return wrapped
 
 
 def hub_server(
-    settings: Settings, *, nodes: dict[str, str], jukinet_url: str, delivery_interval: float = 0.2
+    settings: Settings,
+    *,
+    nodes: dict[str, str],
+    jukinet_url: str,
+    delivery_interval: float = 0.2,
+    wire: Wire | None = None,
 ) -> Served:
     """The hub (情報提供ネットワークシステム): registry, permission table, 符号, routing, records."""
-    transport = HttpTransport({"jukinet": jukinet_url, **nodes})
+    wire = wire or Wire()
+    transport = HttpTransport({"jukinet": jukinet_url, **nodes}, tls=wire.tls)
     runtime = Runtime(settings, transport=transport)
     lock = _writer_lock(settings)
     # a provider asks the hub for "info" while the hub delivers to it: that call must not wait for the lock
     hub = _serialised_on_sqlite(_required("hub", runtime), settings, unlocked=("info", "agency"), lock=lock)
-    served = Served(_app("renkei hub", {"hub": hub}), runtime)
+    served = Served(_app("renkei hub", [hub], wire), runtime)
 
     def deliver_round() -> int:
         # Claim and settle are short transactions under the writer lock; the call to the provider node holds
@@ -146,23 +163,32 @@ def hub_server(
     return served
 
 
-def jukinet_server(settings: Settings) -> Served:
+def jukinet_server(settings: Settings, *, wire: Wire | None = None) -> Served:
     runtime = Runtime(settings, transport=HttpTransport({}))
-    return Served(_app("renkei jukinet", {"jukinet": _required("jukinet", runtime)}), runtime)
+    return Served(_app("renkei jukinet", [_required("jukinet", runtime)], wire), runtime)
 
 
 def node_server(
-    settings: Settings, *, lg_code: str, hub_url: str, jukinet_url: str, sync_interval: float = 2.0
+    settings: Settings,
+    *,
+    lg_code: str,
+    hub_url: str,
+    jukinet_url: str,
+    sync_interval: float = 2.0,
+    wire: Wire | None = None,
+    public_url: str | None = None,
 ) -> Served:
     """A municipality's node: answers "provide" for the hub, registers itself, keeps its 符号 in step."""
     lg_code = validate_lg_code(lg_code)
-    transport = HttpTransport({"hub": hub_url, "jukinet": jukinet_url})
+    wire = wire or Wire()
+    transport = HttpTransport({"hub": hub_url, "jukinet": jukinet_url}, tls=wire.tls)
     runtime = Runtime(settings, transport=transport)
     found = municipal_dispatcher(lg_code, runtime)
     if found is None:
         raise click.ClickException("intermediate コンポーネントがありません")
     dispatcher = _serialised_on_sqlite(found, settings, unlocked=("self_information",))
-    served = Served(_app(f"renkei node {lg_code}", {municipality_node(lg_code): dispatcher}), runtime)
+    served = Served(_app(f"renkei node {lg_code}", [dispatcher], wire), runtime)
+    endpoint = node_endpoint(public_url, lg_code) if public_url else None
     hub, jukinet = HubClient(transport), JukinetClient(transport)
 
     def keep_in_step(stop: threading.Event) -> None:
@@ -173,7 +199,7 @@ def node_server(
                     if not registered:
                         name = _municipality_name(jukinet, lg_code)
                         service.register_with_hub(
-                            session, lg_code=lg_code, settings=settings, hub=hub, name=name
+                            session, lg_code=lg_code, settings=settings, hub=hub, name=name, endpoint=endpoint
                         )
                         registered = True
                     service.sync_signs(session, lg_code=lg_code, settings=settings, jukinet=jukinet, hub=hub)

@@ -22,6 +22,7 @@ from renkei.core.settings import Settings
 from renkei.hub import signs
 from renkei.hub.models import RECORDS, HubAgency, HubQuery
 from renkei.hub.schemas import DeliveryReport
+from renkei.protocol.api import split_endpoint
 from renkei.protocol.messages import ForwardedQuery, ProvidedAnswer
 from renkei.protocol.transport import HttpTransport, Transport
 
@@ -38,16 +39,16 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def route(endpoint: str, transport: Transport) -> tuple[Transport, str]:
-    """A registered endpoint is a service name (through the process transport) or an URL {base}/rpc/{service}."""
-    if not endpoint.startswith(("http://", "https://")):
+    """A registered endpoint is a service name (through the process transport) or a node's URL
+    ``{base}/node/v1/{lg_code}`` (`renkei.protocol.api.node_endpoint`), reached with the process's TLS context."""
+    split = split_endpoint(endpoint)
+    if split is None:
         return transport, endpoint
-    base, _, service = endpoint.rstrip("/").rpartition("/rpc/")
-    if not base or not service:
-        raise Invalid(f"接続先URLの形式が不正です: {endpoint}", field="endpoint")
+    base, service = split
     with _http_lock:
         client = _http.get(base)
         if client is None:
-            client = _http[base] = HttpTransport({})
+            client = _http[base] = HttpTransport({}, tls=getattr(transport, "tls", None))
         client.add_endpoint(service, base)
     return client, service
 

@@ -1,94 +1,128 @@
-"""The hub's protocol operations (service "hub"): each parses a message, runs one service in one transaction."""
+"""The hub's typed API (service "hub", paths /hub/v1/…): each operation parses its message, checks the caller
+against its organisation certificate, and runs one service in one transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from renkei.core.db import Databases
-from renkei.core.errors import Invalid
+from renkei.core.errors import Forbidden
 from renkei.core.settings import Settings
 from renkei.hub import service
+from renkei.hub.schemas import DeliveryReport
+from renkei.protocol.api import Empty, ServiceApi, operation
+from renkei.protocol.identity import Caller
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.messages import (
+    AgencyInfo,
     AgencyRegistration,
+    HubInfo,
+    PersonRecords,
     PersonRecordsRequest,
     PollRequest,
+    PollResult,
+    QueryAccepted,
     QueryRequest,
     SignAcquisitionRequest,
+    SignAcquisitionResponse,
 )
-from renkei.protocol.transport import Body, Dispatcher, Transport, dispatcher_from
+from renkei.protocol.transport import Transport
 
 NODE = "hub"
+EVERY_NODE = frozenset({"municipality", "portal", "jpki", "jukinet", "operator", "business"})
+# The kind of agency an organisation certificate's role may register itself as; any other kind (a minister, a
+# prefecture …) and every change of kind is an operator's action at the hub (`renkei hub agency set-kind`).
+KIND_OF_ROLE = {"municipality": "市町村長", "portal": service.PORTAL_KIND}
 
 
-M = TypeVar("M", bound=BaseModel)
+class AgencyCode(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    agency_code: str = Field(min_length=16, max_length=16, pattern=r"^[0-9]{16}$")
 
 
-def _parse(model: type[M], body: Body) -> M:
-    """A message from the wire, or `Invalid` naming the first bad field."""
-    try:
-        return model.model_validate(body)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        raise Invalid(f"電文の形式が不正です: {first['msg']}", field=field) from None
+class DeliveryLimit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    limit: int = Field(default=100, ge=1, le=10_000)
 
 
-def dispatcher(databases: Databases, settings: Settings, transport: Transport) -> Dispatcher:
+def _check_kind(session: object, registration: AgencyRegistration, caller: Caller) -> None:
+    if caller.is_embedded:
+        return
+    caller.must_be_agency(registration.agency_code, field="agency_code")
+    allowed = KIND_OF_ROLE.get(caller.role)
+    existing = service.find_agency(session, agency_code=registration.agency_code)  # type: ignore[arg-type]
+    current = existing.kind if existing is not None else allowed
+    if registration.kind != current:
+        raise Forbidden(
+            f"機関種別「{registration.kind}」への変更はハブ運用者の操作です（登録済み: {current or 'なし'}）",
+            record=registration.agency_code,
+            field="kind",
+        )
+
+
+def api(databases: Databases, settings: Settings, transport: Transport) -> ServiceApi:
     jukinet = JukinetClient(transport)
 
-    def info(_body: Body) -> Body:
-        return service.hub_info(settings=settings).model_dump(mode="json")
+    @operation("info", Empty, HubInfo, callers=EVERY_NODE)
+    def info(_request: Empty, _caller: Caller) -> HubInfo:
+        """ハブの機関コードと署名検証用公開鍵 / the hub's agency code and signing key."""
+        return service.hub_info(settings=settings)
 
-    def register_agency(body: Body) -> Body:
-        registration = _parse(AgencyRegistration, body)
+    @operation("register_agency", AgencyRegistration, AgencyInfo, callers={"municipality", "portal"})
+    def register_agency(registration: AgencyRegistration, caller: Caller) -> AgencyInfo:
+        """機関の登録・鍵の更新（自機関のみ、署名必須） / register this agency or rotate its keys."""
         with databases.session(NODE) as session:
-            return service.register_agency(session, registration=registration).model_dump(mode="json")
+            _check_kind(session, registration, caller)
+            return service.register_agency(
+                session, registration=registration, require_signature=not caller.is_embedded
+            )
 
-    def agency(body: Body) -> Body:
+    @operation("agency", AgencyCode, AgencyInfo, callers=EVERY_NODE)
+    def agency(request: AgencyCode, _caller: Caller) -> AgencyInfo:
+        """登録済み機関の公開情報（公開鍵を含む） / a registered agency's public data."""
         with databases.session(NODE) as session:
-            found = service.get_agency(session, agency_code=str(body.get("agency_code", "")))
-            return found.model_dump(mode="json")
+            return service.get_agency(session, agency_code=request.agency_code)
 
-    def acquire_signs(body: Body) -> Body:
-        request = _parse(SignAcquisitionRequest, body)
+    @operation(
+        "acquire_signs", SignAcquisitionRequest, SignAcquisitionResponse, callers={"municipality", "portal"}
+    )
+    def acquire_signs(request: SignAcquisitionRequest, caller: Caller) -> SignAcquisitionResponse:
+        """符号取得: 取得番号ごとに自機関の機関別符号 / obtain 符号 for 取得番号."""
+        caller.must_be_agency(request.agency_code, field="agency_code")
         with databases.session(NODE) as session:
-            answer = service.acquire_signs(session, request=request, settings=settings, jukinet=jukinet)
-            return answer.model_dump(mode="json")
+            return service.acquire_signs(session, request=request, settings=settings, jukinet=jukinet)
 
-    def submit_query(body: Body) -> Body:
-        request = _parse(QueryRequest, body)
+    @operation("submit_query", QueryRequest, QueryAccepted, callers={"municipality"})
+    def submit_query(request: QueryRequest, caller: Caller) -> QueryAccepted:
+        """情報照会要求（署名付き）: 処理通番を即時に返す / submit a signed query."""
+        caller.must_be_agency(request.requester_agency_code, field="requester_agency_code")
         with databases.session(NODE) as session:
-            return service.submit_query(session, request=request, settings=settings).model_dump(mode="json")
+            return service.submit_query(session, request=request, settings=settings)
 
-    def poll(body: Body) -> Body:
-        request = _parse(PollRequest, body)
+    @operation("poll", PollRequest, PollResult, callers={"municipality"})
+    def poll(request: PollRequest, caller: Caller) -> PollResult:
+        """情報照会結果取得（署名付き、照会者のみ） / fetch a query's result."""
+        caller.must_be_agency(request.requester_agency_code, field="requester_agency_code")
         with databases.session(NODE) as session:
-            result = service.poll(session, request=request, settings=settings, transport=transport)
-            return result.model_dump(mode="json")
+            return service.poll(session, request=request, settings=settings, transport=transport)
 
-    def deliver_pending(body: Body) -> Body:
-        limit = int(body.get("limit", 100))
+    @operation("deliver_pending", DeliveryLimit, DeliveryReport, callers={"operator"})
+    def deliver_pending(request: DeliveryLimit, _caller: Caller) -> DeliveryReport:
+        """配信待ちの照会を情報提供者へ配信（運用者のみ） / deliver due queries (operators only)."""
         with databases.session(NODE) as session:
-            report = service.deliver_pending(session, transport=transport, settings=settings, limit=limit)
-            return report.model_dump()
+            return service.deliver_pending(
+                session, transport=transport, settings=settings, limit=request.limit
+            )
 
-    def person_records(body: Body) -> Body:
-        request = _parse(PersonRecordsRequest, body)
+    @operation("person_records", PersonRecordsRequest, PersonRecords, callers={"portal"})
+    def person_records(request: PersonRecordsRequest, caller: Caller) -> PersonRecords:
+        """本人の情報提供等記録（包含証明付き、開示システムのみ） / a person's records with proofs."""
+        caller.must_be_agency(request.agency_code, field="agency_code")
         with databases.session(NODE) as session:
-            return service.person_records(session, request=request, settings=settings).model_dump(mode="json")
+            return service.person_records(session, request=request, settings=settings)
 
-    operations: dict[str, Callable[[Body], Body]] = {
-        "info": info,
-        "register_agency": register_agency,
-        "agency": agency,
-        "acquire_signs": acquire_signs,
-        "submit_query": submit_query,
-        "poll": poll,
-        "deliver_pending": deliver_pending,
-        "person_records": person_records,
-    }
-    return dispatcher_from(operations, NODE)
+    return ServiceApi(NODE, "hub", "renkei hub 情報提供ネットワークシステム").add(
+        info, register_agency, agency, acquire_signs, submit_query, poll, deliver_pending, person_records
+    )

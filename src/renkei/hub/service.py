@@ -46,6 +46,7 @@ __all__ = [
     "claim_due",
     "deliver_one",
     "deliver_pending",
+    "find_agency",
     "get_agency",
     "hub_info",
     "list_agencies",
@@ -91,21 +92,36 @@ def _agency(session: Session, agency_code: str, *, field: str = "機関コード
     return agency
 
 
-def register_agency(session: Session, *, registration: AgencyRegistration) -> AgencyInfo:
-    """Register an agency, or update it; a key change must be signed with the agency's current key."""
+def find_agency(session: Session, *, agency_code: str) -> AgencyInfo | None:
+    agency = session.get(HubAgency, agency_code)
+    return None if agency is None else _info(agency)
+
+
+def register_agency(
+    session: Session, *, registration: AgencyRegistration, require_signature: bool = True
+) -> AgencyInfo:
+    """Register an agency, or update it.
+
+    The registration is signed with the agency's registered key (a first registration with the key it
+    registers, proving possession), so a key change needs the current key and nobody else may take over an
+    agency's traffic. `require_signature=False` only for the trusted one-process default when nothing changes.
+    """
     signing.load_signing_public_key(registration.signing_public_key)
     from renkei.protocol.sealing import load_sealing_public_key
 
     load_sealing_public_key(registration.sealing_public_key)
     now = clock.now()
     agency = session.get(HubAgency, registration.agency_code)
-    if agency is None:
-        agency = HubAgency(agency_code=registration.agency_code, registered_at=now)
-        session.add(agency)
-    elif (agency.signing_public_key, agency.sealing_public_key) != (
+    keys_change = agency is not None and (agency.signing_public_key, agency.sealing_public_key) != (
         registration.signing_public_key,
         registration.sealing_public_key,
-    ):
+    )
+    if agency is None:
+        if require_signature:
+            registration.verify(registration.signing_public_key, record=registration.agency_code)
+        agency = HubAgency(agency_code=registration.agency_code, registered_at=now)
+        session.add(agency)
+    elif keys_change or require_signature:
         # Whoever holds the registered key may rotate it; nobody else may take over an agency's traffic.
         registration.verify(agency.signing_public_key, record=registration.agency_code)
     agency.name = registration.name

@@ -95,7 +95,10 @@ class IntermediateQuery(Base):
     """One 情報照会 this municipality asked, from submission to the opened answer or the refusal."""
 
     __tablename__ = "intermediate_query"
-    __table_args__ = (sa.UniqueConstraint("lg_code", "process_number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("lg_code", "process_number"),
+        sa.UniqueConstraint("lg_code", "client_request_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     lg_code: Mapped[str] = mapped_column(sa.String(6), index=True)
@@ -115,6 +118,8 @@ class IntermediateQuery(Base):
     answer: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON, nullable=True)
     requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A business system's own id for the query: a retry with the same id finds this row (never a second query).
+    client_request_id: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
 
 
 class IntermediateProvision(Base):

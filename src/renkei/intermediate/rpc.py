@@ -1,132 +1,152 @@
-"""The municipality's node on the protocol: "provide" for the hub, "query"/"result" and bulk for business systems.
+"""A municipality's node on the wire (paths /node/v1/{lg_code}/…): "provide" for the hub, and "query", "result",
+"query_bulk", "bulk_result" and "self_information" for the municipality's own business systems.
 
-"provide" is the automatic 情報提供 for queries the hub forwards; "query"/"result" (one at a time) and
-"query_bulk"/"bulk_result" are the interface business systems use to ask other agencies through this node.
+Each operation parses its typed message (renkei.protocol.node, renkei.protocol.messages), checks that the caller's
+organisation certificate allows it (the hub for "provide"; a business system of this municipality for the rest),
+and runs one service in one transaction.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 from sqlalchemy.orm import Session
 
 from renkei.core.db import Databases
-from renkei.core.errors import Invalid
 from renkei.core.ids import validate_lg_code
 from renkei.core.settings import Settings
 from renkei.intermediate import service
 from renkei.intermediate.schemas import QueryOutcome, QueryRequest
+from renkei.protocol.api import ServiceApi, operation
 from renkei.protocol.hub import HubClient
-from renkei.protocol.messages import ForwardedQuery
-from renkei.protocol.transport import Body, Dispatcher, Transport, dispatcher_from
+from renkei.protocol.identity import Caller
+from renkei.protocol.messages import ForwardedQuery, ProvidedAnswer
+from renkei.protocol.node import (
+    BatchId,
+    BulkAccepted,
+    BulkPending,
+    BulkQueries,
+    NodeQuery,
+    NodeQueryOutcome,
+    PersonByIntegratedNumber,
+    ProcessingNumber,
+    SelfInformation,
+)
+from renkei.protocol.transport import Transport
+
+BUSINESS = {"business"}
 
 
-def dispatcher(lg_code: str, databases: Databases, settings: Settings, transport: Transport) -> Dispatcher:
+def api(lg_code: str, databases: Databases, settings: Settings, transport: Transport) -> ServiceApi:
     lg_code = validate_lg_code(lg_code)
     node = "lg" + lg_code
+    hub = HubClient(transport)
     hub_key: list[str] = []  # fetched once, on the first forwarded query
 
     def hub_public_key() -> str:
         if not hub_key:
-            hub_key.append(HubClient(transport).info().signing_public_key)
+            hub_key.append(hub.info().signing_public_key)
         return hub_key[0]
 
-    def provide(body: Body) -> Body:
-        forwarded = ForwardedQuery.model_validate(body)
+    def own(caller: Caller) -> None:
+        caller.must_be_municipality(lg_code)
+
+    @operation("provide", ForwardedQuery, ProvidedAnswer, callers={"hub"})
+    def provide(forwarded: ForwardedQuery, _caller: Caller) -> ProvidedAnswer:
+        """情報提供（自動応答）: ハブが転送した照会に副本から回答 / answer a query the hub forwards."""
         key = hub_public_key()
         session: Session
         with databases.session(node) as session:
-            answer = service.provide(
+            return service.provide(
                 session, lg_code=lg_code, settings=settings, forwarded=forwarded, hub_public_key=key
             )
-        return answer.model_dump(mode="json")
 
-    def self_information(body: Body) -> Body:
+    @operation("self_information", PersonByIntegratedNumber, SelfInformation, callers=BUSINESS)
+    def self_information(request: PersonByIntegratedNumber, caller: Caller) -> SelfInformation:
+        """自己情報: 本人の副本と情報提供等記録 / a person's copies and records (own business systems)."""
+        own(caller)
         with databases.session(node) as session:
-            return service.self_information(
-                session, lg_code=lg_code, integrated_number=str(body.get("integrated_number", ""))
+            found = service.self_information(
+                session, lg_code=lg_code, integrated_number=request.integrated_number
             )
+        return SelfInformation.model_validate(found)
 
-    hub = HubClient(transport)
-
-    def query(body: Body) -> Body:
-        """情報照会 from a business system (the node's own interface, ARCHITECTURE §5 step 1)."""
+    @operation("query", NodeQuery, NodeQueryOutcome, callers=BUSINESS)
+    def query(request: NodeQuery, caller: Caller) -> NodeQueryOutcome:
+        """情報照会（一件）: 処理通番を即時に返す / submit one query to another agency."""
+        own(caller)
         with databases.session(node) as session:
             outcome = service.submit_query(
-                session, lg_code=lg_code, settings=settings, hub=hub, request=_request(body)
+                session, lg_code=lg_code, settings=settings, hub=hub, request=_request(request)
             )
-        return _outcome(outcome)
+        return wire_outcome(outcome)
 
-    def result(body: Body) -> Body:
+    @operation("result", ProcessingNumber, NodeQueryOutcome, callers=BUSINESS)
+    def result(request: ProcessingNumber, caller: Caller) -> NodeQueryOutcome:
+        """照会結果（処理通番で） / the result of a query by its 処理通番."""
+        own(caller)
         with databases.session(node) as session:
             outcome = service.poll_query(
                 session,
                 lg_code=lg_code,
                 settings=settings,
                 hub=hub,
-                process_number=str(body.get("process_number", "")),
+                process_number=request.processing_number,
             )
-        return _outcome(outcome)
+        return wire_outcome(outcome)
 
-    def query_bulk(body: Body) -> Body:
-        requests = body.get("requests")
-        if not isinstance(requests, list):
-            raise Invalid("requests は照会の配列です", field="requests")
-        lines = [service.BulkLine(fields=[], request=_request(r)) for r in requests]
+    @operation("query_bulk", BulkQueries, BulkAccepted, callers=BUSINESS)
+    def query_bulk(request: BulkQueries, caller: Caller) -> BulkAccepted:
+        """一括照会: 照会の配列を一つのバッチとして送信 / submit many queries as one batch."""
+        own(caller)
+        lines = [service.BulkLine(fields=[], request=_request(r)) for r in request.requests]
         with databases.session(node) as session:
             done = service.submit_bulk(session, lg_code=lg_code, settings=settings, hub=hub, lines=lines)
-        return {
-            "batch": done.batch,
-            "submitted": done.submitted,
-            "refused": done.refused,
-            "errors": done.errors,
-        }
+        return BulkAccepted(
+            batch=done.batch, submitted=done.submitted, refused=done.refused, errors=done.errors
+        )
 
-    def bulk_result(body: Body) -> Body:
+    @operation("bulk_result", BatchId, BulkPending, callers=BUSINESS)
+    def bulk_result(request: BatchId, caller: Caller) -> BulkPending:
+        """一括照会の残り件数（照会中） / how many queries of a batch are still pending."""
+        own(caller)
         with databases.session(node) as session:
             pending = service.poll_bulk(
-                session, lg_code=lg_code, settings=settings, hub=hub, batch=str(body.get("batch", ""))
+                session, lg_code=lg_code, settings=settings, hub=hub, batch=request.batch
             )
-        return {"pending": pending}
+        return BulkPending(pending=pending)
 
-    return dispatcher_from(
-        {
-            "provide": provide,
-            "self_information": self_information,
-            "query": query,
-            "result": result,
-            "query_bulk": query_bulk,
-            "bulk_result": bulk_result,
-        },
-        node,
+    return ServiceApi(node, "node", f"renkei node {lg_code} 中間サーバー").add(
+        provide, self_information, query, result, query_bulk, bulk_result
     )
 
 
-def _request(body: Body) -> QueryRequest:
-    if not isinstance(body, dict):
-        raise Invalid("照会はJSONオブジェクトです", field="request")
-
-    def text(name: str) -> str | None:
-        value = body.get(name)
-        return None if value in (None, "") else str(value)
-
-    missing = [n for n in ("jm_code", "jt_code", "provider", "tm_code") if not text(n)]
-    if missing:
-        raise Invalid(f"必須項目がありません: {', '.join(missing)}", field=missing[0])
+def _request(query: NodeQuery) -> QueryRequest:
     return QueryRequest(
-        jm_code=str(text("jm_code")),
-        jt_code=str(text("jt_code")),
-        provider=str(text("provider")),
-        tm_code=str(text("tm_code")),
-        atena=text("atena"),
-        system=text("system"),
-        integrated_number=text("integrated_number"),
-        user_id=text("user_id") or "",
+        jm_code=query.jm_code.strip(),
+        jt_code=query.jt_code.strip(),
+        provider=query.provider.strip(),
+        tm_code=query.tm_code.strip(),
+        atena=query.atena or None,
+        system=query.system or None,
+        integrated_number=query.integrated_number or None,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        user_id=query.user_id,
+        client_request_id=query.client_request_id,
     )
 
 
-def _outcome(outcome: QueryOutcome) -> Body:
-    data = asdict(outcome)
-    for name in ("requested_at", "answered_at"):
-        data[name] = data[name].isoformat() if data[name] else None
-    return data
+def wire_outcome(outcome: QueryOutcome) -> NodeQueryOutcome:
+    return NodeQueryOutcome(
+        processing_number=outcome.process_number,
+        status=outcome.status,
+        message=outcome.message,
+        detail_status=outcome.detail_status,
+        tm_status=outcome.tm_status,
+        integrated_number=outcome.integrated_number,
+        atena=outcome.atena,
+        provider=outcome.provider,
+        tm_code=outcome.tm_code,
+        requested_at=outcome.requested_at,
+        answered_at=outcome.answered_at,
+        copies=outcome.copies,
+    )

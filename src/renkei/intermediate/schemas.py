@@ -88,6 +88,7 @@ class QueryRequest:
     user_id: str = ""
     nondisclosure: str = "1"
     source: str = ""
+    client_request_id: str | None = None
 
 
 @dataclass(slots=True)

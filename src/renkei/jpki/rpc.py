@@ -1,144 +1,272 @@
-"""jpki over the protocol: the operations `JpkiClient` calls, each one transaction on the jpki database."""
+"""jpki on the wire (paths /jpki/v1/…): the operations `JpkiClient` calls, each one transaction on the jpki
+database. The window operations act for the municipality named in the identity check, which must be the one
+the caller's organisation certificate names (jpki never trusts a 団体コード its caller only claims)."""
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable
+import datetime as dt
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from renkei.core.db import Databases
+from renkei.core.errors import Invalid
 from renkei.core.settings import Settings
 from renkei.jpki import service
+from renkei.protocol.api import Empty, ServiceApi, operation
+from renkei.protocol.identity import Caller
 from renkei.protocol.jpki import (
     CardApplication,
+    CardView,
+    CertKind,
+    EventOutcome,
+    HolderStatus,
     IdentityChange,
     IdentityCheck,
+    IssuedCard,
     LoginChallenge,
     LoginResponse,
+    LoginResult,
+    Slot,
     VerificationRequest,
+    VerificationResult,
+    VerifierCredentials,
     VerifierRegistration,
     unb64,
 )
-from renkei.protocol.transport import Body, Dispatcher, Transport, dispatcher_from
+from renkei.protocol.transport import Transport
 
 NODE = "jpki"
+WINDOW = {"municipality"}  # the 市区町村窓口 (交付・再設定・失効 …) runs on the municipality's side
+USERS = {"portal", "municipality", "business"}  # services that log people in or verify their certificates
+ANYONE = {"municipality", "hub", "jukinet", "portal", "operator", "business"}
 
 
-def dispatcher(databases: Databases, settings: Settings, transport: Transport | None = None) -> Dispatcher:
-    def op(handler: Callable[[Any, Body], Any]) -> Callable[[Body], Body]:
-        def run(body: Body) -> Body:
-            with databases.session(NODE) as session:
-                answer = handler(session, body)
-            if hasattr(answer, "model_dump"):
-                dumped: Body = answer.model_dump(mode="json")
-                return dumped
-            result: Body = answer
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CardNumber(_Model):
+    card_number: str = Field(min_length=1, max_length=32)
+
+
+class CardCheck(CardNumber):
+    check: IdentityCheck
+
+
+class PinReset(CardCheck):
+    slot: Slot
+    new_pin: str = Field(min_length=4, max_length=16)
+
+
+class Revocation(CardCheck):
+    kind: CertKind
+    reason: str = Field(min_length=1, max_length=40)
+
+
+class Renewal(CardCheck):
+    kind: CertKind
+    sign_pin: str | None = Field(default=None, max_length=16)
+
+
+class Holder(_Model):
+    lg_code: str = Field(min_length=6, max_length=6, pattern=r"^[0-9]{6}$")
+    resident_id: int = Field(ge=1)
+
+
+class Audience(_Model):
+    audience: str = Field(default="", max_length=200)
+
+
+class CardLogin(CardNumber):
+    pin: str = Field(min_length=1, max_length=16)
+    challenge: LoginChallenge
+
+
+class CrlRequest(_Model):
+    role: str = Field(min_length=1, max_length=10)
+    delta: bool = False
+
+
+class CrlSummary(_Model):
+    number: int
+    delta_base: int | None
+    entries: int
+    this_update: dt.datetime
+    next_update: dt.datetime
+
+
+class CaCertificates(_Model):
+    """Base64 DER of each authority's certificate, by role (root, sign, auth …)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+def _window(caller: Caller, check: IdentityCheck) -> None:
+    caller.must_be_municipality(check.lg_code, field="check.lg_code")
+
+
+def api(databases: Databases, settings: Settings, transport: Transport | None = None) -> ServiceApi:
+    del transport
+
+    @operation("issue_card", CardApplication, IssuedCard, callers=WINDOW)
+    def issue_card(application: CardApplication, caller: Caller) -> IssuedCard:
+        """カードの交付と電子証明書の発行（窓口） / issue a card with its certificates."""
+        _window(caller, application.check)
+        with databases.session(NODE) as session:
+            return service.issue_card(session, settings=settings, application=application)
+
+    @operation("reset_pin", PinReset, CardView, callers=WINDOW)
+    def reset_pin(request: PinReset, caller: Caller) -> CardView:
+        """暗証番号の再設定（窓口、本人確認付き） / reset a PIN at the window."""
+        _window(caller, request.check)
+        with databases.session(NODE) as session:
+            return service.reset_pin(
+                session,
+                settings=settings,
+                card_number=request.card_number,
+                slot=request.slot,
+                new_pin=request.new_pin,
+                check=request.check,
+            )
+
+    @operation("suspend", CardNumber, CardView, callers=WINDOW)
+    def suspend(request: CardNumber, _caller: Caller) -> CardView:
+        """一時停止（紛失の届出） / suspend a card (reported lost)."""
+        with databases.session(NODE) as session:
+            return service.suspend(session, card_number=request.card_number)
+
+    @operation("resume", CardCheck, CardView, callers=WINDOW)
+    def resume(request: CardCheck, caller: Caller) -> CardView:
+        """一時停止の解除（本人確認付き） / lift a suspension."""
+        _window(caller, request.check)
+        with databases.session(NODE) as session:
+            return service.resume(session, card_number=request.card_number, check=request.check)
+
+    @operation("revoke", Revocation, CardView, callers=WINDOW)
+    def revoke(request: Revocation, caller: Caller) -> CardView:
+        """電子証明書の失効（本人確認付き） / revoke a card's certificates."""
+        _window(caller, request.check)
+        with databases.session(NODE) as session:
+            return service.revoke(
+                session,
+                card_number=request.card_number,
+                kind=request.kind,
+                reason=request.reason,
+                check=request.check,
+            )
+
+    @operation("renew", Renewal, CardView, callers=WINDOW)
+    def renew(request: Renewal, caller: Caller) -> CardView:
+        """電子証明書の更新 / renew a card's certificates."""
+        _window(caller, request.check)
+        with databases.session(NODE) as session:
+            return service.renew(
+                session,
+                settings=settings,
+                card_number=request.card_number,
+                kind=request.kind,
+                check=request.check,
+                sign_pin=request.sign_pin,
+            )
+
+    @operation("holder_status", Holder, HolderStatus, callers=WINDOW)
+    def holder_status(request: Holder, caller: Caller) -> HolderStatus:
+        """住民のカードと証明書の状態（自団体の住民のみ） / a resident's cards."""
+        caller.must_be_municipality(request.lg_code)
+        with databases.session(NODE) as session:
+            return service.holder_status(session, lg_code=request.lg_code, resident_id=request.resident_id)
+
+    @operation("notify_identity_change", IdentityChange, EventOutcome, callers=WINDOW)
+    def notify_identity_change(event: IdentityChange, caller: Caller) -> EventOutcome:
+        """基本4情報の異動の通知（署名用電子証明書の失効） / a 異動 that may revoke the signing certificate."""
+        caller.must_be_municipality(event.lg_code, field="lg_code")
+        with databases.session(NODE) as session:
+            return service.notify_identity_change(session, event=event)
+
+    @operation("register_verifier", VerifierRegistration, VerifierCredentials, callers={"operator"})
+    def register_verifier(registration: VerifierRegistration, _caller: Caller) -> VerifierCredentials:
+        """署名検証者・利用者証明検証者の登録（運用者） / register a verifier (operators only)."""
+        with databases.session(NODE) as session:
+            return service.register_verifier(session, registration=registration)
+
+    @operation("verify", VerificationRequest, VerificationResult, callers=USERS)
+    def verify(request: VerificationRequest, _caller: Caller) -> VerificationResult:
+        """電子証明書の有効性確認（検証者の資格情報が必要） / check a certificate's status."""
+        try:
+            certificate = unb64(request.certificate)
+        except ValueError as exc:
+            raise Invalid("証明書のBase64が不正です", field="certificate") from exc
+        with databases.session(NODE) as session:
+            result: VerificationResult = service.verify_certificate(
+                session,
+                credentials=request.verifier,
+                certificate_der=certificate,
+                want_identity=request.want_identity,
+                at=request.at,
+            )
             return result
 
-        return run
+    @operation("login_challenge", Audience, LoginChallenge, callers=USERS)
+    def login_challenge(request: Audience, _caller: Caller) -> LoginChallenge:
+        """利用者証明用電子証明書によるログインのチャレンジ / a login challenge."""
+        with databases.session(NODE) as session:
+            return service.start_login(session, audience=request.audience)
 
-    def check(body: Body) -> IdentityCheck | None:
-        return None if body.get("check") is None else IdentityCheck.model_validate(body["check"])
+    @operation("login_complete", LoginResponse, LoginResult, callers=USERS)
+    def login_complete(response: LoginResponse, _caller: Caller) -> LoginResult:
+        """チャレンジへの署名の検証 / check a signed login challenge."""
+        with databases.session(NODE) as session:
+            return service.complete_login(session, response=response)
 
-    operations: dict[str, Callable[[Body], Body]] = {
-        "issue_card": op(
-            lambda s, b: service.issue_card(
-                s, settings=settings, application=CardApplication.model_validate(b)
-            )
-        ),
-        "reset_pin": op(
-            lambda s, b: service.reset_pin(
-                s,
+    # The simulated card reader (the cards of renkei live in this node; decision 0064).
+    @operation("card_login_response", CardLogin, LoginResponse, callers=USERS)
+    def card_login_response(request: CardLogin, _caller: Caller) -> LoginResponse:
+        """模擬カードリーダー: 暗証番号でカードがチャレンジに署名 / the simulated card signs a challenge."""
+        with databases.session(NODE) as session:
+            return service.card_login_response(
+                session,
                 settings=settings,
-                card_number=str(b["card_number"]),
-                slot=str(b["slot"]),
-                new_pin=str(b["new_pin"]),
-                check=check(b),
+                card_number=request.card_number,
+                pin=request.pin,
+                challenge=request.challenge,
             )
-        ),
-        "suspend": op(lambda s, b: service.suspend(s, card_number=str(b["card_number"]))),
-        "resume": op(lambda s, b: service.resume(s, card_number=str(b["card_number"]), check=check(b))),
-        "revoke": op(
-            lambda s, b: service.revoke(
-                s,
-                card_number=str(b["card_number"]),
-                kind=str(b["kind"]),
-                reason=str(b["reason"]),
-                check=check(b),
-            )
-        ),
-        "renew": op(
-            lambda s, b: service.renew(
-                s,
-                settings=settings,
-                card_number=str(b["card_number"]),
-                kind=str(b["kind"]),
-                check=check(b),
-                sign_pin=b.get("sign_pin"),
-            )
-        ),
-        "holder_status": op(
-            lambda s, b: service.holder_status(
-                s, lg_code=str(b["lg_code"]), resident_id=int(b["resident_id"])
-            )
-        ),
-        "notify_identity_change": op(
-            lambda s, b: service.notify_identity_change(s, event=IdentityChange.model_validate(b))
-        ),
-        "register_verifier": op(
-            lambda s, b: service.register_verifier(s, registration=VerifierRegistration.model_validate(b))
-        ),
-        "verify": op(lambda s, b: _verify(s, VerificationRequest.model_validate(b))),
-        "login_challenge": op(lambda s, b: service.start_login(s, audience=str(b.get("audience", "")))),
-        "login_complete": op(
-            lambda s, b: service.complete_login(s, response=LoginResponse.model_validate(b))
-        ),
-        # The simulated card reader (the cards of renkei live in this node; decision 0064).
-        "card_login_response": op(
-            lambda s, b: service.card_login_response(
-                s,
-                settings=settings,
-                card_number=str(b["card_number"]),
-                pin=str(b["pin"]),
-                challenge=LoginChallenge.model_validate(b["challenge"]),
-            )
-        ),
-        "publish_crl": op(
-            lambda s, b: _crl_summary(
-                service.publish_crl(s, settings=settings, role=str(b["role"]), delta=bool(b.get("delta")))
-            )
-        ),
-        "ca_certificates": op(
-            lambda s, b: {
-                role: base64.b64encode(der).decode()
-                for role, der in service.authority_certificates(s, settings=settings).items()
-            }
-        ),
-    }
-    return dispatcher_from(operations, NODE)
 
+    @operation("publish_crl", CrlRequest, CrlSummary, callers={"operator"})
+    def publish_crl(request: CrlRequest, _caller: Caller) -> CrlSummary:
+        """CRLの発行（運用者） / publish a CRL (operators only)."""
+        with databases.session(NODE) as session:
+            crl: Any = service.publish_crl(session, settings=settings, role=request.role, delta=request.delta)
+            return CrlSummary(
+                number=crl.number,
+                delta_base=crl.delta_base,
+                entries=crl.entries,
+                this_update=crl.this_update,
+                next_update=crl.next_update,
+            )
 
-def _verify(session: Any, request: VerificationRequest) -> Any:
-    from renkei.core.errors import Invalid
+    @operation("ca_certificates", Empty, CaCertificates, callers=ANYONE)
+    def ca_certificates(_request: Empty, _caller: Caller) -> CaCertificates:
+        """認証局の証明書（Base64 DER） / the authorities' certificates."""
+        with databases.session(NODE) as session:
+            found = service.authority_certificates(session, settings=settings)
+        return CaCertificates(**{role: base64.b64encode(der).decode() for role, der in found.items()})
 
-    try:
-        certificate = unb64(request.certificate)
-    except ValueError as exc:
-        raise Invalid("証明書のBase64が不正です", field="certificate") from exc
-    return service.verify_certificate(
-        session,
-        credentials=request.verifier,
-        certificate_der=certificate,
-        want_identity=request.want_identity,
-        at=request.at,
+    return ServiceApi(NODE, "jpki", "renkei jpki 公的個人認証サービス").add(
+        issue_card,
+        reset_pin,
+        suspend,
+        resume,
+        revoke,
+        renew,
+        holder_status,
+        notify_identity_change,
+        register_verifier,
+        verify,
+        login_challenge,
+        login_complete,
+        card_login_response,
+        publish_crl,
+        ca_certificates,
     )
-
-
-def _crl_summary(crl: Any) -> Body:
-    return {
-        "number": crl.number,
-        "delta_base": crl.delta_base,
-        "entries": crl.entries,
-        "this_update": crl.this_update.isoformat(),
-        "next_update": crl.next_update.isoformat(),
-    }

@@ -1,42 +1,78 @@
-"""The `jukinet` service as protocol operations: each call is one transaction on the jukinet database."""
+"""住基ネット全国サーバ on the wire (paths /jukinet/v1/…): each call is one transaction on the jukinet database.
+
+A municipality may act only for itself (its organisation certificate names its 団体コード): draw 住民票コード
+from its own pool, register and report its own residents, and read the 本人確認情報 of people registered with it.
+Only the hub resolves 取得番号.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from renkei.core.db import Databases
-from renkei.core.errors import Invalid
+from renkei.core.errors import Forbidden
 from renkei.core.settings import Settings
 from renkei.jukinet import service
 from renkei.jukinet.numbering import NumberingKeys
-from renkei.protocol.jukinet import IdentityChange, Person
-from renkei.protocol.transport import Body, Dispatcher, Transport, dispatcher_from
+from renkei.protocol.api import Empty, ServiceApi, operation
+from renkei.protocol.identity import Caller
+from renkei.protocol.jukinet import Identity, IdentityChange, Municipality, Person
+from renkei.protocol.transport import Transport
 
 NODE = "jukinet"
-_PERSONS = TypeAdapter(list[Person])
-_CHANGES = TypeAdapter(list[IdentityChange])
+MUNICIPALITY = {"municipality"}
+ANYONE = {"municipality", "hub", "jpki", "portal", "operator", "business"}
 
 
-def _parse(adapter: TypeAdapter[Any], value: Any, field: str) -> Any:
-    try:
-        return adapter.validate_python(value)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise Invalid(f"形式が不正です: {first['msg']}", record=where, field=field) from None
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
 
-def _str_list(body: Body, name: str) -> list[str]:
-    value = body.get(name)
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise Invalid("文字列の配列を指定してください", field=name)
-    return value
+class LgCode(_Model):
+    lg_code: str = Field(min_length=6, max_length=6, pattern=r"^[0-9]{6}$")
 
 
-def dispatcher(databases: Databases, settings: Settings, transport: Transport) -> Dispatcher:
+class Municipalities(_Model):
+    municipalities: list[Municipality]
+
+
+class CodeCount(LgCode):
+    count: int = Field(ge=1, le=1_000_000)
+
+
+class Codes(_Model):
+    codes: list[str]
+
+
+class Persons(LgCode):
+    persons: list[Person] = Field(max_length=200_000)
+
+
+class Registered(_Model):
+    registered: list[tuple[str, str]] = Field(description="(住民票コード, 個人番号) per person, same order")
+
+
+class Changes(_Model):
+    changes: list[IdentityChange] = Field(max_length=200_000)
+
+
+class JuminhyoCode(_Model):
+    juminhyo_code: str = Field(min_length=11, max_length=11, pattern=r"^[0-9]{11}$")
+
+
+class JuminhyoCodes(LgCode):
+    juminhyo_codes: list[str] = Field(max_length=200_000)
+
+
+class AcquisitionNumbers(_Model):
+    acquisition_numbers: list[str] = Field(max_length=200_000)
+
+
+class ResolvedCodes(_Model):
+    juminhyo_codes: list[str]
+
+
+def api(databases: Databases, settings: Settings, transport: Transport) -> ServiceApi:
     """Operations of 住基ネット全国サーバ; `transport` is unused (jukinet calls no one)."""
     del transport
     keys: list[NumberingKeys] = []
@@ -47,62 +83,93 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport) -
             keys.append(NumberingKeys.from_master(settings.secret("jukinet_key")))
         return keys[0]
 
-    def op(func: Callable[[Any, Body], Body]) -> Callable[[Body], Body]:
-        def run(body: Body) -> Body:
-            with databases.session(NODE) as session:
-                return func(session, body)
+    @operation("register_municipality", LgCode, Municipality, callers=MUNICIPALITY)
+    def register_municipality(request: LgCode, caller: Caller) -> Municipality:
+        """団体の登録（自団体のみ） / register this municipality with 住基ネット."""
+        caller.must_be_municipality(request.lg_code)
+        with databases.session(NODE) as session:
+            return service.register_municipality(session, lg_code=request.lg_code)
 
-        return run
+    @operation("municipality", LgCode, Municipality, callers=ANYONE)
+    def municipality(request: LgCode, _caller: Caller) -> Municipality:
+        """登録済みの団体 / a registered municipality."""
+        with databases.session(NODE) as session:
+            return service.municipality(session, lg_code=request.lg_code)
 
-    def report(session: Any, body: Body) -> Body:
-        service.report_changes(session, changes=_parse(_CHANGES, body.get("changes"), "changes"))
-        return {}
+    @operation("municipalities", Empty, Municipalities, callers=ANYONE)
+    def municipalities(_request: Empty, _caller: Caller) -> Municipalities:
+        """登録済みの団体の一覧 / every registered municipality."""
+        with databases.session(NODE) as session:
+            return Municipalities(municipalities=service.municipalities(session))
 
-    def lg(body: Body) -> str:
-        return str(body.get("lg_code", ""))
-
-    operations: dict[str, Callable[[Body], Body]] = {
-        "register_municipality": op(
-            lambda s, b: service.register_municipality(s, lg_code=lg(b)).model_dump(mode="json")
-        ),
-        "municipality": op(lambda s, b: service.municipality(s, lg_code=lg(b)).model_dump(mode="json")),
-        "municipalities": op(
-            lambda s, b: {"municipalities": [m.model_dump(mode="json") for m in service.municipalities(s)]}
-        ),
-        "issue_juminhyo_codes": op(
-            lambda s, b: {
-                "codes": service.issue_juminhyo_codes(s, lg_code=lg(b), count=int(b.get("count", 0)))
-            }
-        ),
-        "register_persons": op(
-            lambda s, b: {
-                "registered": service.register_persons(
-                    s,
-                    lg_code=lg(b),
-                    persons=_parse(_PERSONS, b.get("persons"), "persons"),
-                    keys=numbering(),
-                )
-            }
-        ),
-        "report_changes": op(report),
-        "identity": op(
-            lambda s, b: service.identity(s, juminhyo_code=str(b.get("juminhyo_code", ""))).model_dump(
-                mode="json"
+    @operation("issue_juminhyo_codes", CodeCount, Codes, callers=MUNICIPALITY)
+    def issue_juminhyo_codes(request: CodeCount, caller: Caller) -> Codes:
+        """住民票コードの払出し（自団体の分のみ） / draw unused 住民票コード for this municipality."""
+        caller.must_be_municipality(request.lg_code)
+        with databases.session(NODE) as session:
+            return Codes(
+                codes=service.issue_juminhyo_codes(session, lg_code=request.lg_code, count=request.count)
             )
-        ),
-        "issue_acquisition_numbers": op(
-            lambda s, b: {
-                "acquisition_numbers": service.issue_acquisition_numbers(
-                    s, lg_code=lg(b), juminhyo_codes=_str_list(b, "juminhyo_codes")
-                )
-            }
-        ),
-        "resolve_acquisition_numbers": op(
-            lambda s, b: {
-                "juminhyo_codes": service.resolve_acquisition_numbers(
-                    s, acquisition_numbers=_str_list(b, "acquisition_numbers")
-                )
-            }
-        ),
-    }
-    return dispatcher_from(operations, NODE)
+
+    @operation("register_persons", Persons, Registered, callers=MUNICIPALITY)
+    def register_persons(request: Persons, caller: Caller) -> Registered:
+        """付番: 一人ずつ個人番号を生成（同じ要求キーの再送は最初の結果） / assign My Numbers."""
+        caller.must_be_municipality(request.lg_code)
+        with databases.session(NODE) as session:
+            registered = service.register_persons(
+                session, lg_code=request.lg_code, persons=request.persons, keys=numbering()
+            )
+        return Registered.model_construct(registered=registered)
+
+    @operation("report_changes", Changes, Empty, callers=MUNICIPALITY)
+    def report_changes(request: Changes, caller: Caller) -> Empty:
+        """異動の通知（自団体の住民のみ） / report 異動 of this municipality's residents."""
+        for change in request.changes:
+            caller.must_be_municipality(change.lg_code, field="changes.lg_code")
+        with databases.session(NODE) as session:
+            service.report_changes(session, changes=request.changes)
+        return Empty()
+
+    @operation("identity", JuminhyoCode, Identity, callers=MUNICIPALITY)
+    def identity(request: JuminhyoCode, caller: Caller) -> Identity:
+        """本人確認情報（自団体に住民登録のある者のみ） / 本人確認情報 of a resident of this municipality."""
+        with databases.session(NODE) as session:
+            found = service.identity(session, juminhyo_code=request.juminhyo_code)
+        if not caller.is_embedded and found.lg_code != caller.lg_code:
+            raise Forbidden(
+                "他団体に住民登録のある者の本人確認情報は提供できません",
+                record=caller.lg_code,
+                field="juminhyo_code",
+            )
+        return found
+
+    @operation("issue_acquisition_numbers", JuminhyoCodes, AcquisitionNumbers, callers=MUNICIPALITY)
+    def issue_acquisition_numbers(request: JuminhyoCodes, caller: Caller) -> AcquisitionNumbers:
+        """取得番号の発行（符号取得用、一回限り） / single-use 取得番号 for 符号 acquisition."""
+        caller.must_be_municipality(request.lg_code)
+        with databases.session(NODE) as session:
+            numbers = service.issue_acquisition_numbers(
+                session, lg_code=request.lg_code, juminhyo_codes=request.juminhyo_codes
+            )
+        return AcquisitionNumbers(acquisition_numbers=numbers)
+
+    @operation("resolve_acquisition_numbers", AcquisitionNumbers, ResolvedCodes, callers={"hub"})
+    def resolve_acquisition_numbers(request: AcquisitionNumbers, _caller: Caller) -> ResolvedCodes:
+        """取得番号から住民票コード（ハブのみ、使用済みにする） / resolve 取得番号 (the hub only)."""
+        with databases.session(NODE) as session:
+            codes = service.resolve_acquisition_numbers(
+                session, acquisition_numbers=request.acquisition_numbers
+            )
+        return ResolvedCodes(juminhyo_codes=codes)
+
+    return ServiceApi(NODE, "jukinet", "renkei jukinet 住基ネット全国サーバ").add(
+        register_municipality,
+        municipality,
+        municipalities,
+        issue_juminhyo_codes,
+        register_persons,
+        report_changes,
+        identity,
+        issue_acquisition_numbers,
+        resolve_acquisition_numbers,
+    )

@@ -97,7 +97,7 @@ def _agency(value: str) -> str:
 # --- agencies --------------------------------------------------------------------------------------------
 class AgencyRegistration(SignedMessage):
     """An agency (情報照会者／情報提供者) and its keys. `endpoint` is a service name ("lg131016") or
-    an URL ``{base}/rpc/{service}`` the hub POSTs "provide" to."""
+    a node URL ``{base}/node/v1/{lg_code}`` the hub POSTs "provide" to."""
 
     agency_code: str
     name: str = Field(min_length=1, max_length=200)

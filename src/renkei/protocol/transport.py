@@ -1,4 +1,4 @@
-"""Transports: the same calls in one process (in-memory, JSON round-tripped) or between processes over HTTP.
+"""Transports: the same calls in one process (in-memory, JSON round-tripped) or between processes over HTTPS.
 
 A service is addressed by name (`jukinet`, `hub`, `jpki`, `lg131016` …) and answers operations with JSON
 objects. Domain errors cross the wire as `{"error", "message", "record", "field"}` and are raised again on the
@@ -8,6 +8,7 @@ caller's side as the same class, so callers handle one hierarchy whatever the tr
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -16,6 +17,7 @@ import httpx
 import orjson
 
 from renkei.core import errors
+from renkei.protocol.api import operation_url
 
 Body = dict[str, Any]
 Dispatcher = Callable[[str, Body], Body]
@@ -90,13 +92,25 @@ class InProcessTransport:
 
 
 class HttpTransport:
-    """POSTs `{base}/rpc/{service}/{operation}` with a JSON body to the endpoint configured for the service."""
+    """POSTs each operation to its versioned REST route (`renkei.protocol.api.operation_url`) on the server
+    configured for the service, over one keep-alive connection pool; with `tls` (an `ssl.SSLContext` that trusts
+    the organisation CA and presents this node's certificate) over mutual TLS."""
 
     def __init__(
-        self, endpoints: Mapping[str, str], *, client: httpx.Client | None = None, timeout: float = 30.0
+        self,
+        endpoints: Mapping[str, str],
+        *,
+        client: httpx.Client | None = None,
+        timeout: float = 30.0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._endpoints = dict(endpoints)
-        self._client = client or httpx.Client(timeout=timeout)
+        self.tls = tls
+        self._client = client or httpx.Client(
+            timeout=timeout,
+            verify=tls if tls is not None else True,
+            limits=httpx.Limits(max_keepalive_connections=20, max_connections=50),
+        )
 
     def add_endpoint(self, service: str, base_url: str) -> None:
         self._endpoints[service] = base_url
@@ -107,15 +121,18 @@ class HttpTransport:
             raise errors.Unavailable(f"接続先が設定されていません: {service}", record=service)
         try:
             response = self._client.post(
-                f"{base.rstrip('/')}/rpc/{service}/{operation}",
-                content=json.dumps(body, ensure_ascii=False, default=str).encode(),
+                operation_url(base, service, operation),
+                content=orjson.dumps(body, default=str, option=_ORJSON_OPTIONS),
                 headers={"content-type": "application/json"},
             )
         except httpx.HTTPError as exc:
             raise errors.Unavailable(
                 f"接続先に到達できません: {service} ({exc.__class__.__name__})", record=service
             ) from exc
-        payload = response.json() if response.content else {}
+        try:
+            payload = response.json() if response.content else {}
+        except ValueError:
+            payload = None
         if response.status_code >= 400:
             if isinstance(payload, dict) and "error" in payload:
                 raise error_from_wire(payload)
@@ -126,15 +143,3 @@ class HttpTransport:
 
     def close(self) -> None:
         self._client.close()
-
-
-def dispatcher_from(operations: Mapping[str, Callable[[Body], Body]], service: str) -> Dispatcher:
-    """A dispatcher over a table of operations; an unknown operation is an error naming it."""
-
-    def dispatch(operation: str, body: Body) -> Body:
-        handler = operations.get(operation)
-        if handler is None:
-            raise errors.NotFound(f"不明な操作です: {service}/{operation}", record=operation)
-        return handler(body)
-
-    return dispatch

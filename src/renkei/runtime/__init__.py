@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 from renkei.core.db import Databases
 from renkei.core.ids import validate_lg_code
 from renkei.core.settings import Settings
-from renkei.protocol.transport import Dispatcher, HttpTransport, InProcessTransport, Transport
+from renkei.protocol.api import ServiceApi
+from renkei.protocol.transport import HttpTransport, InProcessTransport, Transport
 
-# National services that answer protocol calls; each has `rpc.dispatcher(databases, settings)`.
+# National services that answer protocol calls; each has `rpc.api(databases, settings, transport)`.
 NATIONAL_SERVICES = ("jukinet", "hub", "jpki", "portal")
 
 
@@ -81,26 +82,24 @@ class Runtime:
         self.close()
 
 
-def national_dispatcher(name: str, runtime: Runtime) -> Dispatcher | None:
-    """The dispatcher a national component exposes in its `rpc` module, if that component is present."""
+def national_dispatcher(name: str, runtime: Runtime) -> ServiceApi | None:
+    """The typed API a national component exposes in its `rpc` module, if that component is present."""
     try:
         module: Any = importlib.import_module(f"renkei.{name}.rpc")
     except ModuleNotFoundError as exc:
         if exc.name in (f"renkei.{name}", f"renkei.{name}.rpc"):
             return None
         raise
-    dispatcher: Dispatcher = module.dispatcher(runtime.databases, runtime.settings, runtime.transport)
-    return dispatcher
+    found: ServiceApi = module.api(runtime.databases, runtime.settings, runtime.transport)
+    return found
 
 
-def municipal_dispatcher(lg_code: str, runtime: Runtime) -> Dispatcher | None:
+def municipal_dispatcher(lg_code: str, runtime: Runtime) -> ServiceApi | None:
     try:
         module: Any = importlib.import_module("renkei.intermediate.rpc")
     except ModuleNotFoundError as exc:
         if exc.name in ("renkei.intermediate", "renkei.intermediate.rpc"):
             return None
         raise
-    dispatcher: Dispatcher = module.dispatcher(
-        lg_code, runtime.databases, runtime.settings, runtime.transport
-    )
-    return dispatcher
+    found: ServiceApi = module.api(lg_code, runtime.databases, runtime.settings, runtime.transport)
+    return found

@@ -71,7 +71,17 @@ def submit_query(
     validate_jt(request.jt_code)
     validate_tm(request.tm_code)
     validate_agency_code(request.provider, field="情報提供者機関コード")
+    if request.client_request_id:
+        earlier = session.scalar(
+            sa.select(IntermediateQuery).where(
+                IntermediateQuery.lg_code == lg_code,
+                IntermediateQuery.client_request_id == request.client_request_id,
+            )
+        )
+        if earlier is not None:  # a business system's retry: the first query, never a second one
+            return outcome(earlier)
     row = _row_for(session, lg_code, request, batch)
+    row.client_request_id = request.client_request_id
     row.request = {"fields": raw_fields or [], "department": request.department, "user_id": request.user_id}
     try:
         integrated = people.integrated_number_for(

@@ -1,0 +1,119 @@
+"""A municipality's node (中間サーバー) on the wire: the models of its API and `NodeClient` for business systems.
+
+Business systems of the municipality ask their node (`/node/v1/{lg_code}/…`) to query other agencies; the hub
+calls its "provide" operation. `client_request_id` makes a business system's retry after a crash safe: the same
+id returns the first query, never a second one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from renkei.protocol.transport import Transport
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class NodeQuery(_Model):
+    """情報照会 as a business system asks it: the person by 宛名番号 (with its system) or 統合宛名番号."""
+
+    jm_code: str = Field(min_length=1, max_length=16, description="事務コード JM…")
+    jt_code: str = Field(min_length=1, max_length=16, description="事務手続コード JT…")
+    provider: str = Field(min_length=1, max_length=16, description="情報提供者の機関コード（16桁）")
+    tm_code: str = Field(min_length=1, max_length=16, description="特定個人情報名コード TM…")
+    atena: str | None = Field(default=None, max_length=15, description="宛名番号")
+    system: str | None = Field(default=None, max_length=20, description="宛名番号の業務システム")
+    integrated_number: str | None = Field(default=None, max_length=15, description="団体内統合宛名番号")
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    user_id: str = Field(default="", max_length=64, description="操作者ID")
+    client_request_id: str | None = Field(
+        default=None, max_length=64, description="業務システムの要求ID（再送しても照会は一件）"
+    )
+
+
+class NodeQueryOutcome(_Model):
+    """Where one query stands as the requester sees it."""
+
+    processing_number: str | None
+    status: str = Field(description="pending / answered / refused / error")
+    message: str
+    detail_status: str
+    tm_status: str
+    integrated_number: str | None
+    atena: str | None
+    provider: str
+    tm_code: str
+    requested_at: dt.datetime
+    answered_at: dt.datetime | None = None
+    copies: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ProcessingNumber(_Model):
+    processing_number: str = Field(min_length=1, max_length=20)
+
+
+class BulkQueries(_Model):
+    requests: list[NodeQuery] = Field(min_length=1, max_length=10_000)
+
+
+class BulkAccepted(_Model):
+    batch: str
+    submitted: int
+    refused: int
+    errors: int
+
+
+class BatchId(_Model):
+    batch: str = Field(min_length=1, max_length=64)
+
+
+class BulkPending(_Model):
+    pending: int
+
+
+class PersonByIntegratedNumber(_Model):
+    integrated_number: str = Field(min_length=15, max_length=15, pattern=r"^[0-9]{15}$")
+
+
+class SelfInformation(_Model):
+    """自己情報: the person's copies by 特定個人情報名 and the records that concern them."""
+
+    lg_code: str
+    integrated_number: str
+    copies: list[dict[str, Any]]
+    records: list[dict[str, Any]]
+
+
+def node_service(lg_code: str) -> str:
+    return "lg" + lg_code
+
+
+class NodeClient:
+    """One method per operation a business system calls on its own node."""
+
+    def __init__(self, transport: Transport, *, lg_code: str) -> None:
+        self._transport = transport
+        self._service = node_service(lg_code)
+
+    def query(self, query: NodeQuery) -> NodeQueryOutcome:
+        answer = self._transport.call(self._service, "query", query.model_dump(mode="json"))
+        return NodeQueryOutcome.model_validate(answer)
+
+    def result(self, processing_number: str) -> NodeQueryOutcome:
+        body = {"processing_number": processing_number}
+        return NodeQueryOutcome.model_validate(self._transport.call(self._service, "result", body))
+
+    def query_bulk(self, queries: list[NodeQuery]) -> BulkAccepted:
+        body = {"requests": [q.model_dump(mode="json") for q in queries]}
+        return BulkAccepted.model_validate(self._transport.call(self._service, "query_bulk", body))
+
+    def bulk_result(self, batch: str) -> BulkPending:
+        return BulkPending.model_validate(
+            self._transport.call(self._service, "bulk_result", {"batch": batch})
+        )
