@@ -1,0 +1,35 @@
+"""The OpenAPI documents in docs/api/ are what the servers publish: regenerate with `renkei api openapi`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from renkei.runtime import Runtime
+from renkei.runtime.openapi import documents, render
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "api"
+
+
+def test_the_checked_in_openapi_documents_match_the_code(runtime: Runtime) -> None:
+    found = documents(runtime)
+    assert set(found) == {"hub", "jukinet", "jpki", "node"} | ({"portal"} & set(found))
+    for name, document in found.items():
+        path = DOCS / f"{name}.openapi.json"
+        assert path.exists(), f"{path} is missing: run `renkei api openapi --out docs/api`"
+        assert path.read_text(encoding="utf-8") == render(document), (
+            f"{path} differs from the code: run `renkei api openapi --out docs/api`"
+        )
+
+
+def test_every_operation_documents_its_models_and_error_body(runtime: Runtime) -> None:
+    for name, document in documents(runtime).items():
+        for path, methods in document["paths"].items():
+            post = methods["post"]
+            assert path.split("/")[2] == "v1", path
+            assert "requestBody" in post, f"{name} {path} has no request model"
+            for status in ("403", "422"):
+                schema = post["responses"][status]["content"]["application/json"]["schema"]
+                assert schema["$ref"].endswith("/ErrorBody"), (name, path, status)
+            assert "呼出元" in post["description"]
+        json.dumps(document)  # serialisable as it is published
