@@ -13,6 +13,7 @@ from renkei.cli.serve_linkage import hub_server, jukinet_server, node_server
 from renkei.core.settings import Settings
 from renkei.protocol.hub import HubClient
 from renkei.protocol.jukinet import JukinetClient
+from renkei.protocol.node import NodeClient
 from renkei.protocol.transport import HttpTransport
 from tests.conftest import drop_node_databases, make_settings
 from tests.linkage.builders import CHIYODA, SETAGAYA
@@ -64,6 +65,11 @@ class OverHttp:
             jukinet_url=self.urls["jukinet"],
             sync_interval=3600,
         )
+
+    def node_client(self, lg_code: str) -> NodeClient:
+        """The business system's client of its own node (over HTTP, as a vendor's system would call it)."""
+        name = "a" if lg_code == CHIYODA else "b"
+        return NodeClient(HttpTransport({"lg" + lg_code: self.urls[name]}), lg_code=lg_code)
 
     def settings(self, node: str) -> Settings:
         return self.node_settings[node]

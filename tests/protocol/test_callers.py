@@ -30,7 +30,9 @@ def national(runtime: Runtime, name: str) -> ServiceApi:
     return found
 
 
-def test_a_municipal_node_answers_business_queries_only_for_its_own_business_systems(runtime: Runtime) -> None:
+def test_a_municipal_node_answers_business_queries_only_for_its_own_business_systems(
+    runtime: Runtime,
+) -> None:
     node = municipal_dispatcher(LG_A, runtime)
     assert node is not None
     ask = {"jm_code": "JM01074000000000", "jt_code": "JT01074000000001", "provider": "0220113101601700"}
@@ -50,13 +52,18 @@ def test_jukinet_serves_a_municipality_only_for_itself(runtime: Runtime) -> None
     b = caller("municipality", LG_B)
     with pytest.raises(Forbidden):
         jukinet.dispatch("identity", {"juminhyo_code": codes[0]}, b)
-    assert jukinet.dispatch("identity", {"juminhyo_code": codes[0]}, caller("municipality", LG_A))["lg_code"] == LG_A
+    assert (
+        jukinet.dispatch("identity", {"juminhyo_code": codes[0]}, caller("municipality", LG_A))["lg_code"]
+        == LG_A
+    )
     with pytest.raises(Forbidden):
         jukinet.dispatch("issue_juminhyo_codes", {"lg_code": LG_A, "count": 5}, b)
     with pytest.raises(Forbidden):  # a business system is not its node
         jukinet.dispatch("issue_juminhyo_codes", {"lg_code": LG_A, "count": 5}, caller("business", LG_A))
     with pytest.raises(Forbidden):  # only the hub resolves 取得番号
-        jukinet.dispatch("resolve_acquisition_numbers", {"acquisition_numbers": ["1"]}, caller("municipality", LG_A))
+        jukinet.dispatch(
+            "resolve_acquisition_numbers", {"acquisition_numbers": ["1"]}, caller("municipality", LG_A)
+        )
 
 
 def test_the_hub_refuses_a_registration_for_another_agency_or_under_another_kind(runtime: Runtime) -> None:
@@ -80,9 +87,10 @@ def test_the_hub_refuses_a_registration_for_another_agency_or_under_another_kind
     with pytest.raises(Exception, match="署名"):  # and a registration is always signed by the agency's key
         hub.dispatch("register_agency", same_kind.model_dump(mode="json"), caller("municipality", LG_B))
     signed = same_kind.signed(setagaya.keys.signing)
-    assert hub.dispatch("register_agency", signed.model_dump(mode="json"), caller("municipality", LG_B))[
-        "kind"
-    ] == "市町村長"
+    assert (
+        hub.dispatch("register_agency", signed.model_dump(mode="json"), caller("municipality", LG_B))["kind"]
+        == "市町村長"
+    )
     with pytest.raises(Forbidden):  # hub-wide delivery is an operator's action, not a node's
         hub.dispatch("deliver_pending", {"limit": 10}, caller("municipality", LG_B))
 
@@ -92,7 +100,12 @@ def test_jpki_acts_only_for_the_municipality_the_certificate_names(runtime: Runt
     check = {
         "lg_code": LG_A,
         "resident_id": 1,
-        "registered": {"name": "試験 太郎", "address": "東京都千代田区", "birth_date": "1980-01-01", "sex": "1"},
+        "registered": {
+            "name": "試験 太郎",
+            "address": "東京都千代田区",
+            "birth_date": "1980-01-01",
+            "sex": "1",
+        },
     }
     with pytest.raises(Forbidden):
         jpki.dispatch(

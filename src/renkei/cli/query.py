@@ -228,10 +228,13 @@ def bulk(
             lines.append(service.BulkLine(fields=[], request=None, error=item))
         else:
             lines.append(service.BulkLine(fields=item.fields, request=item.query))
-    with runtime.municipal_session(lg_code) as session:
-        submitted = service.submit_bulk(
-            session, lg_code=lg_code, settings=runtime.settings, hub=hub, lines=lines
-        )
+    submitted = service.submit_bulk_batched(
+        lambda: runtime.municipal_session(lg_code),
+        lg_code=lg_code,
+        settings=runtime.settings,
+        hub=hub,
+        lines=lines,
+    )
     click.echo(
         f"送信 {submitted.submitted} 件 / 照会不許可 {submitted.refused} 件 / エラー {submitted.errors} 件"
     )

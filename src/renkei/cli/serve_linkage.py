@@ -7,10 +7,9 @@ delivers pending queries to provider nodes in a background loop, retrying while 
 
 from __future__ import annotations
 
-import dataclasses
+import logging
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,15 +20,18 @@ from renkei.cli.common import runtime_options
 from renkei.core.errors import RenkeiError
 from renkei.core.ids import validate_lg_code
 from renkei.core.settings import Settings
+from renkei.hub import rpc as hub_rpc
 from renkei.hub import service as hub_service
 from renkei.intermediate import service
 from renkei.protocol.api import ServiceApi, node_endpoint
 from renkei.protocol.http import Authenticate, OnRefusal, service_app, trust_in_process
 from renkei.protocol.hub import HubClient
-from renkei.protocol.identity import Caller
 from renkei.protocol.jukinet import JukinetClient
+from renkei.protocol.messages import BATCH_LIMIT
 from renkei.protocol.transport import HttpTransport
 from renkei.runtime import Runtime, municipal_dispatcher, municipality_node, national_dispatcher
+
+log = logging.getLogger("renkei.serve")
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class Served:
     runtime: Runtime
     loops: list[Callable[[threading.Event], None]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
+    stop_hooks: list[Callable[[], None]] = field(default_factory=list)
 
     def start_loops(self) -> list[threading.Thread]:
         threads = [threading.Thread(target=loop, args=(self.stop,), daemon=True) for loop in self.loops]
@@ -58,6 +61,8 @@ class Served:
 
     def close(self) -> None:
         self.stop.set()
+        for hook in self.stop_hooks:
+            hook()
         self.runtime.close()
 
 
@@ -84,44 +89,6 @@ def parse_nodes(values: tuple[str, ...] | list[str]) -> dict[str, str]:
     return out
 
 
-def _writer_lock(settings: Settings) -> AbstractContextManager[object]:
-    """One writer at a time per process on SQLite (see `_serialised_on_sqlite`); nothing on PostgreSQL."""
-    if settings.database_url is not None and not settings.database_url.startswith("sqlite"):
-        return nullcontext()
-    return threading.Lock()
-
-
-def _serialised_on_sqlite(
-    api: ServiceApi,
-    settings: Settings,
-    *,
-    unlocked: tuple[str, ...] = (),
-    lock: AbstractContextManager[object] | None = None,
-) -> ServiceApi:
-    """On SQLite, one writer at a time per process, by a lock rather than by SQLite's busy-wait.
-
-    SQLite has no row locks (SELECT … FOR UPDATE SKIP LOCKED is a no-op), so concurrent writers on one file
-    otherwise wait in SQLite's busy handler, which sleeps up to 100 ms at a time. Read-only operations a peer
-    calls back during a delivery (`unlocked`) stay outside the lock. PostgreSQL locks rows itself and runs
-    unserialised.
-    """
-    if settings.database_url is not None and not settings.database_url.startswith("sqlite"):
-        return api
-    guard = lock if lock is not None else threading.Lock()
-
-    def locked(handler: Callable[[Any, Caller], Any]) -> Callable[[Any, Caller], Any]:
-        def run(request: Any, caller: Caller) -> Any:
-            with guard:
-                return handler(request, caller)
-
-        return run
-
-    wrapped = ServiceApi(api.name, api.kind, api.title)
-    for op in api.operations.values():
-        wrapped.add(op if op.name in unlocked else dataclasses.replace(op, handler=locked(op.handler)))
-    return wrapped
-
-
 def hub_server(
     settings: Settings,
     *,
@@ -134,37 +101,43 @@ def hub_server(
     wire = wire or Wire()
     transport = HttpTransport({"jukinet": jukinet_url, **nodes}, tls=wire.tls)
     runtime = Runtime(settings, transport=transport)
-    lock = _writer_lock(settings)
-    # a provider asks the hub for "info" while the hub delivers to it: that call must not wait for the lock
-    hub = _serialised_on_sqlite(_required("hub", runtime), settings, unlocked=("info", "agency"), lock=lock)
+    runtime.databases.serialise_sqlite_transactions()
+    wake = threading.Event()
+    hub = hub_rpc.api(runtime.databases, settings, transport, on_accepted=wake.set, inline_delivery=False)
     served = Served(_app("renkei hub", [hub], wire), runtime)
 
     def deliver_round() -> int:
-        # Claim and settle are short transactions under the writer lock; the call to the provider node holds
-        # neither, so submissions and polls go on while a provider answers.
-        with lock, runtime.session("hub") as session:
-            claims = hub_service.claim_due(session, settings=settings, limit=20)
-        for claim in claims:
-            sent = hub_service.send(claim, transport=transport)
-            with lock, runtime.session("hub") as session:
-                hub_service.settle(session, claim, sent, settings=settings)
+        # Claim and settle are short transactions; the calls to providers and requesters hold neither, so
+        # submissions go on while a provider answers (CONVENTIONS §18). One call per provider per round.
+        with runtime.session("hub") as session:
+            claims = hub_service.claim_due(session, settings=settings, limit=BATCH_LIMIT)
+        if not claims:
+            return 0
+        sent = hub_service.send_batch(claims, transport=transport)
+        with runtime.session("hub") as session:
+            _report, pushes = hub_service.settle_batch(session, claims, sent, settings=settings)
+        hub_service.push_results(pushes, transport=transport)
         return len(claims)
 
     def deliver(stop: threading.Event) -> None:
         while not stop.is_set():
             try:
                 delivered = deliver_round()
-            except RenkeiError:
+            except Exception:  # a loop that survives must say what it survived (CONVENTIONS §19)
+                log.exception("hub delivery round failed; retrying")
                 delivered = 0
             if not delivered:
-                stop.wait(delivery_interval)
+                wake.wait(delivery_interval)
+                wake.clear()
 
     served.loops.append(deliver)
+    served.stop_hooks.append(wake.set)
     return served
 
 
 def jukinet_server(settings: Settings, *, wire: Wire | None = None) -> Served:
     runtime = Runtime(settings, transport=HttpTransport({}))
+    runtime.databases.serialise_sqlite_transactions()
     return Served(_app("renkei jukinet", [_required("jukinet", runtime)], wire), runtime)
 
 
@@ -186,8 +159,8 @@ def node_server(
     found = municipal_dispatcher(lg_code, runtime)
     if found is None:
         raise click.ClickException("intermediate コンポーネントがありません")
-    dispatcher = _serialised_on_sqlite(found, settings, unlocked=("self_information",))
-    served = Served(_app(f"renkei node {lg_code}", [dispatcher], wire), runtime)
+    runtime.databases.serialise_sqlite_transactions()
+    served = Served(_app(f"renkei node {lg_code}", [found], wire), runtime)
     endpoint = node_endpoint(public_url, lg_code) if public_url else None
     hub, jukinet = HubClient(transport), JukinetClient(transport)
 

@@ -85,6 +85,18 @@ class Databases:
         self.settings = settings
         self._engines: dict[str, Engine] = {}
         self._lock = threading.Lock()
+        self._writers: dict[str, threading.RLock] = {}
+        self.serialise_sqlite = False
+
+    def serialise_sqlite_transactions(self) -> None:
+        """One transaction at a time per SQLite node in this process (served processes turn this on).
+
+        SQLite has no row locks (SELECT … FOR UPDATE SKIP LOCKED is a no-op) and makes a second writer sleep in
+        its busy handler up to 100 ms at a time; a process lock per node file is fair and fast instead. Every
+        transaction is short and makes no network call (CONVENTIONS §18), so nothing waits long. PostgreSQL
+        locks rows itself and is left alone.
+        """
+        self.serialise_sqlite = True
 
     def url_for(self, node: str) -> URL:
         if not _NODE.fullmatch(node):
@@ -142,9 +154,21 @@ class Databases:
                 engine.dispose()
             self._engines.clear()
 
+    def _writer(self, node: str) -> threading.RLock | None:
+        if not self.serialise_sqlite or self.url_for(node).get_backend_name() != "sqlite":
+            return None
+        with self._lock:
+            return self._writers.setdefault(node, threading.RLock())
+
     @contextmanager
     def session(self, node: str) -> Iterator[Session]:
-        with session_scope(self.engine(node)) as session:
+        engine = self.engine(node)
+        writer = self._writer(node)
+        if writer is None:
+            with session_scope(engine) as session:
+                yield session
+            return
+        with writer, session_scope(engine) as session:
             yield session
 
 

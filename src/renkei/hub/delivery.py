@@ -8,6 +8,7 @@ provider's "provide" is idempotent on the 処理通番 (see renkei.protocol.mess
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -17,18 +18,19 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from renkei.core import clock
-from renkei.core.errors import Invalid, RenkeiError, Unavailable
+from renkei.core.errors import Invalid, NotFound, RenkeiError, Unavailable
 from renkei.core.settings import Settings
 from renkei.hub import signs
 from renkei.hub.models import RECORDS, HubAgency, HubQuery
 from renkei.hub.schemas import DeliveryReport
 from renkei.protocol.api import split_endpoint
-from renkei.protocol.messages import ForwardedQuery, ProvidedAnswer
+from renkei.protocol.messages import BATCH_LIMIT, ForwardedQuery, PollResult, ProvidedAnswer, ProvidedBatch
 from renkei.protocol.transport import HttpTransport, Transport
 
 MAX_BACKOFF = dt.timedelta(minutes=5)
 # Longer than any provider call may take (the HTTP timeout is 30 s), so a lease never lapses mid-delivery.
 LEASE = dt.timedelta(seconds=90)
+log = logging.getLogger("renkei.hub.delivery")
 _http: dict[str, HttpTransport] = {}
 _http_lock = threading.Lock()
 
@@ -276,3 +278,115 @@ def deliver_pending(
         setattr(report, outcome, getattr(report, outcome) + 1)
     session.flush()
     return report
+
+
+def poll_result(query: HubQuery) -> PollResult:
+    """Where a query stands, as the requester polls it or the hub pushes it."""
+    answer = ProvidedAnswer.model_validate(query.answer) if query.answer else None
+    return PollResult(
+        processing_number=query.processing_number,
+        status=query.status,  # type: ignore[arg-type]
+        requester_agency_code=query.requester_code,
+        provider_agency_code=query.provider_code,
+        tm_code=query.tm_code,
+        requested_at=query.requested_at,
+        answered_at=query.answered_at,
+        refusal_reason=query.refusal_reason,
+        answer=answer,
+    )
+
+
+# --- batches: one call per provider for the queries due to it, one push per requester ---------------------
+def send_batch(claims: list[Claim], *, transport: Transport) -> list[Sent]:
+    """Forward claimed queries, one "provide_batch" call per provider endpoint (touches no database).
+
+    A provider that cannot be reached leaves its queries for a retry; one whose node has no batch operation is
+    sent the queries one by one; an error of one query is that query's, the others are answered.
+    """
+    sent: list[Sent | None] = [None] * len(claims)
+    by_endpoint: dict[str, list[int]] = {}
+    for i, claim in enumerate(claims):
+        by_endpoint.setdefault(claim.endpoint, []).append(i)
+    for endpoint, indexes in by_endpoint.items():
+        for start in range(0, len(indexes), BATCH_LIMIT):
+            part = indexes[start : start + BATCH_LIMIT]
+            try:
+                target, service = route(endpoint, transport)
+                body = {"queries": [claims[i].forwarded for i in part]}
+                answer = ProvidedBatch.model_validate(target.call(service, "provide_batch", body))
+            except Unavailable as exc:
+                for i in part:
+                    sent[i] = Sent(unavailable=exc.message)
+                continue
+            except NotFound:  # a provider node without the batch operation: one by one
+                for i in part:
+                    sent[i] = send(claims[i], transport=transport)
+                continue
+            except (RenkeiError, ValidationError) as exc:
+                message = exc.message if isinstance(exc, RenkeiError) else "不正な一括回答"
+                for i in part:
+                    sent[i] = Sent(error=message)
+                continue
+            results = {r.processing_number: r for r in answer.results}
+            for i in part:
+                result = results.get(claims[i].processing_number)
+                if result is None:
+                    sent[i] = Sent(unavailable="一括回答にこの処理通番がありません")
+                elif result.error is not None:
+                    if result.error.error == Unavailable.code:
+                        sent[i] = Sent(unavailable=result.error.message)
+                    else:
+                        sent[i] = Sent(error=result.error.message)
+                else:
+                    sent[i] = Sent(
+                        answer=None if result.answer is None else result.answer.model_dump(mode="json")
+                    )
+    return [s if s is not None else Sent(unavailable="未送信") for s in sent]
+
+
+@dataclass(frozen=True)
+class Push:
+    """A closed query's result, to be pushed to the requester's node."""
+
+    endpoint: str
+    result: dict[str, Any]
+
+
+def settle_batch(
+    session: Session, claims: list[Claim], sents: list[Sent], *, settings: Settings
+) -> tuple[DeliveryReport, list[Push]]:
+    """Settle a batch in one transaction; returns what happened and the results to push to the requesters."""
+    report = DeliveryReport()
+    pushes: list[Push] = []
+    for claim, sent in zip(claims, sents, strict=True):
+        outcome = settle(session, claim, sent, settings=settings)
+        if outcome == "skipped":
+            continue
+        report.delivered += 1
+        setattr(report, outcome, getattr(report, outcome) + 1)
+        if outcome in ("answered", "refused"):
+            query = session.get(HubQuery, claim.query_id)
+            requester = None if query is None else session.get(HubAgency, query.requester_code)
+            if query is not None and requester is not None:
+                pushes.append(Push(requester.endpoint, poll_result(query).model_dump(mode="json")))
+    session.flush()
+    return report, pushes
+
+
+def push_results(pushes: list[Push], *, transport: Transport) -> int:
+    """Push results to each requester node ("accept_results"); touches no database. A requester that cannot
+    be reached loses nothing: it polls by 処理通番 and gets the same result (the poll stays the fallback)."""
+    delivered = 0
+    by_endpoint: dict[str, list[dict[str, Any]]] = {}
+    for push in pushes:
+        by_endpoint.setdefault(push.endpoint, []).append(push.result)
+    for endpoint, results in by_endpoint.items():
+        for start in range(0, len(results), BATCH_LIMIT):
+            part = results[start : start + BATCH_LIMIT]
+            try:
+                target, service = route(endpoint, transport)
+                target.call(service, "accept_results", {"results": part})
+                delivered += len(part)
+            except (RenkeiError, ValidationError) as exc:
+                log.info("push to %s failed (the requester will poll): %s", endpoint, exc)
+    return delivered

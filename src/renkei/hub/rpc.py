@@ -3,6 +3,8 @@ against its organisation certificate, and runs one service in one transaction.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from renkei.core.db import Databases
@@ -14,6 +16,7 @@ from renkei.protocol.api import Empty, ServiceApi, operation
 from renkei.protocol.identity import Caller
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.messages import (
+    AcceptedBatch,
     AgencyInfo,
     AgencyRegistration,
     HubInfo,
@@ -22,6 +25,7 @@ from renkei.protocol.messages import (
     PollRequest,
     PollResult,
     QueryAccepted,
+    QueryBatch,
     QueryRequest,
     SignAcquisitionRequest,
     SignAcquisitionResponse,
@@ -62,8 +66,21 @@ def _check_kind(session: object, registration: AgencyRegistration, caller: Calle
         )
 
 
-def api(databases: Databases, settings: Settings, transport: Transport) -> ServiceApi:
+def api(
+    databases: Databases,
+    settings: Settings,
+    transport: Transport,
+    *,
+    on_accepted: Callable[[], None] | None = None,
+    inline_delivery: bool = True,
+) -> ServiceApi:
+    """The hub's operations. A served hub passes `on_accepted` (wake its delivery worker, so a query goes to
+    its provider at once) and `inline_delivery=False`; in one process a poll delivers a due query itself."""
     jukinet = JukinetClient(transport)
+
+    def accepted(answers: list[QueryAccepted]) -> None:
+        if on_accepted is not None and any(a.status == "pending" for a in answers):
+            on_accepted()
 
     @operation("info", Empty, HubInfo, callers=EVERY_NODE)
     def info(_request: Empty, _caller: Caller) -> HubInfo:
@@ -99,14 +116,28 @@ def api(databases: Databases, settings: Settings, transport: Transport) -> Servi
         """情報照会要求（署名付き）: 処理通番を即時に返す / submit a signed query."""
         caller.must_be_agency(request.requester_agency_code, field="requester_agency_code")
         with databases.session(NODE) as session:
-            return service.submit_query(session, request=request, settings=settings)
+            answer = service.submit_query(session, request=request, settings=settings)
+        accepted([answer])
+        return answer
+
+    @operation("submit_queries", QueryBatch, AcceptedBatch, callers={"municipality"})
+    def submit_queries(batch: QueryBatch, caller: Caller) -> AcceptedBatch:
+        """一括の情報照会要求（各要求に署名、最大1,000件、全件受付か全件拒否） / submit a batch of queries."""
+        for request in batch.requests:
+            caller.must_be_agency(request.requester_agency_code, field="requests.requester_agency_code")
+        with databases.session(NODE) as session:
+            answers = service.submit_queries(session, requests=list(batch.requests), settings=settings)
+        accepted(answers)
+        return AcceptedBatch(accepted=answers)
 
     @operation("poll", PollRequest, PollResult, callers={"municipality"})
     def poll(request: PollRequest, caller: Caller) -> PollResult:
         """情報照会結果取得（署名付き、照会者のみ） / fetch a query's result."""
         caller.must_be_agency(request.requester_agency_code, field="requester_agency_code")
         with databases.session(NODE) as session:
-            return service.poll(session, request=request, settings=settings, transport=transport)
+            return service.poll(
+                session, request=request, settings=settings, transport=transport if inline_delivery else None
+            )
 
     @operation("deliver_pending", DeliveryLimit, DeliveryReport, callers={"operator"})
     def deliver_pending(request: DeliveryLimit, _caller: Caller) -> DeliveryReport:
@@ -124,5 +155,13 @@ def api(databases: Databases, settings: Settings, transport: Transport) -> Servi
             return service.person_records(session, request=request, settings=settings)
 
     return ServiceApi(NODE, "hub", "renkei hub 情報提供ネットワークシステム").add(
-        info, register_agency, agency, acquire_signs, submit_query, poll, deliver_pending, person_records
+        info,
+        register_agency,
+        agency,
+        acquire_signs,
+        submit_query,
+        submit_queries,
+        poll,
+        deliver_pending,
+        person_records,
     )

@@ -16,7 +16,20 @@ from renkei.core import clock
 from renkei.core.errors import Forbidden, Invalid, NotFound
 from renkei.core.settings import Settings
 from renkei.hub import signs
-from renkei.hub.delivery import Claim, Sent, claim_due, deliver_one, deliver_pending, finish, send, settle
+from renkei.hub.delivery import (
+    Claim,
+    Sent,
+    claim_due,
+    deliver_one,
+    deliver_pending,
+    finish,
+    poll_result,
+    push_results,
+    send,
+    send_batch,
+    settle,
+    settle_batch,
+)
 from renkei.hub.models import RECORDS, HubAgency, HubQuery, HubRecord
 from renkei.hub.permissions import is_permitted, list_permissions, load_permission_file
 from renkei.protocol import ledger, signing
@@ -30,7 +43,6 @@ from renkei.protocol.messages import (
     PersonRecordsRequest,
     PollRequest,
     PollResult,
-    ProvidedAnswer,
     QueryAccepted,
     QueryRequest,
     SignAcquisitionRequest,
@@ -55,11 +67,16 @@ __all__ = [
     "load_permission_file",
     "person_records",
     "poll",
+    "poll_result",
+    "push_results",
     "record_proof",
     "register_agency",
     "send",
+    "send_batch",
     "settle",
+    "settle_batch",
     "sign_records_root",
+    "submit_queries",
     "submit_query",
     "verify_records",
 ]
@@ -245,6 +262,14 @@ def submit_query(session: Session, *, request: QueryRequest, settings: Settings)
     return _accepted(query)
 
 
+def submit_queries(
+    session: Session, *, requests: list[QueryRequest], settings: Settings
+) -> list[QueryAccepted]:
+    """A batch of one requester's queries in one transaction: each verified, checked and recorded as if it came
+    alone (and idempotent on its request_id), so a batch resent after a crash is answered once per query."""
+    return [submit_query(session, request=request, settings=settings) for request in requests]
+
+
 def _query_for(session: Session, processing_number: str, requester_code: str) -> HubQuery:
     query = session.scalars(
         sa.select(HubQuery).where(HubQuery.processing_number == processing_number)
@@ -274,18 +299,7 @@ def poll(
     due = query.next_attempt_at is None or query.next_attempt_at <= clock.now()
     if query.status == "pending" and due and transport is not None and settings is not None:
         deliver_one(session, query, transport=transport, settings=settings)
-    answer = ProvidedAnswer.model_validate(query.answer) if query.answer else None
-    return PollResult(
-        processing_number=query.processing_number,
-        status=query.status,  # type: ignore[arg-type]
-        requester_agency_code=query.requester_code,
-        provider_agency_code=query.provider_code,
-        tm_code=query.tm_code,
-        requested_at=query.requested_at,
-        answered_at=query.answered_at,
-        refusal_reason=query.refusal_reason,
-        answer=answer,
-    )
+    return poll_result(query)
 
 
 # --- records -----------------------------------------------------------------------------------------------

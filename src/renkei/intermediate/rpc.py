@@ -18,7 +18,14 @@ from renkei.intermediate.schemas import QueryOutcome, QueryRequest
 from renkei.protocol.api import ServiceApi, operation
 from renkei.protocol.hub import HubClient
 from renkei.protocol.identity import Caller
-from renkei.protocol.messages import ForwardedQuery, ProvidedAnswer
+from renkei.protocol.messages import (
+    ForwardedBatch,
+    ForwardedQuery,
+    ProvidedAnswer,
+    ProvidedBatch,
+    ResultBatch,
+    ResultsTaken,
+)
 from renkei.protocol.node import (
     BatchId,
     BulkAccepted,
@@ -59,6 +66,25 @@ def api(lg_code: str, databases: Databases, settings: Settings, transport: Trans
                 session, lg_code=lg_code, settings=settings, forwarded=forwarded, hub_public_key=key
             )
 
+    @operation("provide_batch", ForwardedBatch, ProvidedBatch, callers={"hub"})
+    def provide_batch(batch: ForwardedBatch, _caller: Caller) -> ProvidedBatch:
+        """情報提供（一括）: ハブが転送した照会をまとめて回答 / answer a batch of forwarded queries."""
+        key = hub_public_key()
+        with databases.session(node) as session:
+            results = service.provide_batch(
+                session, lg_code=lg_code, settings=settings, queries=list(batch.queries), hub_public_key=key
+            )
+        return ProvidedBatch(results=results)
+
+    @operation("accept_results", ResultBatch, ResultsTaken, callers={"hub"})
+    def accept_results(batch: ResultBatch, _caller: Caller) -> ResultsTaken:
+        """照会結果の受信（ハブからのプッシュ） / results the hub pushes as soon as they are known."""
+        with databases.session(node) as session:
+            taken = service.accept_results(
+                session, lg_code=lg_code, settings=settings, hub=hub, results=list(batch.results)
+            )
+        return ResultsTaken(taken=taken)
+
     @operation("self_information", PersonByIntegratedNumber, SelfInformation, callers=BUSINESS)
     def self_information(request: PersonByIntegratedNumber, caller: Caller) -> SelfInformation:
         """自己情報: 本人の副本と情報提供等記録 / a person's copies and records (own business systems)."""
@@ -98,8 +124,9 @@ def api(lg_code: str, databases: Databases, settings: Settings, transport: Trans
         """一括照会: 照会の配列を一つのバッチとして送信 / submit many queries as one batch."""
         own(caller)
         lines = [service.BulkLine(fields=[], request=_request(r)) for r in request.requests]
-        with databases.session(node) as session:
-            done = service.submit_bulk(session, lg_code=lg_code, settings=settings, hub=hub, lines=lines)
+        done = service.submit_bulk_batched(
+            lambda: databases.session(node), lg_code=lg_code, settings=settings, hub=hub, lines=lines
+        )
         return BulkAccepted(
             batch=done.batch, submitted=done.submitted, refused=done.refused, errors=done.errors
         )
@@ -115,7 +142,7 @@ def api(lg_code: str, databases: Databases, settings: Settings, transport: Trans
         return BulkPending(pending=pending)
 
     return ServiceApi(node, "node", f"renkei node {lg_code} 中間サーバー").add(
-        provide, self_information, query, result, query_bulk, bulk_result
+        provide, provide_batch, accept_results, self_information, query, result, query_bulk, bulk_result
     )
 
 

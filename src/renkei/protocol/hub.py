@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from renkei.protocol.messages import (
+    AcceptedBatch,
     AgencyInfo,
     AgencyRegistration,
     HubInfo,
@@ -11,6 +12,7 @@ from renkei.protocol.messages import (
     PollRequest,
     PollResult,
     QueryAccepted,
+    QueryBatch,
     QueryRequest,
     SignAcquisitionRequest,
     SignAcquisitionResponse,
@@ -45,6 +47,12 @@ class HubClient:
     def submit_query(self, request: QueryRequest) -> QueryAccepted:
         answer = self._transport.call(self._service, "submit_query", request.model_dump(mode="json"))
         return QueryAccepted.model_validate(answer)
+
+    def submit_queries(self, requests: list[QueryRequest]) -> list[QueryAccepted]:
+        """Many signed queries in one call (at most `messages.BATCH_LIMIT`); answered in the same order."""
+        body = QueryBatch(requests=requests).model_dump(mode="json")
+        answer = self._transport.call(self._service, "submit_queries", body)
+        return AcceptedBatch.model_validate(answer).accepted
 
     def poll(self, request: PollRequest) -> PollResult:
         answer = self._transport.call(self._service, "poll", request.model_dump(mode="json"))

@@ -283,3 +283,53 @@ def answer_context(processing_number: str, provider_agency_code: str, requester_
 def refusal_not_permitted(tm_code: str) -> str:
     """The 中間サーバー's real wording (fidelity addendum §2)."""
     return f"指定された特定個人情報名「{tm_code}」の照会は許可されていません。"
+
+
+# --- batches (bulk 情報照会: one HTTP call carries many queries, answers or results) ----------------------
+BATCH_LIMIT = 1000
+
+
+class QueryBatch(Message):
+    """Up to BATCH_LIMIT queries of one requester in one call; each is signed on its own, so each stays
+    individually attributable in the records. Accepted as a whole or refused as a whole."""
+
+    requests: list[QueryRequest] = Field(min_length=1, max_length=BATCH_LIMIT)
+
+
+class AcceptedBatch(Message):
+    accepted: list[QueryAccepted]
+
+
+class ForwardedBatch(Message):
+    """What the hub sends to a provider's "provide_batch": the queries due for it, each signed by the hub."""
+
+    queries: list[ForwardedQuery] = Field(min_length=1, max_length=BATCH_LIMIT)
+
+
+class WireError(Message):
+    error: str
+    message: str
+    record: str | None = None
+    field: str | None = None
+
+
+class ProvideResult(Message):
+    """The provider's answer to one query of a batch, or the domain error that query met."""
+
+    processing_number: str
+    answer: ProvidedAnswer | None = None
+    error: WireError | None = None
+
+
+class ProvidedBatch(Message):
+    results: list[ProvideResult]
+
+
+class ResultBatch(Message):
+    """Results the hub pushes to the requester node as soon as the provider answered (or the hub refused)."""
+
+    results: list[PollResult] = Field(min_length=1, max_length=BATCH_LIMIT)
+
+
+class ResultsTaken(Message):
+    taken: int

@@ -5,7 +5,14 @@ Functions take the session first and the rest by keyword; they flush, never comm
 
 from __future__ import annotations
 
-from renkei.intermediate.service.bulk import BulkLine, BulkSubmitted, bulk_outcomes, poll_bulk, submit_bulk
+from renkei.intermediate.service.bulk import (
+    BulkLine,
+    BulkSubmitted,
+    bulk_outcomes,
+    poll_bulk,
+    submit_bulk,
+    submit_bulk_batched,
+)
 from renkei.intermediate.service.copies import (
     DUPLICATE_RECORD_ID,
     copy_statistics,
@@ -20,8 +27,14 @@ from renkei.intermediate.service.node import (
     node_keys,
     register_with_hub,
 )
-from renkei.intermediate.service.provide import provide
-from renkei.intermediate.service.queries import find_query, poll_query, recent_queries, submit_query
+from renkei.intermediate.service.provide import provide, provide_batch
+from renkei.intermediate.service.queries import (
+    accept_results,
+    find_query,
+    poll_query,
+    recent_queries,
+    submit_query,
+)
 from renkei.intermediate.service.records import inclusion_proof, list_records, verify_records
 from renkei.intermediate.service.self_info import self_information
 from renkei.intermediate.service.signs import (
@@ -39,6 +52,7 @@ __all__ = [
     "BulkLine",
     "BulkSubmitted",
     "NodeKeys",
+    "accept_results",
     "acquire_missing_signs",
     "acquire_signs",
     "bulk_outcomes",
@@ -53,6 +67,7 @@ __all__ = [
     "poll_bulk",
     "poll_query",
     "provide",
+    "provide_batch",
     "recent_queries",
     "register_copies",
     "register_copy",
@@ -63,6 +78,7 @@ __all__ = [
     "sign_not_acquired",
     "sign_of",
     "submit_bulk",
+    "submit_bulk_batched",
     "submit_query",
     "sync_signs",
     "verify_records",

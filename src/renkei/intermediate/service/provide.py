@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from renkei.core import clock
-from renkei.core.errors import Forbidden
+from renkei.core.errors import Forbidden, RenkeiError, Unavailable
 from renkei.core.settings import Settings
 from renkei.intermediate.models import IntermediateProvision
 from renkei.intermediate.service import records
@@ -19,7 +19,15 @@ from renkei.intermediate.service.copies import current_copies
 from renkei.intermediate.service.node import node_keys
 from renkei.intermediate.service.signs import integrated_number_of_sign
 from renkei.protocol.answers import make_answer
-from renkei.protocol.messages import AnswerPayload, AnswerStatus, ForwardedQuery, ProvidedAnswer, SealedCopy
+from renkei.protocol.messages import (
+    AnswerPayload,
+    AnswerStatus,
+    ForwardedQuery,
+    ProvidedAnswer,
+    ProvideResult,
+    SealedCopy,
+    WireError,
+)
 
 NO_SIGN = "該当する符号がありません。"
 NO_COPY = "該当する副本がありません。"
@@ -101,3 +109,37 @@ def provide(
     session.flush()
     records.record_provision(session, provision=provision, provider=keys.agency_code, key=keys.signing_key)
     return answer
+
+
+def provide_batch(
+    session: Session,
+    *,
+    lg_code: str,
+    settings: Settings,
+    queries: list[ForwardedQuery],
+    hub_public_key: str,
+) -> list[ProvideResult]:
+    """Answer a batch the hub forwards, in one transaction; each query in its own savepoint, so a query that
+    fails (say, addressed to another agency) is that query's error while the others are answered."""
+    results = []
+    for forwarded in queries:
+        try:
+            with session.begin_nested():
+                answer = provide(
+                    session,
+                    lg_code=lg_code,
+                    settings=settings,
+                    forwarded=forwarded,
+                    hub_public_key=hub_public_key,
+                )
+        except Unavailable:
+            raise
+        except RenkeiError as error:
+            results.append(
+                ProvideResult(
+                    processing_number=forwarded.processing_number, error=WireError(**error.as_dict())
+                )  # type: ignore[arg-type]
+            )
+            continue
+        results.append(ProvideResult(processing_number=forwarded.processing_number, answer=answer))
+    return results

@@ -25,13 +25,14 @@ from renkei.intermediate.schemas import (
     QueryRequest,
 )
 from renkei.intermediate.service import people, records
-from renkei.intermediate.service.node import node_keys
+from renkei.intermediate.service.node import NodeKeys, node_keys
 from renkei.intermediate.service.signs import sign_of
 from renkei.protocol import messages
 from renkei.protocol.answers import open_answer
 from renkei.protocol.hub import HubClient
 
 PENDING, ANSWERED, REFUSED, ERROR = "pending", "answered", "refused", "error"
+QUEUED = "queued"  # signed and stored, not yet accepted by the hub (bulk: sent in batches after commit)
 # Providers' signing keys as the hub published them (機関コード → PEM), kept for the process.
 _PROVIDER_KEYS: dict[str, str] = {}
 
@@ -150,8 +151,65 @@ def poll_query(
             processing_number=process_number, requester_agency_code=keys.agency_code, requested_at=clock.now()
         ).signed(keys.signing_key)
     )
+    _apply(session, row, result, keys=keys, hub=hub, provider_keys=provider_keys)
+    return outcome(row)
+
+
+def accept_results(
+    session: Session,
+    *,
+    lg_code: str,
+    settings: Settings,
+    hub: HubClient,
+    results: list[messages.PollResult],
+) -> int:
+    """Results the hub pushed: each pending query they close is opened, checked and recorded once (a result
+    for a query already closed, or another agency's, changes nothing). Returns how many were taken."""
+    keys = node_keys(session, lg_code=lg_code, settings=settings)
+    numbers = [r.processing_number for r in results if r.requester_agency_code == keys.agency_code]
+    if not numbers:
+        return 0
+    rows = {
+        row.process_number: row
+        for row in session.scalars(
+            sa.select(IntermediateQuery).where(
+                IntermediateQuery.lg_code == lg_code, IntermediateQuery.process_number.in_(numbers)
+            )
+        )
+    }
+    taken = 0
+    for result in results:
+        row = rows.get(result.processing_number)
+        if row is None or row.status != PENDING or result.status == "pending":
+            continue
+        _apply(session, row, result, keys=keys, hub=hub, provider_keys=None)
+        taken += 1
+    return taken
+
+
+def _apply(
+    session: Session,
+    row: IntermediateQuery,
+    result: messages.PollResult,
+    *,
+    keys: NodeKeys,
+    hub: HubClient,
+    provider_keys: dict[str, str] | None,
+) -> None:
+    """Close a pending query with the hub's result: open the sealed answer, check its signature, record."""
     if result.status == "pending":
-        return outcome(row)
+        return
+    # The hub's push and a business system's poll may close the same query at once: only one records it. On
+    # PostgreSQL the row lock decides; a served SQLite node runs one transaction at a time anyway.
+    current = session.scalar(
+        sa.select(IntermediateQuery.status)
+        .where(IntermediateQuery.id == row.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if current != PENDING:
+        session.refresh(row)
+        return
     row.answered_at = result.answered_at or clock.now()
     if result.status == "refused" or result.answer is None:
         row.status = REFUSED
@@ -186,7 +244,6 @@ def poll_query(
         }
     session.flush()
     records.record_query(session, query=row, requester=keys.agency_code, key=keys.signing_key)
-    return outcome(row)
 
 
 def outcome(row: IntermediateQuery) -> QueryOutcome:
@@ -194,7 +251,7 @@ def outcome(row: IntermediateQuery) -> QueryOutcome:
     copies: list[dict[str, Any]] = list(answer.get("copies", []))
     if row.status == ANSWERED:
         detail, tm = DETAIL_OK, (TM_OK if copies else TM_NO_DATA)
-    elif row.status == PENDING:
+    elif row.status in (PENDING, QUEUED):
         detail, tm = DETAIL_PENDING, TM_NONE
     elif row.status == REFUSED:
         detail, tm = DETAIL_ERROR, TM_REFUSED
