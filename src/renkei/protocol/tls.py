@@ -16,6 +16,7 @@ presents the node's certificate and checks the server's name (127.0.0.1 / localh
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import ssl
 import threading
@@ -36,6 +37,8 @@ from renkei.protocol.identity import Caller
 from renkei.protocol.orgca import NodeFiles, parse_crl
 
 Paths = Path | str | NodeFiles
+
+log = logging.getLogger("renkei.tls")
 
 # ASGI TLS extension: tls_version is the protocol version number of the TLS specifications.
 _TLS_VERSIONS = {"TLSv1": 0x0301, "TLSv1.1": 0x0302, "TLSv1.2": 0x0303, "TLSv1.3": 0x0304}
@@ -270,16 +273,25 @@ class RevocationList:
 
 def caller_from_scope(scope: Any, *, crl: RevocationList) -> Caller:
     """The caller of a request over mutual TLS: Unauthenticated (401) without a client certificate, Forbidden
-    (403) when it was not issued by the organisation CA, lacks identity URIs or is revoked per the CRL."""
-    tls = (scope.get("extensions") or {}).get("tls")
-    if tls is None:
-        raise Unauthenticated(
-            "TLS接続ではありません（組織証明書による相互TLSが必要です）", field="client_certificate"
+    (403) when it was not issued by the organisation CA, lacks identity URIs or is revoked per the CRL, and
+    Unavailable (503) when the CRL cannot be trusted. Every refusal is logged to "renkei.tls" (the operation
+    that refuses records it where it keeps its records)."""
+    try:
+        tls = (scope.get("extensions") or {}).get("tls")
+        if tls is None:
+            raise Unauthenticated(
+                "TLS接続ではありません（組織証明書による相互TLSが必要です）", field="client_certificate"
+            )
+        chain = list(tls.get("client_cert_chain") or ())
+        if not chain:
+            raise Unauthenticated("クライアント証明書が提示されていません", field="client_certificate")
+        return crl.identify(chain[0])
+    except RenkeiError as error:
+        client = scope.get("client")
+        log.warning(
+            "refused %s %s from %s: %s", scope.get("method"), scope.get("path"), client and client[0], error
         )
-    chain = list(tls.get("client_cert_chain") or ())
-    if not chain:
-        raise Unauthenticated("クライアント証明書が提示されていません", field="client_certificate")
-    return crl.identify(chain[0])
+        raise
 
 
 # --- client -----------------------------------------------------------------------------------------
