@@ -224,3 +224,21 @@ def test_the_embedded_caller_is_one_trusted_constant() -> None:
         0,
     )
     assert caller.is_embedded
+
+
+def test_ensure_makes_the_ca_and_certificates_once_and_refuses_a_changed_identity(tmp_path: Path) -> None:
+    info = orgca.ensure_ca(tmp_path)
+    assert orgca.ensure_ca(tmp_path) == info
+    first = orgca.ensure_issued(tmp_path, node="hub", agency_code=HUB_AGENCY, role="hub")
+    again = orgca.ensure_issued(tmp_path, node="hub", agency_code=HUB_AGENCY, role="hub")
+    assert again == first and len(orgca.list_issued(tmp_path)) == 1
+    with pytest.raises(Conflict, match="別の識別情報"):
+        orgca.ensure_issued(
+            tmp_path, node="hub", agency_code=SETAGAYA_AGENCY, role="municipality", lg_code=SETAGAYA
+        )
+    orgca.revoke(tmp_path, node="hub")
+    renewed = orgca.ensure_issued(tmp_path, node="hub", agency_code=HUB_AGENCY, role="hub")
+    assert renewed.serial != first.serial
+    (tmp_path / "ca.key").unlink()
+    with pytest.raises(NotFound, match=r"ca\.key"):
+        orgca.ensure_ca(tmp_path)

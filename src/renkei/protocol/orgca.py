@@ -495,6 +495,59 @@ def issue(
         )
 
 
+def ensure_ca(directory: Path | str) -> CaInfo:
+    """The CA in `directory`, created when the directory holds none (for `federation up`, safe to re-run).
+
+    A half-present CA (a certificate without its key, or the reverse) is an error, never replaced."""
+    directory = Path(directory)
+    if not (directory / "ca.pem").exists() and not (directory / "ca.key").exists():
+        try:
+            return init_ca(directory)
+        except Conflict:
+            pass  # another process created it meanwhile
+    return ca_info(directory)
+
+
+def ensure_issued(
+    directory: Path | str, *, node: str, agency_code: str, role: str, lg_code: str | None = None
+) -> IssuedCert:
+    """The node's current certificate in `<directory>/issued/` when it states this identity, else a new one.
+
+    Safe to re-run; a current certificate naming another agency, role or 団体コード is refused (Conflict), so a
+    typo never silently re-identifies a node (revoke it first)."""
+    directory = Path(directory)
+    node, role = validate_node(node), validate_role(role)
+    agency_code = validate_agency_code(agency_code)
+    if lg_code is not None:
+        lg_code = validate_lg_code(lg_code)
+    now = _now()
+    current = [e for e in list_issued(directory) if e.node == node and e.current(now)]
+    certfile, keyfile = directory / "issued" / f"{node}.pem", directory / "issued" / f"{node}.key"
+    if not current or not keyfile.is_file():
+        return issue(directory, node=node, agency_code=agency_code, role=role, lg_code=lg_code, replace=True)
+    entry = current[-1]
+    if (entry.agency_code, entry.role, entry.lg_code) != (agency_code, role, lg_code):
+        raise Conflict(
+            f"ノード {node} の有効な証明書は別の識別情報です（機関コード {entry.agency_code}、役割 {entry.role}、"
+            f"団体コード {entry.lg_code or 'なし'}）。失効させてから発行してください",
+            record=node,
+            field="node",
+        )
+    return IssuedCert(
+        serial=entry.serial,
+        node=node,
+        agency_code=entry.agency_code,
+        role=entry.role,
+        lg_code=entry.lg_code,
+        subject=entry.subject,
+        not_before=dt.datetime.fromisoformat(entry.not_before),
+        not_after=entry.not_after_at,
+        certfile=certfile,
+        keyfile=keyfile,
+        cafile=directory / "ca.pem",
+    )
+
+
 # --- revocation -------------------------------------------------------------------------------------
 
 
