@@ -27,6 +27,7 @@ SUBCOMMANDS = (
     "governance",
     "api",
     "orgca",
+    "federation",
 )
 
 

@@ -22,7 +22,8 @@ from renkei.intermediate.service.layout import result_columns
 from renkei.protocol.hub import HubClient
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.transport import HttpTransport, Transport
-from renkei.runtime import Runtime
+from renkei.runtime import Runtime, municipality_node
+from renkei.runtime.wire import client_tls
 
 _LG_NODE = re.compile(r"lg(\d{6})")
 
@@ -64,7 +65,8 @@ def prepare(
     one process, mounts every node so the hub can deliver queries to them."""
     lg_code = validate_lg_code(lg_code)
     if hub_url is not None:
-        transport: Transport = HttpTransport({"hub": hub_url, "jukinet": jukinet_url or ""})
+        tls = client_tls(runtime.settings.data_dir, municipality_node(lg_code))
+        transport: Transport = HttpTransport({"hub": hub_url, "jukinet": jukinet_url or ""}, tls=tls)
     else:
         transport = runtime.transport
         for code in {*municipalities(runtime), lg_code}:
@@ -299,7 +301,10 @@ def signs(lg_code: str, hub_url: str | None, jukinet_url: str | None, runtime: R
     """符号取得: 出生・転入の住民に符号を取得し、転出者の符号を外す / obtain 符号 for new residents."""
     lg_code = validate_lg_code(lg_code)
     hub = prepare(runtime, lg_code, hub_url, jukinet_url)
-    transport: Transport = HttpTransport({"jukinet": jukinet_url}) if jukinet_url else runtime.transport
+    tls = client_tls(runtime.settings.data_dir, municipality_node(lg_code))
+    transport: Transport = (
+        HttpTransport({"jukinet": jukinet_url}, tls=tls) if jukinet_url else runtime.transport
+    )
     jukinet = JukinetClient(transport)
     with runtime.municipal_session(lg_code) as session:
         result = service.sync_signs(

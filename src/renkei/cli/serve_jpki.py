@@ -6,9 +6,12 @@ OCSP, CRL and CA-certificate paths are answered by a bare ASGI app (renkei.jpki.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from renkei.cli.common import runtime_options
+from renkei.cli.serve_linkage import TLS_DIR, wire_for
 from renkei.jpki import ca
 from renkei.jpki.asgi import ASGIApp, jpki_asgi
 from renkei.jpki.ocsp import OcspResponder
@@ -49,14 +52,23 @@ def jpki_server(
     type=float,
     help="how often the OCSP cache checks for status changes / OCSPキャッシュの更新確認間隔",
 )
+@TLS_DIR
 @runtime_options
-def jpki(host: str, port: int, refresh_seconds: float, runtime: Runtime) -> None:
+def jpki(host: str, port: int, refresh_seconds: float, tls_dir: Path | None, runtime: Runtime) -> None:
     """公的個人認証サービス: CRL配布点・OCSPレスポンダ・検証サービス・発行API / JPKI CRL, OCSP, verification."""
     import uvicorn
 
-    app, _responder = jpki_server(runtime, refresh_seconds=refresh_seconds)
-    click.echo(f"renkei jpki: http://{host}:{port}/  (OCSP /ocsp, CRL /crl/<root|sign|auth>[-delta].crl)")
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    wire = wire_for(runtime, "jpki", tls_dir)
+    app, _responder = jpki_server(
+        runtime,
+        refresh_seconds=refresh_seconds,
+        authenticate=wire.authenticate,
+        on_refusal=wire.on_refusal,
+    )
+    click.echo(
+        f"renkei jpki: {wire.scheme}://{host}:{port}/  (API /jpki/v1/…, OCSP /ocsp, CRL /crl/<root|sign|auth>[-delta].crl)"
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, **wire.server)
 
 
 commands = [jpki]

@@ -11,7 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
 
 import click
 from fastapi import FastAPI
@@ -24,23 +24,15 @@ from renkei.hub import rpc as hub_rpc
 from renkei.hub import service as hub_service
 from renkei.intermediate import service
 from renkei.protocol.api import ServiceApi, node_endpoint
-from renkei.protocol.http import Authenticate, OnRefusal, service_app, trust_in_process
+from renkei.protocol.http import service_app
 from renkei.protocol.hub import HubClient
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.messages import BATCH_LIMIT
 from renkei.protocol.transport import HttpTransport
 from renkei.runtime import Runtime, municipal_dispatcher, municipality_node, national_dispatcher
+from renkei.runtime.wire import Wire, ensure_certificate
 
 log = logging.getLogger("renkei.serve")
-
-
-@dataclass(frozen=True)
-class Wire:
-    """How a served process authenticates its callers and calls its peers (mutual TLS in `renkei serve`)."""
-
-    authenticate: Authenticate = trust_in_process
-    on_refusal: OnRefusal | None = None
-    tls: Any = None  # the ssl.SSLContext the process's HttpTransport presents to its peers
 
 
 @dataclass
@@ -191,14 +183,36 @@ def _municipality_name(jukinet: JukinetClient, lg_code: str) -> str | None:
         return None
 
 
-def run(served: Served, host: str, port: int) -> None:
+def run(served: Served, host: str, port: int, wire: Wire) -> None:
     import uvicorn
 
     served.start_loops()
     try:
-        uvicorn.run(served.app, host=host, port=port, log_level="warning")
+        uvicorn.run(served.app, host=host, port=port, log_level="warning", **wire.server)
     finally:
         served.close()
+
+
+TLS_DIR = click.option(
+    "--tls-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="組織CAと証明書のフォルダ（既定: データディレクトリの orgca） / organisation CA folder",
+)
+
+
+def wire_for(runtime: Runtime, node: str, tls_dir: Path | None) -> Wire:
+    """Mutual TLS with `node`'s organisation certificate (issued here if this host holds the CA)."""
+    directory = tls_dir or runtime.settings.data_dir / "orgca"
+    try:
+        ensure_certificate(directory, node)
+        return Wire.mutual_tls(
+            directory, node, refusals=runtime.settings.data_dir / "logs" / "wire-refusals.jsonl"
+        )
+    except RenkeiError as error:
+        raise click.ClickException(
+            f"{error.message}（組織CAは renkei orgca init、証明書は renkei orgca issue --node {node} で用意します）"
+        ) from None
 
 
 @click.command("hub")
@@ -206,21 +220,28 @@ def run(served: Served, host: str, port: int) -> None:
 @click.option("--port", default=8100, show_default=True, type=int)
 @click.option("--jukinet-url", required=True, help="住基ネット (renkei serve jukinet) のURL")
 @click.option("--node", "nodes", multiple=True, help="団体コード=URL（情報提供者ノード）; 繰り返し指定可")
+@TLS_DIR
 @runtime_options
-def hub_command(host: str, port: int, jukinet_url: str, nodes: tuple[str, ...], runtime: Runtime) -> None:
+def hub_command(
+    *, host: str, port: int, jukinet_url: str, nodes: tuple[str, ...], tls_dir: Path | None, runtime: Runtime
+) -> None:
     """情報提供ネットワークシステム（ハブ）を起動する / run the hub."""
-    click.echo(f"renkei hub: http://{host}:{port}/rpc/hub")
-    run(hub_server(runtime.settings, nodes=parse_nodes(nodes), jukinet_url=jukinet_url), host, port)
+    wire = wire_for(runtime, "hub", tls_dir)
+    click.echo(f"renkei hub: {wire.scheme}://{host}:{port}/hub/v1/ (OpenAPI /openapi.json)")
+    served = hub_server(runtime.settings, nodes=parse_nodes(nodes), jukinet_url=jukinet_url, wire=wire)
+    run(served, host, port, wire)
 
 
 @click.command("jukinet")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8090, show_default=True, type=int)
+@TLS_DIR
 @runtime_options
-def jukinet_command(host: str, port: int, runtime: Runtime) -> None:
+def jukinet_command(host: str, port: int, tls_dir: Path | None, runtime: Runtime) -> None:
     """住基ネット全国サーバを起動する / run 住基ネット."""
-    click.echo(f"renkei jukinet: http://{host}:{port}/rpc/jukinet")
-    run(jukinet_server(runtime.settings), host, port)
+    wire = wire_for(runtime, "jukinet", tls_dir)
+    click.echo(f"renkei jukinet: {wire.scheme}://{host}:{port}/jukinet/v1/ (OpenAPI /openapi.json)")
+    run(jukinet_server(runtime.settings, wire=wire), host, port, wire)
 
 
 @click.command("node")
@@ -229,13 +250,29 @@ def jukinet_command(host: str, port: int, runtime: Runtime) -> None:
 @click.option("--port", default=8101, show_default=True, type=int)
 @click.option("--hub-url", required=True)
 @click.option("--jukinet-url", required=True)
+@TLS_DIR
 @runtime_options
 def node_command(
-    *, lg_code: str, host: str, port: int, hub_url: str, jukinet_url: str, runtime: Runtime
+    *,
+    lg_code: str,
+    host: str,
+    port: int,
+    hub_url: str,
+    jukinet_url: str,
+    tls_dir: Path | None,
+    runtime: Runtime,
 ) -> None:
     """団体の中間サーバー・ノードを起動する / run a municipality's node."""
-    click.echo(f"renkei node {lg_code}: http://{host}:{port}/rpc/{municipality_node(lg_code)}")
-    run(node_server(runtime.settings, lg_code=lg_code, hub_url=hub_url, jukinet_url=jukinet_url), host, port)
+    lg_code = validate_lg_code(lg_code)
+    node = municipality_node(lg_code)
+    wire = wire_for(runtime, node, tls_dir)
+    click.echo(
+        f"renkei node {lg_code}: {wire.scheme}://{host}:{port}/node/v1/{lg_code}/ (OpenAPI /openapi.json)"
+    )
+    served = node_server(
+        runtime.settings, lg_code=lg_code, hub_url=hub_url, jukinet_url=jukinet_url, wire=wire
+    )
+    run(served, host, port, wire)
 
 
 commands = [hub_command, jukinet_command, node_command]
