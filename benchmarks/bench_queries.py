@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 from pydantic import SecretStr
@@ -29,12 +30,15 @@ from renkei.core.ids import municipality_agency_code
 from renkei.core.settings import Settings
 from renkei.intermediate import service
 from renkei.intermediate.schemas import CopyInput
+from renkei.protocol import orgca
 from renkei.protocol.hub import HubClient
 from renkei.protocol.jukinet import JukinetClient
+from renkei.protocol.tls import client_ssl_context
 from renkei.protocol.transport import HttpTransport
 from renkei.residents import service as residents
 from renkei.residents.schemas import ResidentRow
 from renkei.runtime import Runtime
+from renkei.runtime.wire import ensure_certificate
 
 A, B = "131016", "131121"
 TAX = "TM00000000000002"
@@ -156,12 +160,25 @@ def _setup(data_dir: Path, movers: int) -> list[str]:
     return atenas
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Processes:
-    """`renkei serve …` subprocesses, each on its own database file under the data dir."""
+    """`renkei serve …` subprocesses over mutual TLS, each on its own database file under the data dir."""
+
+    NODES: ClassVar[dict[str, str]] = {"jukinet": "jukinet", "hub": "hub", "a": "lg" + A, "b": "lg" + B, "echo": "operator"}
 
     def __init__(self, data_dir: Path) -> None:
-        self.ports = {name: _free_port() for name in ("jukinet", "hub", "a", "b", "echo")}
-        self.url = {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
+        ca_dir = data_dir / "orgca"
+        orgca.ensure_ca(ca_dir)
+        for node in (*self.NODES.values(), f"lg{B}-business"):
+            ensure_certificate(ca_dir, node)
+        self.ca_dir = ca_dir
+        self.ports = {name: _free_port() for name in self.NODES}
+        self.url = {name: f"https://127.0.0.1:{port}" for name, port in self.ports.items()}
         env = {
             **os.environ,
             **{f"RENKEI_{k.upper()}": v for k, v in KEYS.items()},
@@ -210,14 +227,33 @@ class Processes:
                 "--jukinet-url",
                 u["jukinet"],
             ],
-            "echo": [sys.executable, "-m", "benchmarks.bench_queries", "echo", str(self.ports["echo"])],
+            "echo": [
+                sys.executable,
+                "-m",
+                "benchmarks.bench_queries",
+                "echo",
+                str(self.ports["echo"]),
+                str(ca_dir),
+            ],
         }
         self.procs = {
             name: subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
             for name, cmd in commands.items()
         }
+        self.health = httpx.Client(verify=client_ssl_context(ca_dir, "operator"), timeout=2)
         for name in commands:
             self._wait(name)
+
+    def client(self, node: str) -> HttpTransport:
+        """A business system of B calling its node (and the echo), over mutual TLS with keep-alive."""
+        return HttpTransport(
+            {"lg" + B: self.url["b"], "echo": self.url["echo"]},
+            timeout=120,
+            tls=client_ssl_context(self.ca_dir, node),
+        )
+
+    def cpu(self) -> dict[str, float]:
+        return {name: _cpu_seconds(proc.pid) for name, proc in self.procs.items() if name != "echo"}
 
     def _wait(self, name: str) -> None:
         deadline = time.monotonic() + 180  # a loaded machine starts Python slowly
@@ -227,7 +263,7 @@ class Processes:
                     f"{name} exited: {self.procs[name].stderr.read().decode() if self.procs[name].stderr else ''}"
                 )
             try:
-                if httpx.get(self.url[name] + "/healthz", timeout=1).status_code == 200:
+                if self.health.get(self.url[name] + "/healthz").status_code == 200:
                     return
             except httpx.HTTPError:
                 pass
@@ -235,6 +271,7 @@ class Processes:
         raise RuntimeError(f"{name} did not start")
 
     def close(self) -> None:
+        self.health.close()
         for proc in self.procs.values():
             proc.terminate()
         for proc in self.procs.values():
@@ -273,10 +310,10 @@ def _pct(values: list[float], q: float) -> float:
 
 def run(*, smoke: bool, postgres_url: str | None) -> None:
     movers = 20 if smoke else 200
-    rate, seconds = (50.0, 3.0) if smoke else (200.0, 20.0)
-    bulk = 200 if smoke else 5000
+    rate, seconds = (50.0, 3.0) if smoke else (200.0, 60.0)
+    bulk = 1_000 if smoke else 100_000
     print(
-        "  (SQLite node databases; PostgreSQL for this benchmark: not run — the processes share a data dir)",
+        "  (three `renkei serve` processes over mutual TLS on SQLite; PostgreSQL for this benchmark: not run)",
         flush=True,
     )
     with tempfile.TemporaryDirectory(prefix="renkei-bench-queries-") as tmp:
@@ -284,13 +321,15 @@ def run(*, smoke: bool, postgres_url: str | None) -> None:
         atenas = _setup(data_dir, movers)
         procs = Processes(data_dir)
         try:
-            node = HttpTransport({"lg" + B: procs.url["b"], "echo": procs.url["echo"]}, timeout=60)
+            node = procs.client(f"lg{B}-business")
 
             def query(i: int) -> float:
                 outcome = node.call("lg" + B, "query", {**ASK, "atena": atenas[i % len(atenas)]})
                 while outcome["status"] == "pending":
-                    time.sleep(0.05)
-                    outcome = node.call("lg" + B, "result", {"processing_number": outcome["processing_number"]})
+                    time.sleep(0.01)
+                    outcome = node.call(
+                        "lg" + B, "result", {"processing_number": outcome["processing_number"]}
+                    )
                 assert outcome["status"] == "answered", outcome
                 return 0.0
 
@@ -305,60 +344,73 @@ def run(*, smoke: bool, postgres_url: str | None) -> None:
                 f"single queries at {rate:.0f}/s offered",
                 got_rate,
                 "q/s",
-                baseline_name="HTTP echo",
+                baseline_name="HTTPS echo",
                 baseline=base_rate,
             )
             report(
                 "  p50 latency",
                 statistics.median(got_lat),
                 "ms",
-                baseline_name="HTTP echo p50",
+                baseline_name="HTTPS echo p50",
                 baseline=statistics.median(base_lat),
             )
             report(
                 "  p99 latency",
                 _pct(got_lat, 0.99),
                 "ms",
-                baseline_name="HTTP echo p99",
+                baseline_name="HTTPS echo p99",
                 baseline=_pct(base_lat, 0.99),
+                extra="aim < 100 ms",
             )
 
             requests = [{**ASK, "atena": atenas[i % len(atenas)]} for i in range(bulk)]
+            chunk = 1_000
             started = time.perf_counter()
-            for chunk in range(0, bulk, 500):
-                node.call("echo", "echo", {"requests": requests[chunk : chunk + 500]})
+            for c in range(0, bulk, chunk):
+                node.call("echo", "echo", {"requests": requests[c : c + chunk]})
             echo_rate = bulk / (time.perf_counter() - started)
+            cpu_before = procs.cpu()
             started = time.perf_counter()
             batches = [
-                node.call("lg" + B, "query_bulk", {"requests": requests[c : c + 500]})["batch"]
-                for c in range(0, bulk, 500)
+                node.call("lg" + B, "query_bulk", {"requests": requests[c : c + chunk]})["batch"]
+                for c in range(0, bulk, chunk)
             ]
             submitted = time.perf_counter() - started
             pending = list(batches)
             while pending:
                 pending = [b for b in pending if node.call("lg" + B, "bulk_result", {"batch": b})["pending"]]
                 if pending:
-                    time.sleep(0.05)
+                    time.sleep(0.2)
             elapsed = time.perf_counter() - started
+            cpu = {name: (after - cpu_before[name]) * 1e6 / bulk for name, after in procs.cpu().items()}
             report(
                 f"bulk: {bulk:,} queries submitted and answered",
                 bulk / elapsed,
                 "q/s",
-                baseline_name="HTTP echo of the same requests",
+                baseline_name="HTTPS echo of the same requests",
                 baseline=echo_rate,
-                extra=f"submission {submitted:.1f} s of {elapsed:.1f} s",
+                extra=f"aim ≥ 1,000 q/s; submission {submitted:.1f} s of {elapsed:.1f} s",
+            )
+            report(
+                "  CPU per query, all processes",
+                sum(cpu.values()),
+                "µs",
+                extra="aim ≤ 2,000 µs; "
+                + ", ".join(f"{name} {value:,.0f} µs" for name, value in sorted(cpu.items())),
             )
         finally:
             procs.close()
 
 
-def _echo_server(port: int) -> None:
+def _echo_server(port: int, ca_dir: str) -> None:
+    """A bare HTTPS echo through the same stack: uvicorn, mutual TLS, the caller check, `service_app`."""
     import uvicorn
     from pydantic import BaseModel, ConfigDict
 
     from renkei.protocol.api import ServiceApi, operation
-    from renkei.protocol.http import service_app, trust_in_process
+    from renkei.protocol.http import service_app
     from renkei.protocol.identity import Caller
+    from renkei.runtime.wire import Wire
 
     class Anything(BaseModel):
         model_config = ConfigDict(extra="allow")
@@ -367,9 +419,10 @@ def _echo_server(port: int) -> None:
     def echo(body: Anything, _caller: Caller) -> Anything:
         return body
 
-    app = service_app("echo", [ServiceApi("echo", "echo", "echo").add(echo)], authenticate=trust_in_process)
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    wire = Wire.mutual_tls(Path(ca_dir), "operator", refusals=Path(ca_dir) / "echo-refusals.jsonl")
+    app = service_app("echo", [ServiceApi("echo", "echo", "echo").add(echo)], authenticate=wire.authenticate)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", **wire.server)
 
 
-if __name__ == "__main__" and len(sys.argv) == 3 and sys.argv[1] == "echo":
-    _echo_server(int(sys.argv[2]))
+if __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "echo":
+    _echo_server(int(sys.argv[2]), sys.argv[3])
