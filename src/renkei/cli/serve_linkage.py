@@ -21,15 +21,14 @@ from renkei.core.errors import RenkeiError
 from renkei.core.ids import validate_lg_code
 from renkei.core.settings import Settings
 from renkei.hub import rpc as hub_rpc
-from renkei.hub import service as hub_service
 from renkei.intermediate import service
 from renkei.protocol.api import ServiceApi, node_endpoint
 from renkei.protocol.http import service_app
 from renkei.protocol.hub import HubClient
 from renkei.protocol.jukinet import JukinetClient
-from renkei.protocol.messages import BATCH_LIMIT
 from renkei.protocol.transport import HttpTransport
 from renkei.runtime import Runtime, municipal_dispatcher, municipality_node, national_dispatcher
+from renkei.runtime.delivery import DeliveryWorker
 from renkei.runtime.wire import Wire, ensure_certificate
 
 log = logging.getLogger("renkei.serve")
@@ -94,36 +93,13 @@ def hub_server(
     transport = HttpTransport({"jukinet": jukinet_url, **nodes}, tls=wire.tls)
     runtime = Runtime(settings, transport=transport)
     runtime.databases.serialise_sqlite_transactions()
-    wake = threading.Event()
-    hub = hub_rpc.api(runtime.databases, settings, transport, on_accepted=wake.set, inline_delivery=False)
+    worker = DeliveryWorker(
+        runtime.databases, settings=settings, transport=transport, interval=delivery_interval
+    )
+    hub = hub_rpc.api(runtime.databases, settings, transport, on_accepted=worker.wake, inline_delivery=False)
     served = Served(_app("renkei hub", [hub], wire), runtime)
-
-    def deliver_round() -> int:
-        # Claim and settle are short transactions; the calls to providers and requesters hold neither, so
-        # submissions go on while a provider answers (CONVENTIONS §18). One call per provider per round.
-        with runtime.session("hub") as session:
-            claims = hub_service.claim_due(session, settings=settings, limit=BATCH_LIMIT)
-        if not claims:
-            return 0
-        sent = hub_service.send_batch(claims, transport=transport)
-        with runtime.session("hub") as session:
-            _report, pushes = hub_service.settle_batch(session, claims, sent, settings=settings)
-        hub_service.push_results(pushes, transport=transport)
-        return len(claims)
-
-    def deliver(stop: threading.Event) -> None:
-        while not stop.is_set():
-            try:
-                delivered = deliver_round()
-            except Exception:  # a loop that survives must say what it survived (CONVENTIONS §19)
-                log.exception("hub delivery round failed; retrying")
-                delivered = 0
-            if not delivered:
-                wake.wait(delivery_interval)
-                wake.clear()
-
-    served.loops.append(deliver)
-    served.stop_hooks.append(wake.set)
+    served.loops.append(worker.run)
+    served.stop_hooks.append(worker.wake)
     return served
 
 

@@ -117,10 +117,15 @@ def _retry_later(query: HubQuery, error: str) -> str:
     return "retrying"
 
 
-def _claim(session: Session, query_id: int) -> HubQuery | None:
+def _claim(session: Session, query_id: int, *, due: bool = False) -> HubQuery | None:
+    """Lock a pending query (skipping one another worker holds); with `due`, only if it is due now, so a query
+    another worker leased a moment ago (and committed) is not taken again."""
+    where = [HubQuery.id == query_id, HubQuery.status == "pending"]
+    if due:
+        where.append(HubQuery.next_attempt_at <= clock.now())
     return session.scalars(
         sa.select(HubQuery)
-        .where(HubQuery.id == query_id, HubQuery.status == "pending")
+        .where(*where)
         .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)
     ).first()
@@ -150,7 +155,7 @@ def _take(
     session: Session, query: HubQuery, *, settings: Settings, lease: dt.timedelta | None
 ) -> Claim | str:
     """Claim one pending query for delivery; a query whose agency is gone is refused here and not claimed."""
-    claimed = _claim(session, query.id)
+    claimed = _claim(session, query.id, due=lease is not None)
     if claimed is None or claimed.provider_sign is None:
         return "skipped"
     requester = session.get(HubAgency, claimed.requester_code)
@@ -258,6 +263,7 @@ def _due(session: Session, limit: int) -> list[int]:
             .where(HubQuery.status == "pending", HubQuery.next_attempt_at <= now)
             .order_by(HubQuery.next_attempt_at, HubQuery.id)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         ).all()
     )
 
