@@ -39,7 +39,9 @@ def test_two_hub_workers_deliver_every_query_exactly_once(runtime: Runtime, sett
         try:
             idle = 0
             while idle < 3:
-                claimed = deliver_round(workers[index], settings=settings, transport=runtime.transport, limit=20)
+                claimed = deliver_round(
+                    workers[index], settings=settings, transport=runtime.transport, limit=20
+                )
                 rounds[index] += bool(claimed)
                 idle = 0 if claimed else idle + 1
         except BaseException as exc:  # surfaced below

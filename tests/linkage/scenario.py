@@ -112,7 +112,9 @@ def move_family(net: Network, atenas: list[str]) -> list[str]:
 
 
 def _as_outcome(found: NodeQueryOutcome) -> QueryOutcome:
-    return QueryOutcome(query_id=0, process_number=found.processing_number, **found.model_dump(exclude={"processing_number"}))
+    return QueryOutcome(
+        query_id=0, process_number=found.processing_number, **found.model_dump(exclude={"processing_number"})
+    )
 
 
 def ask(net: Network, atena: str, *, tm: str = TAX) -> QueryOutcome:
@@ -245,4 +247,4 @@ def run_scenario(net: Network) -> dict[str, str]:
     assert not report.ok and edited in report.bad_sequences
     with municipal(net, SETAGAYA) as session:
         father_at_b = addressee.find_by_atena(session, system="juki", atena=new_atenas[0]).integrated_number
-    return {"a": taro, "b": father_at_b}
+    return {"a": taro, "b": father_at_b, "moved": ",".join(new_atenas)}

@@ -6,7 +6,7 @@ import os
 import secrets as _secrets
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from renkei.core.errors import Invalid
@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     # A migrated database to copy new node databases from (tests use it to skip running migrations per test).
     database_template: str | None = None
     sql_echo: bool = False
+    # How long the hub's delivery worker holds a claimed query before another worker may take it again (it must
+    # outlast any call to a provider; a hub that dies mid-delivery delivers its queries again after this).
+    delivery_lease_seconds: float = Field(default=90.0, gt=0, le=3600)
 
     # Secrets: each may be given inline (RENKEI_<NAME>), as a mounted file (RENKEI_<NAME>_FILE) or, on the
     # embedded default, is created once under <data_dir>/keys/ with mode 0600.

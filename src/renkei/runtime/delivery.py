@@ -9,6 +9,7 @@ the lease runs out they are due again and delivered once more, which the provide
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 

@@ -51,6 +51,7 @@ class Federation:
     directory: str
     database_url: str | None
     members: list[Member] = field(default_factory=list)
+    environment: dict[str, str] = field(default_factory=dict)  # RENKEI_* settings given to every member
 
     def member(self, node: str) -> Member:
         for m in self.members:
@@ -98,6 +99,7 @@ def plan(
     base_port: int = 8400,
     database_url: str | None = None,
     codes: tuple[str, ...] = MUNICIPALITIES,
+    environment: dict[str, str] | None = None,
 ) -> Federation:
     if not 1 <= municipalities <= len(codes):
         raise Conflict(f"市区町村の数は 1〜{len(codes)} です: {municipalities}", field="municipalities")
@@ -143,7 +145,9 @@ def plan(
             url["jukinet"],
             *common,
         ]
-    federation = Federation(directory=str(directory), database_url=database_url)
+    federation = Federation(
+        directory=str(directory), database_url=database_url, environment=dict(environment or {})
+    )
     for node, command in commands.items():
         data_dir = directory / node
         federation.members.append(
@@ -160,6 +164,7 @@ def plan(
 
 def _environment(federation: Federation, member: Member) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RENKEI_")}
+    env.update(federation.environment)
     # The 転出証明 travels from one municipality to another sealed under 住基ネット's key; in this rehearsal the
     # municipal nodes share that key file with jukinet (decision 0024 notes the real route through 住基ネット).
     env["RENKEI_JUKINET_KEY_FILE"] = str(Path(federation.directory) / "shared" / "jukinet_key.key")
