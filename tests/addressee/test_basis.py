@@ -1,0 +1,183 @@
+"""Legal basis per use: 別表第一 as data, 条例-based 独自利用事務, and refusals that are recorded and kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+from contextlib import AbstractContextManager
+
+import pytest
+
+from renkei.addressee import service
+from renkei.core import clock
+from renkei.core.errors import Invalid, Refused
+from renkei.runtime import Runtime
+from tests.residents.builders import CHIYODA, register, row
+
+JIDOTEATE = "JM01074000000000"
+TAX_INFO = "TM00000000000002"
+ORDINANCE = "令和7年千代田区条例第12号"
+
+
+def at(day: dt.date) -> AbstractContextManager[None]:
+    return clock.frozen(dt.datetime.combine(day, dt.time(3, 0)))
+
+
+def one_person(runtime: Runtime) -> str:
+    (a,) = register(runtime, row(1))
+    with runtime.municipal_session(CHIYODA) as s:
+        return service.integrated_number_of_resident(s, resident_id=a.resident_id)
+
+
+def local_use(runtime: Runtime, *, end_on: dt.date | None = dt.date(2026, 3, 31)) -> str:
+    with runtime.municipal_session(CHIYODA) as s:
+        service.register_ordinance(
+            s,
+            number=ORDINANCE,
+            title="千代田区子育て応援給付金条例",
+            adopted_on=dt.date(2025, 3, 20),
+            start_on=dt.date(2025, 4, 1),
+            end_on=end_on,
+        )
+        row_ = service.define_local_jimu(
+            s,
+            lg_code=CHIYODA,
+            ordinance_number=ORDINANCE,
+            article="第3条",
+            jimu_name="子育て応援給付金の支給に関する事務",
+            system="jidoteate",
+            tm_codes=[TAX_INFO],
+            similar_jimu_code=JIDOTEATE,
+        )
+        return row_.jimu_code
+
+
+def reveal(runtime: Runtime, number: str, jimu_code: str) -> str:
+    with runtime.municipal_session(CHIYODA) as s:
+        return service.reveal_mynumber(
+            s,
+            integrated_number=number,
+            staff_id="7",
+            staff_name="窓口　花子",
+            reason="給付の審査のため",
+            jimu_code=jimu_code,
+            settings=runtime.settings,
+        )
+
+
+def log_actions(runtime: Runtime, number: str) -> list[tuple[str, str]]:
+    with runtime.municipal_session(CHIYODA) as s:
+        return [(e.action, e.reason) for e in reversed(service.access_log(s, integrated_number=number))]
+
+
+def test_a_beppyo1_jimu_reveals_and_a_jimu_without_basis_is_refused_and_the_refusal_kept(
+    runtime: Runtime,
+) -> None:
+    number = one_person(runtime)
+    assert len(reveal(runtime, number, JIDOTEATE)) == 12
+    with pytest.raises(Refused) as refused:
+        reveal(runtime, number, "JM01999000000000")
+    assert "根拠なし" in refused.value.message and refused.value.field == "事務コード"
+    with pytest.raises(Refused):
+        reveal(runtime, number, "")
+    actions = log_actions(runtime, number)
+    assert [a for a, _ in actions] == [
+        "reveal_mynumber",
+        "refused_reveal_mynumber",
+        "refused_reveal_mynumber",
+    ]
+    assert "JM01999000000000" in actions[1][1] and "給付の審査のため" in actions[1][1]
+
+
+def test_the_beppyo1_table_is_data_naming_each_item(runtime: Runtime) -> None:
+    with runtime.municipal_session(CHIYODA) as s:
+        bases = {b.jimu_code: b for b in service.list_bases(s)}
+    assert bases["JM01027000000000"].label == "番号法別表第一 十六の項"
+    assert bases["JM01027000000000"].system == "tax" and bases["JM01027000000000"].valid
+    assert {b.system for b in bases.values()} >= {"tax", "kokuho", "kaigo", "jidoteate", "seiho", "juki"}
+
+
+def test_a_jorei_jimu_may_use_the_number_only_while_its_ordinance_is_in_force(runtime: Runtime) -> None:
+    number = one_person(runtime)
+    jimu = local_use(runtime)
+    assert jimu == f"JM09{CHIYODA}000001"
+    with at(dt.date(2025, 3, 31)), pytest.raises(Refused) as early:
+        reveal(runtime, number, jimu)
+    assert "まだ施行されていません" in early.value.message
+    with at(dt.date(2025, 4, 1)):
+        assert len(reveal(runtime, number, jimu)) == 12
+        with runtime.municipal_session(CHIYODA) as s:
+            basis = service.basis_for(s, jimu_code=jimu)
+        assert basis.kind == "条例" and basis.label == f"{ORDINANCE} 第3条（千代田区子育て応援給付金条例）"
+    with at(dt.date(2026, 4, 1)), pytest.raises(Refused) as late:
+        reveal(runtime, number, jimu)
+    assert "失効" in late.value.message
+    assert [a for a, _ in log_actions(runtime, number)] == [
+        "refused_reveal_mynumber",
+        "reveal_mynumber",
+        "refused_reveal_mynumber",
+    ]
+
+
+def test_linking_a_system_needs_a_jimu_with_a_basis_today(runtime: Runtime) -> None:
+    number = one_person(runtime)
+    jimu = local_use(runtime, end_on=dt.date(2025, 12, 31))
+    with at(dt.date(2025, 6, 1)), runtime.municipal_session(CHIYODA) as s:
+        assert service.link_system(s, integrated_number=number, system="jidoteate", jimu_code=jimu)
+    with at(dt.date(2026, 1, 5)):
+        with pytest.raises(Refused), runtime.municipal_session(CHIYODA) as s:
+            service.link_system(s, integrated_number=number, system="kokuho", jimu_code=jimu)
+        with runtime.municipal_session(CHIYODA) as s:  # the 国保 system's own 別表第一 事務 still holds
+            assert service.link_system(s, integrated_number=number, system="kokuho")
+    actions = log_actions(runtime, number)
+    assert [a for a, _ in actions] == ["refused_link"]
+    assert "国保" in actions[0][1]
+
+
+def test_bad_ordinances_and_jimu_are_refused_with_the_field(runtime: Runtime) -> None:
+    with runtime.municipal_session(CHIYODA) as s:
+        with pytest.raises(Invalid) as backwards:
+            service.register_ordinance(
+                s, number=ORDINANCE, title="x", start_on=dt.date(2025, 4, 1), end_on=dt.date(2025, 3, 31)
+            )
+        assert backwards.value.field == "失効日" and backwards.value.record == ORDINANCE
+        with pytest.raises(Invalid) as late_adoption:
+            service.register_ordinance(
+                s, number=ORDINANCE, title="x", start_on=dt.date(2025, 4, 1), adopted_on=dt.date(2025, 5, 1)
+            )
+        assert late_adoption.value.field == "公布日"
+    local_use(runtime)
+    with runtime.municipal_session(CHIYODA) as s:
+        with pytest.raises(Invalid) as no_info:
+            service.define_local_jimu(
+                s,
+                lg_code=CHIYODA,
+                ordinance_number=ORDINANCE,
+                article="第4条",
+                jimu_name="y",
+                system="tax",
+                tm_codes=[],
+            )
+        assert no_info.value.field == "特定個人情報"
+        with pytest.raises(Invalid) as unknown_tm:
+            service.define_local_jimu(
+                s,
+                lg_code=CHIYODA,
+                ordinance_number=ORDINANCE,
+                article="第4条",
+                jimu_name="y",
+                system="tax",
+                tm_codes=["TM00000000009999"],
+            )
+        assert unknown_tm.value.field == "特定個人情報"
+        # a retry of the same definition is the same 事務
+        again = service.define_local_jimu(
+            s,
+            lg_code=CHIYODA,
+            ordinance_number=ORDINANCE,
+            article="第3条",
+            jimu_name="子育て応援給付金の支給に関する事務",
+            system="jidoteate",
+            tm_codes=[TAX_INFO],
+            similar_jimu_code=JIDOTEATE,
+        )
+        assert again.jimu_code == f"JM09{CHIYODA}000001"
