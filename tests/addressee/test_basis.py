@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from contextlib import AbstractContextManager
+from pathlib import Path
 
+import openpyxl
 import pytest
+from click.testing import CliRunner
 
 from renkei.addressee import service
+from renkei.addressee.plan_export import export_plan
+from renkei.cli import cli
 from renkei.core import clock
 from renkei.core.errors import Invalid, Refused
 from renkei.runtime import Runtime
@@ -181,3 +187,104 @@ def test_bad_ordinances_and_jimu_are_refused_with_the_field(runtime: Runtime) ->
             similar_jimu_code=JIDOTEATE,
         )
         assert again.jimu_code == f"JM09{CHIYODA}000001"
+
+
+def test_the_plan_shows_each_jimu_planned_adopted_in_force_or_ended_and_exports_to_excel(
+    runtime: Runtime,
+) -> None:
+    local_use(runtime)
+    with runtime.municipal_session(CHIYODA) as s:
+        service.register_ordinance(
+            s,
+            number="令和8年千代田区条例第3号",
+            title="千代田区医療費助成条例",
+            start_on=dt.date(2026, 10, 1),
+        )
+        service.define_local_jimu(
+            s,
+            lg_code=CHIYODA,
+            ordinance_number="令和8年千代田区条例第3号",
+            article="第2条",
+            jimu_name="医療費助成に関する事務",
+            system="kokuho",
+            tm_codes=["TM00000000000001"],
+        )
+
+        def statuses(day: dt.date) -> list[str]:
+            return [r.status for r in service.plan(s, on=day)]
+
+        assert statuses(dt.date(2025, 3, 1)) == ["planned", "planned"]
+        assert statuses(dt.date(2025, 3, 25)) == ["adopted", "planned"]
+        assert statuses(dt.date(2025, 9, 1)) == ["in_force", "planned"]
+        assert statuses(dt.date(2026, 4, 1)) == ["ended", "planned"]
+        data = export_plan(s, on=dt.date(2025, 9, 1))
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet = book["独自利用計画"]
+    header = [c.value for c in sheet[2]]
+    assert header[:5] == ["条例番号", "条例の題名", "条項", "事務コード", "独自利用事務"]
+    first = [c.value for c in sheet[3]]
+    assert first[0] == ORDINANCE and first[3] == f"JM09{CHIYODA}000001"
+    assert first[9] == "2025-04-01（令和7年4月1日）" and first[11] == "施行中" and first[12] == "未届出"
+    assert "TM00000000000002 地方税関係情報" in first[7]
+    assert [c.value for c in book["条例"][4]][5] == "計画中"
+
+
+def test_the_cli_registers_an_ordinance_a_jimu_and_writes_the_plan(
+    cli_env: dict[str, str], tmp_path: Path, runtime: Runtime
+) -> None:
+    def invoke(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, list(args), env=cli_env)
+        return result.exit_code, result.output
+
+    m = ("--municipality", CHIYODA)
+    code, out = invoke(
+        "local-use",
+        "ordinance",
+        *m,
+        "--number",
+        ORDINANCE,
+        "--title",
+        "子育て応援給付金条例",
+        "--adopted-on",
+        "2025-03-20",
+        "--start-on",
+        "2025-04-01",
+        "--end-on",
+        "2025-03-01",
+    )
+    assert code != 0 and "失効日" in out
+    code, out = invoke(
+        "local-use",
+        "ordinance",
+        *m,
+        "--number",
+        ORDINANCE,
+        "--title",
+        "子育て応援給付金条例",
+        "--adopted-on",
+        "2025-03-20",
+        "--start-on",
+        "2025-04-01",
+    )
+    assert code == 0, out
+    code, out = invoke(
+        "local-use",
+        "jimu",
+        *m,
+        "--ordinance",
+        ORDINANCE,
+        "--article",
+        "第3条",
+        "--name",
+        "子育て応援給付金の支給",
+        "--system",
+        "jidoteate",
+        "--tm",
+        TAX_INFO,
+    )
+    assert code == 0 and out.startswith(f"JM09{CHIYODA}000001"), out
+    target = tmp_path / "plan.xlsx"
+    code, out = invoke("local-use", "plan", *m, "--xlsx", str(target))
+    assert code == 0 and "施行中" in out and target.stat().st_size > 0
+    code, out = invoke("local-use", "bases", *m)
+    assert code == 0 and f"{ORDINANCE} 第3条" in out and "番号法別表第一 十六の項" in out

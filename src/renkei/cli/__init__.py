@@ -25,6 +25,7 @@ SUBCOMMANDS = (
     "hub",
     "jpki",
     "governance",
+    "local_use",
 )
 
 
@@ -41,7 +42,7 @@ for _name in SUBCOMMANDS:
         if _exc.name != f"renkei.cli.{_name}":
             raise
         continue
-    cli.add_command(_module.group, _name)
+    cli.add_command(_module.group, _name.replace("_", "-"))
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from renkei.addressee.models import (
     AddresseeLocalJimu,
     AddresseeOrdinance,
 )
-from renkei.addressee.schemas import SYSTEMS, Basis, OrdinanceView, PlanRow
+from renkei.addressee.schemas import PLAN_STATUSES, SYSTEMS, Basis, OrdinanceView, PlanRow
 from renkei.addressee.service.series import allocate, check_system
 from renkei.core import clock, ids
 from renkei.core.errors import Conflict, Invalid, NotFound, Refused
@@ -33,6 +33,7 @@ BEPPYO1 = "beppyo1.csv"
 LOCAL_SERIES = "local_jimu"
 # 住基 is the register itself (番号法第7条・第8条: 指定 and 通知), not a 別表第一 事務.
 REGISTER_SYSTEM = "juki"
+PLAN_LABELS = PLAN_STATUSES
 
 
 # --- 別表第一 as data ------------------------------------------------------------------------------------
