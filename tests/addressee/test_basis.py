@@ -288,3 +288,62 @@ def test_the_cli_registers_an_ordinance_a_jimu_and_writes_the_plan(
     assert code == 0 and "施行中" in out and target.stat().st_size > 0
     code, out = invoke("local-use", "bases", *m)
     assert code == 0 and f"{ORDINANCE} 第3条" in out and "番号法別表第一 十六の項" in out
+
+
+def test_the_cli_files_a_notification_and_the_commission_accepts_it(
+    cli_env: dict[str, str], runtime: Runtime
+) -> None:
+    def invoke(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(cli, list(args), env=cli_env)
+        return result.exit_code, result.output
+
+    m = ("--municipality", CHIYODA)
+    assert (
+        invoke(
+            "local-use",
+            "ordinance",
+            *m,
+            "--number",
+            ORDINANCE,
+            "--title",
+            "子育て応援給付金条例",
+            "--adopted-on",
+            "2026-03-20",
+            "--start-on",
+            "2026-04-01",
+        )[0]
+        == 0
+    )
+    code, out = invoke(
+        "local-use",
+        "jimu",
+        *m,
+        "--ordinance",
+        ORDINANCE,
+        "--article",
+        "第3条",
+        "--name",
+        "子育て応援給付金の支給",
+        "--system",
+        "jidoteate",
+        "--tm",
+        TAX_INFO,
+        "--similar",
+        JIDOTEATE,
+    )
+    jimu = out.split("\t")[0]
+    code, out = invoke("local-use", "notify", *m, "--jimu", jimu, "--ask", f"市町村長:{TAX_INFO}")
+    assert code == 0 and "届出中" in out, out
+    notification_id = out.split("\t")[0].removeprefix("届出 ")
+    code, out = invoke("local-use", "commission", "list", "--status", "filed")
+    assert code == 0 and notification_id in out
+    code, out = invoke(
+        "local-use", "commission", "accept", "--requester", CHIYODA, notification_id, "--operator", "審査官"
+    )
+    assert code == 0 and "受理" in out and "登録 1 件" in out, out
+    code, out = invoke("local-use", "commission", "entries")
+    assert code == 0 and jimu in out and f"{ORDINANCE} 第3条" in out
+    code, out = invoke("local-use", "notification", *m, "--jimu", jimu)
+    assert code == 0 and "受理" in out, out
+    code, out = invoke("local-use", "plan", *m)
+    assert "届出: 受理" in out

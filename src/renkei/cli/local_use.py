@@ -11,7 +11,14 @@ from renkei.addressee import service
 from renkei.addressee.plan_export import export_plan
 from renkei.addressee.schemas import SYSTEMS
 from renkei.cli.common import runtime_options
+from renkei.cli.query import HUB_URL, prepare
+from renkei.core.errors import Invalid
+from renkei.core.ids import municipality_agency_code
 from renkei.core.wareki import both
+from renkei.hub import local_use as hub_local_use
+from renkei.intermediate.service import local_use
+from renkei.protocol.local_use import LocalUseClient, NotificationState, RequestedInformation
+from renkei.protocol.transport import HttpTransport, Transport
 from renkei.runtime import Runtime
 
 municipality = click.option(
@@ -128,3 +135,154 @@ def bases(*, lg_code: str, on_day: dt.datetime | None, runtime: Runtime) -> None
     for b in found:
         state = "有効" if b.valid else f"無効（{b.reason}）"
         click.echo(f"{SYSTEMS.get(b.system, b.system)}\t{b.jimu_code}\t{b.jimu_name}\t{b.label}\t{state}")
+
+
+# --- 届出 (municipal side) ------------------------------------------------------------------------------------
+def _client(runtime: Runtime, lg_code: str, hub_url: str | None) -> LocalUseClient:
+    """A 届出 client; the municipality joins the hub first (idempotent), as `renkei query` does."""
+    prepare(runtime, lg_code, hub_url)
+    transport: Transport = HttpTransport({"hub": hub_url}) if hub_url else runtime.transport
+    return LocalUseClient(transport)
+
+
+def _asked(value: str) -> RequestedInformation:
+    parts = value.split(":")
+    if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "consent"):
+        raise click.BadParameter(f"情報提供者:特定個人情報名コード[:consent] の形式です: {value}")
+    provider = (
+        parts[0] if not parts[0].isdigit() or len(parts[0]) == 16 else municipality_agency_code(parts[0])
+    )
+    return RequestedInformation(provider=provider, tm_code=parts[1], provider_consent=len(parts) == 3)
+
+
+def _show_state(state: NotificationState) -> None:
+    labels = {"filed": "届出中（審査待ち）", "accepted": "受理", "returned": "返戻"}
+    click.echo(
+        f"届出 {state.notification_id}\t{state.jimu_code}\t{labels[state.status]}\t登録 {state.entries} 件"
+    )
+    for reason in state.reasons:
+        click.echo(f"  返戻理由: {reason}")
+
+
+@group.command("notify")
+@municipality
+@click.option("--jimu", "jimu_code", required=True, help="独自利用事務の事務コード")
+@click.option(
+    "--ask",
+    "asked",
+    multiple=True,
+    required=True,
+    help="情報提供者:特定個人情報名コード[:consent]（情報提供者は機関種別・16桁の機関コード・団体コード）",
+)
+@HUB_URL
+@runtime_options
+def notify(
+    *, lg_code: str, jimu_code: str, asked: tuple[str, ...], hub_url: str | None, runtime: Runtime
+) -> None:
+    """File the 独自利用事務の情報連携 届出 with the commission (番号法第19条第9号)."""
+    information = [_asked(a) for a in asked]
+    client = _client(runtime, lg_code, hub_url)
+    with runtime.municipal_session(lg_code) as session:
+        notification = local_use.prepare_notification(
+            session, lg_code=lg_code, jimu_code=jimu_code, information=information, settings=runtime.settings
+        )
+    state = client.file_notification(notification)
+    with runtime.municipal_session(lg_code) as session:
+        local_use.record_state(session, state=state)
+    _show_state(state)
+
+
+@group.command("notification")
+@municipality
+@click.option("--jimu", "jimu_code", required=True, help="独自利用事務の事務コード")
+@HUB_URL
+@runtime_options
+def notification(*, lg_code: str, jimu_code: str, hub_url: str | None, runtime: Runtime) -> None:
+    """Read back how the 届出 of a 独自利用事務 stands at the commission, and keep it."""
+    client = _client(runtime, lg_code, hub_url)
+    with runtime.municipal_session(lg_code) as session:
+        row = service.local_jimu(session, jimu_code=jimu_code)
+        if not row.notification_id:
+            raise Invalid("この独自利用事務は届出されていません", record=jimu_code, field="届出")
+        query = local_use.status_query(
+            session, lg_code=lg_code, notification_id=row.notification_id, settings=runtime.settings
+        )
+    state = client.notification_status(query)
+    with runtime.municipal_session(lg_code) as session:
+        local_use.record_state(session, state=state)
+    _show_state(state)
+
+
+# --- the commission's console (national side) ----------------------------------------------------------------------
+@group.group("commission")
+def commission() -> None:
+    """個人情報保護委員会の審査: 届出の一覧・受理・返戻、ハブの独自利用許可 / the commission's operator role."""
+
+
+@commission.command("list")
+@click.option("--status", type=click.Choice(["filed", "accepted", "returned"]), default=None)
+@runtime_options
+def commission_list(*, status: str | None, runtime: Runtime) -> None:
+    """The 届出 received, oldest first."""
+    with runtime.session("hub") as session:
+        found = hub_local_use.list_notifications(session, status=status)
+        for n in found:
+            period = f"{both(n.start_on)}〜{both(n.end_on)}"
+            click.echo(
+                f"{n.requester_code}\t{n.notification_id}\t{n.jimu_name}\t{n.ordinance_number} {n.article}\t"
+                f"{period}\t{n.status}\t{'；'.join(n.reasons)}"
+            )
+
+
+def _requester_code(value: str) -> str:
+    return value if len(value) == 16 else municipality_agency_code(value)
+
+
+@commission.command("accept")
+@click.option("--requester", required=True, help="届出した機関の機関コード（16桁）または団体コード")
+@click.argument("notification_id")
+@click.option("--operator", required=True, help="審査した職員（記録されます）")
+@runtime_options
+def commission_accept(*, requester: str, notification_id: str, operator: str, runtime: Runtime) -> None:
+    """Accept a 届出 (re-checked; returned with the failed rules when one does not hold)."""
+    with runtime.session("hub") as session:
+        state = hub_local_use.accept(
+            session,
+            requester_code=_requester_code(requester),
+            notification_id=notification_id,
+            operator=operator,
+        )
+    _show_state(state)
+
+
+@commission.command("return")
+@click.option("--requester", required=True, help="届出した機関の機関コード（16桁）または団体コード")
+@click.argument("notification_id")
+@click.option("--operator", required=True, help="審査した職員（記録されます）")
+@click.option("--reason", "reasons", multiple=True, required=True, help="返戻の理由（複数可）")
+@runtime_options
+def commission_return(
+    *, requester: str, notification_id: str, operator: str, reasons: tuple[str, ...], runtime: Runtime
+) -> None:
+    """Return a 届出 with reasons."""
+    with runtime.session("hub") as session:
+        state = hub_local_use.return_notification(
+            session,
+            requester_code=_requester_code(requester),
+            notification_id=notification_id,
+            operator=operator,
+            reasons=list(reasons),
+        )
+    _show_state(state)
+
+
+@commission.command("entries")
+@runtime_options
+def commission_entries(*, runtime: Runtime) -> None:
+    """The hub's permission entries from accepted 届出, each with its basis and period (hub operator's console)."""
+    with runtime.session("hub") as session:
+        for e in hub_local_use.list_entries(session):
+            click.echo(
+                f"{e.requester_code} {e.requester_name}\t{e.jimu_code} {e.jimu_name}\t{e.provider}\t{e.tm_code}\t"
+                f"{both(e.valid_from)}〜{both(e.valid_to)}\t{e.basis}"
+            )

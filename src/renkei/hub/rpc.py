@@ -10,8 +10,9 @@ from pydantic import BaseModel, ValidationError
 from renkei.core.db import Databases
 from renkei.core.errors import Invalid
 from renkei.core.settings import Settings
-from renkei.hub import service
+from renkei.hub import local_use, service
 from renkei.protocol.jukinet import JukinetClient
+from renkei.protocol.local_use import LocalUseNotification, NotificationQuery
 from renkei.protocol.messages import (
     AgencyRegistration,
     PersonRecordsRequest,
@@ -81,6 +82,16 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport) -
         with databases.session(NODE) as session:
             return service.person_records(session, request=request, settings=settings).model_dump(mode="json")
 
+    def file_local_use_notification(body: Body) -> Body:
+        notification = _parse(LocalUseNotification, body)
+        with databases.session(NODE) as session:
+            return local_use.file_notification(session, notification=notification).model_dump(mode="json")
+
+    def local_use_notification_status(body: Body) -> Body:
+        query = _parse(NotificationQuery, body)
+        with databases.session(NODE) as session:
+            return local_use.notification_status(session, query=query).model_dump(mode="json")
+
     operations: dict[str, Callable[[Body], Body]] = {
         "info": info,
         "register_agency": register_agency,
@@ -90,5 +101,7 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport) -
         "poll": poll,
         "deliver_pending": deliver_pending,
         "person_records": person_records,
+        "file_local_use_notification": file_local_use_notification,
+        "local_use_notification_status": local_use_notification_status,
     }
     return dispatcher_from(operations, NODE)
