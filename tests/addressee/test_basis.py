@@ -347,3 +347,5 @@ def test_the_cli_files_a_notification_and_the_commission_accepts_it(
     assert code == 0 and "受理" in out, out
     code, out = invoke("local-use", "plan", *m)
     assert "届出: 受理" in out
+    code, out = invoke("local-use", "governance-sync", *m)
+    assert code == 0 and "1 件を登録" in out and "しきい値判断が未実施" in out, out

@@ -15,6 +15,7 @@ from renkei.cli.query import HUB_URL, prepare
 from renkei.core.errors import Invalid
 from renkei.core.ids import municipality_agency_code
 from renkei.core.wareki import both
+from renkei.governance import local_use as governance_local_use
 from renkei.hub import local_use as hub_local_use
 from renkei.intermediate.service import local_use
 from renkei.protocol.local_use import LocalUseClient, NotificationState, RequestedInformation
@@ -286,3 +287,17 @@ def commission_entries(*, runtime: Runtime) -> None:
                 f"{e.requester_code} {e.requester_name}\t{e.jimu_code} {e.jimu_name}\t{e.provider}\t{e.tm_code}\t"
                 f"{both(e.valid_from)}〜{both(e.valid_to)}\t{e.basis}"
             )
+
+
+@group.command("governance-sync")
+@municipality
+@runtime_options
+def governance_sync(*, lg_code: str, runtime: Runtime) -> None:
+    """Register the 独自利用事務 adopted or in force as 条例事務 in the governance toolkit, and list those
+    without a current 特定個人情報保護評価."""
+    with runtime.municipal_session(lg_code) as session:
+        changed = governance_local_use.sync_from_registry(session)
+        flags = governance_local_use.attention(session)
+    click.echo(f"安全管理措置の事務に {changed} 件を登録・更新しました")
+    for flag in flags:
+        click.echo(f"要対応\t{flag.name}\t{flag.basis}\t{flag.reason}")
