@@ -9,6 +9,7 @@ import pytest
 from renkei.addressee import service as addressee
 from renkei.core import clock
 from renkei.core.errors import Conflict, Invalid
+from renkei.demo import local_use as demo_local_use
 from renkei.hub import local_use as hub_local_use
 from renkei.hub import service as hub_service
 from renkei.intermediate import service
@@ -220,5 +221,17 @@ def test_bad_notifications_are_refused_with_their_reason(runtime: Runtime) -> No
         assert manual.status == "returned" and manual.reasons == [
             "条例の規定と届出の事務の内容が一致しません"
         ]
+    finally:
+        net.close()
+
+
+def test_the_demo_step_answers_under_the_ordinance_and_refuses_after_its_end(runtime: Runtime) -> None:
+    net = InProcess(runtime)
+    try:
+        _jimu, atenas, _stays = setup_local_use(net)
+        lines = demo_local_use.run(runtime, lg_a=CHIYODA, lg_b=SETAGAYA, atena=atenas[0])
+        text = "\n".join(lines)
+        assert "受理" in text and "answered" in text and "第19条第9号" in text
+        assert "refused: " in text and "期間外" in text, text
     finally:
         net.close()
