@@ -349,3 +349,26 @@ def test_the_cli_files_a_notification_and_the_commission_accepts_it(
     assert "届出: 受理" in out
     code, out = invoke("local-use", "governance-sync", *m)
     assert code == 0 and "1 件を登録" in out and "しきい値判断が未実施" in out, out
+
+
+def test_a_non_resident_for_a_jimu_without_basis_is_not_registered_and_the_refusal_is_kept(
+    runtime: Runtime,
+) -> None:
+    jimu = local_use(runtime, end_on=dt.date(2025, 12, 31))
+    with at(dt.date(2026, 1, 5)):
+        with pytest.raises(Refused), runtime.municipal_session(CHIYODA) as s:
+            service.register_non_resident(
+                s,
+                system="jidoteate",
+                name="外部　太郎",
+                name_kana="ガイブ　タロウ",
+                birth_date=dt.date(1980, 1, 1),
+                sex="1",
+                address="大阪府大阪市北区1-1",
+                jimu_code=jimu,
+                settings=runtime.settings,
+            )
+        with runtime.municipal_session(CHIYODA) as s:
+            assert service.search(s, query="外部") == []
+            (entry,) = service.access_log(s)
+        assert entry.action == "refused_link" and entry.integrated_number == ""

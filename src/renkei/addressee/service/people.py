@@ -107,6 +107,8 @@ def register_non_resident(
             raise Invalid(f"{field}がありません", field=field)
     if sex not in ("1", "2"):
         raise Invalid("性別は 1（男）または 2（女）です", field="性別")
+    # The system's use of the number needs a basis; checked (and a refusal kept) before anything is written.
+    require_system_basis(session, integrated_number="", system=system, jimu_code=jimu_code)
     (number,) = [ids.format_atena(n) for n in allocate(session, INTEGRATED, 1)]
     person = AddresseePerson(
         integrated_number=number,
