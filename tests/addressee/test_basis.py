@@ -343,6 +343,9 @@ def test_the_cli_files_a_notification_and_the_commission_accepts_it(
     assert code == 0 and "受理" in out and "登録 1 件" in out, out
     code, out = invoke("local-use", "commission", "entries")
     assert code == 0 and jimu in out and f"{ORDINANCE} 第3条" in out
+    code, out = invoke("hub", "permissions", "list")
+    (line,) = [row for row in out.splitlines() if row.startswith("独自利用")]
+    assert jimu in line and "第19条第9号" in line and "2026-04-01（令和8年4月1日）" in line
     code, out = invoke("local-use", "notification", *m, "--jimu", jimu)
     assert code == 0 and "受理" in out, out
     code, out = invoke("local-use", "plan", *m)
