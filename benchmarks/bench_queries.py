@@ -169,7 +169,13 @@ def _cpu_seconds(pid: int) -> float:
 class Processes:
     """`renkei serve …` subprocesses over mutual TLS, each on its own database file under the data dir."""
 
-    NODES: ClassVar[dict[str, str]] = {"jukinet": "jukinet", "hub": "hub", "a": "lg" + A, "b": "lg" + B, "echo": "operator"}
+    NODES: ClassVar[dict[str, str]] = {
+        "jukinet": "jukinet",
+        "hub": "hub",
+        "a": "lg" + A,
+        "b": "lg" + B,
+        "echo": "operator",
+    }
 
     def __init__(self, data_dir: Path) -> None:
         ca_dir = data_dir / "orgca"

@@ -76,6 +76,8 @@ def test_search_link_and_reveal(cli_env: dict[str, str], tmp_path: Path, runtime
         "監査　太郎",
         "--reason",
         "本人確認",
+        "--jimu",
+        "JM01027000000000",
     )
     assert code == 0 and out.strip() == mynumber
     with runtime.municipal_session("131016") as s:

@@ -120,6 +120,7 @@ def test_revealing_a_my_number_records_who_when_and_why(runtime: Runtime) -> Non
             staff_id="7",
             staff_name="窓口　花子",
             reason="児童手当の申請確認",
+            jimu_code="JM01074000000000",
             settings=runtime.settings,
         )
         assert shown == a.mynumber
@@ -137,6 +138,7 @@ def test_revealing_a_my_number_records_who_when_and_why(runtime: Runtime) -> Non
                 staff_id="7",
                 staff_name="x",
                 reason=" ",
+                jimu_code="JM01074000000000",
                 settings=runtime.settings,
             )
         assert s.scalar(sa.select(sa.func.count()).select_from(AddresseeAccessLog)) == 1
@@ -157,6 +159,7 @@ def test_a_sealed_number_copied_to_another_person_does_not_open(runtime: Runtime
                 staff_id="1",
                 staff_name="x",
                 reason="確認",
+                jimu_code="JM01074000000000",
                 settings=runtime.settings,
             )
         s.rollback()
@@ -231,6 +234,7 @@ def test_resident_events_are_applied_once_and_a_returning_resident_keeps_the_num
                 staff_id="1",
                 staff_name="x",
                 reason="確認",
+                jimu_code="JM01074000000000",
                 settings=runtime.settings,
             )
         )

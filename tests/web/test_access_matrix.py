@@ -42,6 +42,10 @@ MATRIX: list[tuple[str, str, frozenset[str]]] = [
     ("POST", "/addressee/{inum}/reveal", frozenset({"juki", "tax", "welfare"})),
     ("GET", "/addressee/access-log", frozenset({"admin", "auditor"})),
     ("GET", "/addressee/duplicates", frozenset({"admin", "juki"})),
+    ("GET", "/local-use", EVERYONE),
+    ("GET", "/local-use/plan.xlsx", EVERYONE),
+    ("POST", "/local-use/ordinance", frozenset({"admin"})),
+    ("POST", "/local-use/jimu", frozenset({"admin"})),
 ]
 
 

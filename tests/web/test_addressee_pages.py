@@ -51,7 +51,10 @@ def test_revealing_a_my_number_without_a_reason_is_refused_and_nothing_is_record
     resident_id, integrated = people["花子"]
     client, _ = logged_in(runtime, "welfare")
     token = csrf_of(client, f"/addressee/{integrated}")
-    answer = client.post(f"/addressee/{integrated}/reveal", data={"reason": "  ", "csrf_token": token})
+    answer = client.post(
+        f"/addressee/{integrated}/reveal",
+        data={"reason": "  ", "jimu_code": "JM01074000000000", "csrf_token": token},
+    )
     assert answer.status_code == 422
     assert "理由" in answer.text
     assert mynumber_of(runtime, resident_id) not in answer.text
@@ -68,7 +71,10 @@ def test_revealing_with_a_reason_shows_the_number_and_records_who_when_and_why(r
     assert mynumber_of(runtime, resident_id) not in page
 
     reason = "住民票の写し（個人番号記載）の交付のため"
-    answer = client.post(f"/addressee/{integrated}/reveal", data={"reason": reason, "csrf_token": token})
+    answer = client.post(
+        f"/addressee/{integrated}/reveal",
+        data={"reason": reason, "jimu_code": "JM00000000000001", "csrf_token": token},
+    )
     assert answer.status_code == 200
     assert f'<strong id="mynumber">{mynumber_of(runtime, resident_id)}</strong>' in answer.text
     assert answer.headers["cache-control"] == "no-store"

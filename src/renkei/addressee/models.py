@@ -77,3 +77,54 @@ class AddresseeAccessLog(Base):
     staff_name: Mapped[str] = mapped_column(sa.String(100))
     reason: Mapped[str] = mapped_column(sa.String(400))
     accessed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class AddresseeOrdinance(Base):
+    """A 条例 of the municipality that defines 独自利用事務 (番号法第9条第2項), with its dates.
+
+    `adopted_on` (公布) empty means the ordinance is still a plan; `end_on` empty means no 失効日 is set.
+    """
+
+    __tablename__ = "addressee_ordinance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(80), unique=True)  # 令和7年千代田区条例第12号
+    title: Mapped[str] = mapped_column(sa.String(300))
+    adopted_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    start_on: Mapped[dt.date] = mapped_column(sa.Date)
+    end_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class AddresseeLocalJimu(Base):
+    """A 独自利用事務: the 事務 one article of a 条例 defines, the 特定個人情報 it uses, and its 届出 state."""
+
+    __tablename__ = "addressee_local_jimu"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ordinance_id: Mapped[int] = mapped_column(sa.ForeignKey("addressee_ordinance.id"), index=True)
+    article: Mapped[str] = mapped_column(sa.String(60))  # 別表第1の1の項 / 第3条
+    jimu_code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    jimu_name: Mapped[str] = mapped_column(sa.String(300))
+    system: Mapped[str] = mapped_column(sa.String(20))
+    similar_jimu_code: Mapped[str] = mapped_column(sa.String(16), default="")  # 準ずる法定事務
+    tm_codes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    notification_id: Mapped[str | None] = mapped_column(sa.String(40))
+    notification_status: Mapped[str] = mapped_column(sa.String(10), default="")  # filed / accepted / returned
+    notification_reasons: Mapped[str] = mapped_column(sa.Text, default="")
+    notified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class AddresseeJimuBasis(Base):
+    """A 事務 a business system runs with the My Number and its legal basis (別表第一 item, or a 独自利用事務)."""
+
+    __tablename__ = "addressee_jimu_basis"
+    __table_args__ = (sa.UniqueConstraint("system", "jimu_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system: Mapped[str] = mapped_column(sa.String(20))
+    jimu_code: Mapped[str] = mapped_column(sa.String(16))
+    jimu_name: Mapped[str] = mapped_column(sa.String(300))
+    basis_kind: Mapped[str] = mapped_column(sa.String(8))  # 別表第一 / 条例
+    beppyo1_item: Mapped[str] = mapped_column(sa.String(20), default="")
+    local_jimu_id: Mapped[int | None] = mapped_column(sa.ForeignKey("addressee_local_jimu.id"))

@@ -70,3 +70,62 @@ class DuplicateGroup(BaseModel):
     integrated_numbers: list[str]
     name_kana: str
     birth_date: dt.date | None
+
+
+# --- legal basis per use (番号法第9条; docs/decisions/0130) ---------------------------------------------
+BASIS_KINDS = ("別表第一", "法律", "条例")
+PLAN_STATUSES = {"planned": "計画中", "adopted": "制定済（施行前）", "in_force": "施行中", "ended": "終了"}
+NOTIFICATION_LABELS = {"": "未届出", "filed": "届出中", "accepted": "受理", "returned": "返戻"}
+
+
+class OrdinanceView(BaseModel):
+    """A 条例 that defines 独自利用事務."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    id: int
+    number: str
+    title: str
+    adopted_on: dt.date | None
+    start_on: dt.date
+    end_on: dt.date | None
+
+
+class Basis(BaseModel):
+    """The legal basis a 事務 names, and whether it holds on a given day."""
+
+    model_config = ConfigDict(frozen=True)
+
+    system: str
+    jimu_code: str
+    jimu_name: str
+    kind: str  # 別表第一 / 法律 / 条例
+    label: str  # 番号法別表第一 十六の項 / 令和7年千代田区条例第12号 第3条
+    valid: bool
+    reason: str = ""  # why not, when not valid
+
+
+class PlanRow(BaseModel):
+    """One line of the 独自利用計画: a 独自利用事務 with its 条例 and where it stands on the day asked."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ordinance: OrdinanceView
+    article: str
+    jimu_code: str
+    jimu_name: str
+    system: str
+    similar_jimu_code: str
+    tm_codes: list[str]
+    status: str  # planned / adopted / in_force / ended
+    notification_id: str | None
+    notification_status: str
+    notification_reasons: str
+
+    @property
+    def status_label(self) -> str:
+        return PLAN_STATUSES[self.status]
+
+    @property
+    def notification_label(self) -> str:
+        return NOTIFICATION_LABELS.get(self.notification_status, self.notification_status)

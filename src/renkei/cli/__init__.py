@@ -28,6 +28,7 @@ SUBCOMMANDS = (
     "api",
     "orgca",
     "federation",
+    "local_use",
 )
 
 
@@ -44,7 +45,7 @@ for _name in SUBCOMMANDS:
         if _exc.name != f"renkei.cli.{_name}":
             raise
         continue
-    cli.add_command(_module.group, _name)
+    cli.add_command(_module.group, _name.replace("_", "-"))
 
 
 def main() -> None:

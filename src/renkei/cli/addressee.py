@@ -150,9 +150,19 @@ def add_non_resident(
 @click.option("--staff-id", required=True)
 @click.option("--staff-name", required=True)
 @click.option("--reason", required=True, help="表示する理由（記録されます）")
+@click.option(
+    "--jimu", "jimu_code", required=True, help="個人番号を利用する事務の事務コード（根拠が必要です）"
+)
 @runtime_options
 def reveal(
-    *, lg_code: str, integrated_number: str, staff_id: str, staff_name: str, reason: str, runtime: Runtime
+    *,
+    lg_code: str,
+    integrated_number: str,
+    staff_id: str,
+    staff_name: str,
+    reason: str,
+    jimu_code: str,
+    runtime: Runtime,
 ) -> None:
     """Display a My Number; who, when and why are recorded in the same transaction."""
     with runtime.municipal_session(lg_code) as session:
@@ -162,6 +172,7 @@ def reveal(
             staff_id=staff_id,
             staff_name=staff_name,
             reason=reason,
+            jimu_code=jimu_code,
             settings=runtime.settings,
         )
     click.echo(number)

@@ -9,7 +9,7 @@ import click
 from renkei.cli.common import runtime_options
 from renkei.core import wareki
 from renkei.core.clock import JST
-from renkei.hub import service
+from renkei.hub import local_use, service
 from renkei.runtime import Runtime
 
 
@@ -40,6 +40,7 @@ def list_(tm_code: str | None, runtime: Runtime) -> None:
     """許可表を表示する / show the permission table."""
     with runtime.session("hub") as session:
         rows = service.list_permissions(session)
+        local = local_use.list_entries(session)
     click.echo(
         "項番\t情報照会者\t事務コード\t事務手続コード\t情報提供者\t特定個人情報名コード\t特定個人情報名\t事務名"
     )
@@ -59,6 +60,16 @@ def list_(tm_code: str | None, runtime: Runtime) -> None:
                     row.jimu_name,
                 )
             )
+        )
+    for e in local:  # 独自利用事務の届出による許可 (番号法第19条第9号): this requester only, for its period
+        if tm_code and e.tm_code != tm_code:
+            continue
+        period = f"{wareki.both(e.valid_from)}〜{wareki.both(e.valid_to)}"
+        click.echo(
+            "\t".join(
+                ("独自利用", e.requester_code, e.jimu_code, "（全手続）", e.provider, e.tm_code, e.jimu_name)
+            )
+            + f"\t{period}\t{e.basis}"
         )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
+from renkei.core.errors import Refused
 from renkei.core.settings import Settings
 
 NAMING_CONVENTION = {
@@ -182,6 +183,9 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         try:
             yield session
             session.commit()
+        except Refused:
+            session.commit()  # the refusal's own record is kept (docs/decisions/0130)
+            raise
         except BaseException:
             session.rollback()
             raise

@@ -52,6 +52,15 @@ class Forbidden(RenkeiError):
     code = "forbidden"
 
 
+class Refused(Forbidden):
+    """A refusal that is itself a record: `session_scope` commits what was flushed before it was raised.
+
+    Raise it right after recording the refusal and before any other write (番号法 refusals must be kept).
+    """
+
+    code = "refused"
+
+
 class Unauthenticated(RenkeiError):
     status_code = 401
     code = "unauthenticated"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from renkei.core import clock
-from renkei.governance import discrepancies, incidents, network, pia, register, training
+from renkei.governance import discrepancies, incidents, local_use, network, pia, register, training
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,9 @@ class Overview:
     incidents_open: int
     incidents_report_overdue: int
     network_findings: int | None  # None when no inventory was entered
+    local_use: list[local_use.LocalUseAttention] = field(
+        default_factory=list
+    )  # 独自利用事務 without a current PIA
 
     def lines(self) -> list[str]:
         return [
@@ -36,6 +39,8 @@ class Overview:
             "ネットワーク点検: 構成未登録"
             if self.network_findings is None
             else f"ネットワーク点検の指摘 {self.network_findings}件",
+            f"特定個人情報保護評価が最新でない独自利用事務 {len(self.local_use)}件",
+            *(f"　独自利用事務「{a.name}」（{a.basis}）: {a.reason}" for a in self.local_use),
         ]
 
 
@@ -59,4 +64,5 @@ def overview(session: Session, *, today: dt.date | None = None) -> Overview:
         incidents_open=len(open_incidents),
         incidents_report_overdue=sum(1 for i in all_incidents if incidents.deadlines(i, today=today).overdue),
         network_findings=len(network.check(inventory)) if inventory.segments else None,
+        local_use=local_use.attention(session, today=today),
     )

@@ -55,6 +55,47 @@ class HubPermission(Base):
     loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
+class HubLocalUseNotification(Base):
+    """A 独自利用事務の情報連携 届出 (番号法第19条第9号) as filed by a municipality and decided by the commission."""
+
+    __tablename__ = "hub_local_use_notification"
+    __table_args__ = (sa.UniqueConstraint("requester_code", "notification_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requester_code: Mapped[str] = mapped_column(sa.String(16))
+    notification_id: Mapped[str] = mapped_column(sa.String(60))
+    jimu_code: Mapped[str] = mapped_column(sa.String(16), index=True)
+    jimu_name: Mapped[str] = mapped_column(sa.String(300))
+    similar_jimu_code: Mapped[str] = mapped_column(sa.String(16), default="")
+    ordinance_number: Mapped[str] = mapped_column(sa.String(80))
+    ordinance_title: Mapped[str] = mapped_column(sa.String(300))
+    article: Mapped[str] = mapped_column(sa.String(60))
+    start_on: Mapped[dt.date] = mapped_column(sa.Date)
+    end_on: Mapped[dt.date | None] = mapped_column(sa.Date)
+    information: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    status: Mapped[str] = mapped_column(sa.String(10))  # filed / accepted / returned
+    reasons: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    filed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str] = mapped_column(sa.String(100), default="")
+
+
+class HubLocalUsePermission(Base):
+    """A permission entry from an accepted 届出: only `requester_code` may use it, only from `valid_from` to `valid_to`."""
+
+    __tablename__ = "hub_local_use_permission"
+    __table_args__ = (sa.Index("ix_hub_local_use_permission_key", "requester_code", "jimu_code", "tm_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_pk: Mapped[int] = mapped_column(sa.ForeignKey("hub_local_use_notification.id"), index=True)
+    requester_code: Mapped[str] = mapped_column(sa.String(16))
+    jimu_code: Mapped[str] = mapped_column(sa.String(16))
+    provider: Mapped[str] = mapped_column(sa.String(60))
+    tm_code: Mapped[str] = mapped_column(sa.String(16))
+    valid_from: Mapped[dt.date] = mapped_column(sa.Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(sa.Date)
+
+
 class HubQuery(Base):
     """A query from acceptance to its answer or refusal; the answer is stored exactly as sealed by the provider."""
 

@@ -9,8 +9,10 @@ A file has the header 項番,情報照会者,事務コード,事務名,事務手
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -20,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from renkei.core import clock
 from renkei.core.errors import BatchRejected, Invalid
-from renkei.hub.models import HubAgency, HubPermission
+from renkei.hub.models import HubAgency, HubLocalUseNotification, HubLocalUsePermission, HubPermission
 from renkei.hub.schemas import PermissionRow
+from renkei.protocol.messages import refusal_not_permitted
 
 DEFAULT_SOURCE = "beppyo2.csv"
 COLUMNS = {
@@ -117,7 +120,7 @@ def list_permissions(session: Session) -> list[PermissionRow]:
     ]
 
 
-def is_permitted(
+def _in_table(
     session: Session,
     *,
     requester: HubAgency,
@@ -126,7 +129,6 @@ def is_permitted(
     procedure_code: str,
     tm_code: str,
 ) -> bool:
-    """Does some row admit (requester, 事務, 事務手続, provider, 特定個人情報)? (番号法第21条第2項第1号)"""
     ensure_default_permissions(session)
     p = HubPermission
     query = sa.select(p.id).where(
@@ -137,3 +139,122 @@ def is_permitted(
         p.tm_code == tm_code,
     )
     return session.scalar(query.limit(1)) is not None
+
+
+def refusal_reason(
+    session: Session,
+    *,
+    requester: HubAgency,
+    provider: HubAgency,
+    jimu_code: str,
+    procedure_code: str,
+    tm_code: str,
+    on: dt.date | None = None,
+) -> str | None:
+    """None when the query is admitted, else the refusal to record and answer.
+
+    Admitted by a row of the table (番号法第19条第8号 / 主務省令), or by an entry of an accepted 独自利用事務 届出 of
+    this very requester in force on `on` (第19条第9号; the 届出 are in renkei.hub.local_use). An expired, returned or pending
+    届出 is refused with its own reason.
+    """
+    if _in_table(
+        session,
+        requester=requester,
+        provider=provider,
+        jimu_code=jimu_code,
+        procedure_code=procedure_code,
+        tm_code=tm_code,
+    ):
+        return None
+    verdict = judge(
+        session,
+        requester=requester,
+        provider=provider,
+        jimu_code=jimu_code,
+        tm_code=tm_code,
+        on=on or clock.today(),
+    )
+    if verdict is not None:
+        return None if verdict.permitted else verdict.reason
+    return refusal_not_permitted(tm_code)
+
+
+def is_permitted(
+    session: Session,
+    *,
+    requester: HubAgency,
+    provider: HubAgency,
+    jimu_code: str,
+    procedure_code: str,
+    tm_code: str,
+    on: dt.date | None = None,
+) -> bool:
+    """Does some row admit (requester, 事務, 事務手続, provider, 特定個人情報)? (番号法第21条第2項第1号)"""
+    return (
+        refusal_reason(
+            session,
+            requester=requester,
+            provider=provider,
+            jimu_code=jimu_code,
+            procedure_code=procedure_code,
+            tm_code=tm_code,
+            on=on,
+        )
+        is None
+    )
+
+
+# --- 独自利用事務 entries (番号法第19条第9号; docs/decisions/0132) -------------------------------------------
+def _in_period(p: HubLocalUsePermission, day: dt.date) -> bool:
+    return p.valid_from <= day and (p.valid_to is None or day <= p.valid_to)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    permitted: bool
+    reason: str = ""
+
+
+def judge(
+    session: Session, *, requester: HubAgency, provider: HubAgency, jimu_code: str, tm_code: str, on: dt.date
+) -> Verdict | None:
+    """Whether an accepted 届出 of this very requester admits the query on `on`, with the reason when not;
+    None when no 独自利用 entry or 届出 of the requester concerns this 事務 (the permission table's refusal applies)."""
+    entries = list(
+        session.scalars(
+            sa.select(HubLocalUsePermission).where(
+                HubLocalUsePermission.requester_code == requester.agency_code,
+                HubLocalUsePermission.jimu_code == jimu_code,
+                HubLocalUsePermission.tm_code == tm_code,
+                HubLocalUsePermission.provider.in_([provider.kind, provider.agency_code]),
+            )
+        )
+    )
+    if any(_in_period(p, on) for p in entries):
+        return Verdict(True)
+    if entries:
+        p = entries[0]
+        period = f"{p.valid_from.isoformat()}〜{p.valid_to.isoformat() if p.valid_to else ''}"
+        return Verdict(
+            False,
+            f"独自利用事務「{jimu_code}」の情報連携は届出の期間外です（期間: {period}、照会日: {on.isoformat()}）。",
+        )
+    notified = session.scalars(
+        sa.select(HubLocalUseNotification)
+        .where(
+            HubLocalUseNotification.requester_code == requester.agency_code,
+            HubLocalUseNotification.jimu_code == jimu_code,
+        )
+        .order_by(HubLocalUseNotification.id.desc())
+    ).first()
+    if notified is None or notified.status == "accepted":
+        return None  # no 届出, or one that does not cover this (provider, 特定個人情報)
+    if notified.status == "returned":
+        why = "；".join(notified.reasons)
+        return Verdict(
+            False,
+            f"独自利用事務「{jimu_code}」の届出 {notified.notification_id} は返戻されています（{why}）。",
+        )
+    return Verdict(
+        False, f"独自利用事務「{jimu_code}」の届出 {notified.notification_id} はまだ受理されていません。"
+    )

@@ -10,11 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from renkei.core.db import Databases
 from renkei.core.errors import Forbidden
 from renkei.core.settings import Settings
-from renkei.hub import service
+from renkei.hub import local_use, service
 from renkei.hub.schemas import DeliveryReport
 from renkei.protocol.api import Empty, ServiceApi, operation
 from renkei.protocol.identity import Caller
 from renkei.protocol.jukinet import JukinetClient
+from renkei.protocol.local_use import LocalUseNotification, NotificationQuery, NotificationState
 from renkei.protocol.messages import (
     AcceptedBatch,
     AgencyInfo,
@@ -154,6 +155,24 @@ def api(
         with databases.session(NODE) as session:
             return service.person_records(session, request=request, settings=settings)
 
+    @operation(
+        "file_local_use_notification", LocalUseNotification, NotificationState, callers={"municipality"}
+    )
+    def file_local_use_notification(notification: LocalUseNotification, caller: Caller) -> NotificationState:
+        """独自利用事務の情報連携の届出（署名付き、自団体のみ） / file a 独自利用事務 notification."""
+        caller.must_be_agency(notification.requester_agency_code, field="requester_agency_code")
+        with databases.session(NODE) as session:
+            return local_use.file_notification(session, notification=notification)
+
+    @operation(
+        "local_use_notification_status", NotificationQuery, NotificationState, callers={"municipality"}
+    )
+    def local_use_notification_status(query: NotificationQuery, caller: Caller) -> NotificationState:
+        """届出の審査状況（受理・返戻と理由） / where a notification stands."""
+        caller.must_be_agency(query.requester_agency_code, field="requester_agency_code")
+        with databases.session(NODE) as session:
+            return local_use.notification_status(session, query=query)
+
     return ServiceApi(NODE, "hub", "renkei hub 情報提供ネットワークシステム").add(
         info,
         register_agency,
@@ -164,4 +183,6 @@ def api(
         poll,
         deliver_pending,
         person_records,
+        file_local_use_notification,
+        local_use_notification_status,
     )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from renkei.core import clock
 from renkei.core.errors import Forbidden, Invalid, NotFound
 from renkei.core.settings import Settings
-from renkei.hub import signs
+from renkei.hub import local_use, signs
 from renkei.hub.delivery import (
     Claim,
     Sent,
@@ -31,7 +31,7 @@ from renkei.hub.delivery import (
     settle_batch,
 )
 from renkei.hub.models import RECORDS, HubAgency, HubQuery, HubRecord
-from renkei.hub.permissions import is_permitted, list_permissions, load_permission_file
+from renkei.hub.permissions import list_permissions, load_permission_file, refusal_reason
 from renkei.protocol import ledger, signing
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.messages import (
@@ -47,7 +47,6 @@ from renkei.protocol.messages import (
     QueryRequest,
     SignAcquisitionRequest,
     SignAcquisitionResponse,
-    refusal_not_permitted,
 )
 from renkei.protocol.transport import Transport
 
@@ -245,16 +244,15 @@ def submit_query(session: Session, *, request: QueryRequest, settings: Settings)
     if reason is None and provider is None:
         reason = f"情報提供者の機関コード「{request.provider_agency_code}」は登録されていません。"
     if reason is None and provider is not None:
-        if not is_permitted(
+        reason = refusal_reason(
             session,
             requester=requester,
             provider=provider,
             jimu_code=request.jimu_code,
             procedure_code=request.procedure_code,
             tm_code=request.tm_code,
-        ):
-            reason = refusal_not_permitted(request.tm_code)
-        else:
+        )
+        if reason is None:
             query.provider_sign = signs.agency_sign(keys, code, provider.agency_code)
     if reason is not None:
         finish(session, query, settings=settings, status="refused", reason=reason, result="refused")
@@ -339,8 +337,15 @@ def person_records(session: Session, *, request: PersonRecordsRequest, settings:
     for entry in found:
         body = {k: v for k, v in entry.body.items() if k != "person_ref"}
         proof = RECORDS.inclusion_proof(session, seq=entry.seq).as_dict()
+        basis = local_use.basis_of_record(session, body)  # the person sees the 条例 behind a 独自利用事務
         records.append(
-            {"seq": entry.seq, "recorded_at": entry.recorded_at.isoformat(), **body, "proof": proof}
+            {
+                "seq": entry.seq,
+                "recorded_at": entry.recorded_at.isoformat(),
+                **body,
+                "basis": basis,
+                "proof": proof,
+            }
         )
     return PersonRecords(records=records)
 

@@ -26,8 +26,9 @@ def deliver_round(
     databases: Databases, *, settings: Settings, transport: Transport, limit: int = BATCH_LIMIT
 ) -> int:
     """One round: returns how many queries were claimed (0 when nothing was due)."""
+    lease = dt.timedelta(seconds=settings.delivery_lease_seconds)
     with databases.session("hub") as session:
-        claims = hub_service.claim_due(session, settings=settings, limit=limit)
+        claims = hub_service.claim_due(session, settings=settings, limit=limit, lease=lease)
     if not claims:
         return 0
     sent = hub_service.send_batch(claims, transport=transport)

@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy.orm import Session
 
 from renkei.addressee import service as addressee
-from renkei.addressee.schemas import SYSTEMS, AddresseeView
+from renkei.addressee.schemas import SYSTEMS, AddresseeView, Basis
 from renkei.core.errors import Forbidden, Invalid
 from renkei.web.deps import CurrentStaff, check_csrf, get_runtime, require_role
 from renkei.web.templating import templates
@@ -136,33 +137,58 @@ def duplicates(request: Request, staff: Matcher) -> HTMLResponse:
     return _page(request, "duplicates", staff, groups=groups)
 
 
+def _bases(session: Session, staff: CurrentStaff) -> list[Basis]:
+    """The 事務 of the clerk's own systems whose legal basis holds today: what a display may be for."""
+    allowed = set(systems_of(staff))
+    return [b for b in addressee.list_bases(session) if b.valid and b.system in allowed]
+
+
 @router.get("/addressee/{integrated_number}", response_class=HTMLResponse)
 def person(request: Request, staff: Searcher, integrated_number: str) -> HTMLResponse:
     with get_runtime(request).municipal_session(staff.lg_code) as session:
         found = addressee.get(session, integrated_number=integrated_number)
-    return _page(request, "person", staff, p=visible(found, staff), mynumber=None, reason="")
+        bases = _bases(session, staff)
+    return _page(request, "person", staff, p=visible(found, staff), mynumber=None, reason="", bases=bases)
 
 
 @router.post(
     "/addressee/{integrated_number}/reveal", dependencies=[Depends(check_csrf)], response_class=HTMLResponse
 )
 def reveal(
-    request: Request, staff: Revealer, integrated_number: str, reason: Annotated[str, Form()] = ""
+    request: Request,
+    staff: Revealer,
+    integrated_number: str,
+    reason: Annotated[str, Form()] = "",
+    jimu_code: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    """Show the My Number once, recording who, when and why in the same transaction."""
+    """Show the My Number once for a 事務 with a legal basis, recording who, when, why (or the refusal)."""
     runtime = get_runtime(request)
     with runtime.municipal_session(staff.lg_code) as session:
         found = addressee.get(session, integrated_number=integrated_number)
+        basis = addressee.basis_for(session, jimu_code=jimu_code) if jimu_code.strip() else None
+        if basis is not None and basis.system and basis.system not in systems_of(staff):
+            raise Forbidden(
+                "担当外の業務システムの事務では表示できません", record=jimu_code, field="事務コード"
+            )
         mynumber = addressee.reveal_mynumber(
             session,
             integrated_number=integrated_number,
             staff_id=str(staff.id),
             staff_name=f"{staff.name}（{staff.login}）",
             reason=reason,
+            jimu_code=jimu_code,
             settings=runtime.settings,
         )
+        bases = _bases(session, staff)
     response = _page(
-        request, "person", staff, p=visible(found, staff), mynumber=mynumber, reason=reason.strip()
+        request,
+        "person",
+        staff,
+        p=visible(found, staff),
+        mynumber=mynumber,
+        reason=reason.strip(),
+        bases=bases,
+        basis=basis,
     )
     response.headers["Cache-Control"] = "no-store"
     return response

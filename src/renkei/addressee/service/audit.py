@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from renkei.addressee import keys
 from renkei.addressee.models import AddresseeAccessLog, AddresseePerson
 from renkei.addressee.schemas import DuplicateGroup
+from renkei.addressee.service.basis import require_basis
 from renkei.addressee.service.people import _person
 from renkei.core import clock
 from renkei.core.errors import Invalid, NotFound
@@ -73,14 +74,29 @@ def reveal_mynumber(
     staff_id: str,
     staff_name: str,
     reason: str,
+    jimu_code: str,
     settings: Settings,
 ) -> str:
-    """Open the sealed My Number for display, writing the access log (who, when, why) in the same transaction."""
+    """Open the sealed My Number for display, writing the access log (who, when, why) in the same transaction.
+
+    `jimu_code` names the 事務 the number is shown for; without a basis on that day (別表第一 or a 条例 in force)
+    the refusal is written to the log and raised as `Refused` (docs/decisions/0130).
+    """
     if not reason.strip():
         raise Invalid("表示する理由を入力してください", field="理由")
     if not str(staff_id).strip():
         raise Invalid("職員が特定できません", field="staff_id")
     person = _person(session, integrated_number)
+    require_basis(
+        session,
+        integrated_number=person.integrated_number,
+        action="reveal_mynumber",
+        jimu_code=jimu_code,
+        system=None,
+        staff_id=str(staff_id),
+        staff_name=staff_name,
+        reason=reason,
+    )
     if person.mynumber_sealed is None:
         raise NotFound("個人番号が登録されていません", record=person.integrated_number, field="個人番号")
     number = keys.sealer(settings).decrypt(

@@ -9,8 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from renkei.addressee import keys
-from renkei.addressee.models import AddresseeCounter, AddresseeLink, AddresseePerson
-from renkei.addressee.schemas import SERIES_START, SYSTEMS, AddresseeView, LinkView
+from renkei.addressee.models import AddresseeLink, AddresseePerson
+from renkei.addressee.schemas import SYSTEMS, AddresseeView, LinkView
+from renkei.addressee.service.basis import REGISTER_SYSTEM, require_system_basis
+from renkei.addressee.service.series import allocate, check_system
 from renkei.core import clock, ids
 from renkei.core.bulk import insert_rows, select_in
 from renkei.core.errors import Conflict, Invalid, NotFound
@@ -20,24 +22,6 @@ from renkei.residents.schemas import Registered
 INTEGRATED = "integrated"
 _PEOPLE: sa.Table = AddresseePerson.__table__  # type: ignore[assignment]
 _LINKS: sa.Table = AddresseeLink.__table__  # type: ignore[assignment]
-
-
-def allocate(session: Session, series: str, count: int) -> list[int]:
-    """Reserve `count` consecutive numbers of a series (the 統合宛名番号 or one system's 宛名番号)."""
-    counter = session.get(AddresseeCounter, series, with_for_update=True)
-    if counter is None:
-        counter = AddresseeCounter(name=series, next_value=SERIES_START.get(series.removeprefix("atena:"), 1))
-        session.add(counter)
-    first = counter.next_value
-    counter.next_value = first + count
-    session.flush()
-    return list(range(first, first + count))
-
-
-def check_system(system: str) -> str:
-    if system not in SYSTEMS:
-        raise Invalid(f"不明な業務システムです: {system}（{', '.join(SYSTEMS)}）", field="業務システム")
-    return system
 
 
 def register_residents(session: Session, *, registered: Sequence[Registered], settings: Settings) -> int:
@@ -111,6 +95,7 @@ def register_non_resident(
     address: str,
     mynumber: str | None = None,
     atena_number: str | None = None,
+    jimu_code: str | None = None,
     settings: Settings,
 ) -> AddresseeView:
     """住登外者: someone a business system knows who is not on this register (e.g. taxed here, living elsewhere)."""
@@ -122,6 +107,8 @@ def register_non_resident(
             raise Invalid(f"{field}がありません", field=field)
     if sex not in ("1", "2"):
         raise Invalid("性別は 1（男）または 2（女）です", field="性別")
+    # The system's use of the number needs a basis; checked (and a refusal kept) before anything is written.
+    require_system_basis(session, integrated_number="", system=system, jimu_code=jimu_code)
     (number,) = [ids.format_atena(n) for n in allocate(session, INTEGRATED, 1)]
     person = AddresseePerson(
         integrated_number=number,
@@ -142,16 +129,31 @@ def register_non_resident(
         person.mynumber_index = keys.index_of(settings, mynumber)
     session.add(person)
     session.flush()
-    link_system(session, integrated_number=number, system=system, atena_number=atena_number)
+    link_system(
+        session, integrated_number=number, system=system, atena_number=atena_number, jimu_code=jimu_code
+    )
     return get(session, integrated_number=number)
 
 
 def link_system(
-    session: Session, *, integrated_number: str, system: str, atena_number: str | None = None
+    session: Session,
+    *,
+    integrated_number: str,
+    system: str,
+    atena_number: str | None = None,
+    jimu_code: str | None = None,
 ) -> str:
-    """Link a business system's 宛名番号 (allocated from its series when not given); returns the 宛名番号."""
+    """Link a business system's 宛名番号 (allocated from its series when not given); returns the 宛名番号.
+
+    The system must run a 事務 with a legal basis today (`jimu_code`, or any of its 事務): otherwise the refusal is
+    recorded and raised (番号法第9条; docs/decisions/0130).
+    """
     check_system(system)
     person = _person(session, integrated_number)
+    if system != REGISTER_SYSTEM:
+        require_system_basis(
+            session, integrated_number=person.integrated_number, system=system, jimu_code=jimu_code
+        )
     if atena_number is None:
         if system == "juki":
             raise Invalid("住基の宛名番号は指定してください", field="宛名番号")

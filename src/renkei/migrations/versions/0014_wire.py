@@ -1,7 +1,7 @@
 """wire: a business system's own request id on a node's queries, unique per municipality (retries are safe).
 
 Revision ID: 0014
-Revises: 0006
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0006"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
