@@ -61,22 +61,15 @@ def in_process(runtime: Runtime, hub_url: str | None = None) -> bool:
 def prepare(
     runtime: Runtime, lg_code: str, hub_url: str | None = None, jukinet_url: str | None = None
 ) -> HubClient:
-    """The hub client (over HTTP with --hub-url); registers the municipality with the hub (idempotent) and, in
-    one process, mounts every node so the hub can deliver queries to them."""
+    """The hub client: this process's own hub (joined once), or the hub at --hub-url over mutual TLS as the
+    municipality's node, registered with it (idempotent)."""
     lg_code = validate_lg_code(lg_code)
-    if hub_url is not None:
-        tls = client_tls(runtime.settings.data_dir, municipality_node(lg_code))
-        transport: Transport = HttpTransport({"hub": hub_url, "jukinet": jukinet_url or ""}, tls=tls)
-    else:
-        transport = runtime.transport
-        for code in {*municipalities(runtime), lg_code}:
-            runtime.mount_municipality(code)
+    if hub_url is None:
+        return runtime.join_hub(lg_code)
+    tls = client_tls(runtime.settings.data_dir, municipality_node(lg_code))
+    transport: Transport = HttpTransport({"hub": hub_url, "jukinet": jukinet_url or ""}, tls=tls)
     hub = HubClient(transport)
-    name = (
-        JukinetClient(transport).register_municipality(lg_code).name
-        if (hub_url is None or jukinet_url)
-        else None
-    )
+    name = JukinetClient(transport).register_municipality(lg_code).name if jukinet_url else None
     with runtime.municipal_session(lg_code) as session:
         service.register_with_hub(session, lg_code=lg_code, settings=runtime.settings, hub=hub, name=name)
     return hub

@@ -44,12 +44,9 @@ def _tax_items(resident_id: int) -> dict[str, Any]:
 
 
 def _join(runtime: Runtime, lg_code: str, hub: HubClient, jukinet: JukinetClient) -> str:
-    name = jukinet.municipality(lg_code).name
-    runtime.mount_municipality(lg_code)
-    with runtime.municipal_session(lg_code) as session:
-        service.register_with_hub(session, lg_code=lg_code, settings=runtime.settings, hub=hub, name=name)
+    runtime.join_hub(lg_code)
     _signs(runtime, lg_code, hub, jukinet)
-    return name
+    return jukinet.municipality(lg_code).name
 
 
 def _signs(runtime: Runtime, lg_code: str, hub: HubClient, jukinet: JukinetClient) -> int:
@@ -159,8 +156,7 @@ def _ask(runtime: Runtime, *, lg_b: str, lg_a: str, atena: str, tm: str, hub: Hu
         )
     if outcome.status != "pending" or outcome.process_number is None:
         return outcome
-    hub.deliver_pending(limit=100)
-    with runtime.municipal_session(lg_b) as session:
+    with runtime.municipal_session(lg_b) as session:  # in one process the poll delivers it first
         return service.poll_query(
             session, lg_code=lg_b, settings=runtime.settings, hub=hub, process_number=outcome.process_number
         )

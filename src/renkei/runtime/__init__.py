@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from renkei.core.db import Databases
+from renkei.core.errors import RenkeiError
 from renkei.core.ids import validate_lg_code
 from renkei.core.settings import Settings
 from renkei.protocol.api import ServiceApi
+from renkei.protocol.hub import HubClient
 from renkei.protocol.transport import HttpTransport, InProcessTransport, Transport
 
 # National services that answer protocol calls; each has `rpc.api(databases, settings, transport)`.
@@ -36,6 +38,7 @@ class Runtime:
         self.databases = Databases(settings)
         self.in_process = InProcessTransport()
         self.transport: Transport = transport or self.in_process
+        self._joined: set[str] = set()
         if transport is None:
             self.mount_national()
 
@@ -51,6 +54,31 @@ class Runtime:
         dispatcher = municipal_dispatcher(lg_code, self)
         if dispatcher is not None:
             self.in_process.mount(municipality_node(lg_code), dispatcher)
+
+    def join_hub(self, lg_code: str) -> HubClient:
+        """The hub client for a municipality's node, joined once per process: in one process every
+        municipality's node is mounted here (so the hub can deliver to it) and this one registered with the hub
+        (its node keys made on first use). Routes and commands make this one call (CONVENTIONS §17)."""
+        from renkei.intermediate import service as intermediate
+        from renkei.protocol.jukinet import JukinetClient
+
+        lg_code = validate_lg_code(lg_code)
+        hub = HubClient(self.transport)
+        if lg_code in self._joined:
+            return hub
+        if self.transport is self.in_process:
+            for code in {*self.municipalities(), lg_code}:
+                self.mount_municipality(code)
+        try:
+            name: str | None = JukinetClient(self.transport).register_municipality(lg_code).name
+        except RenkeiError:
+            name = None
+        with self.municipal_session(lg_code) as session:
+            intermediate.register_with_hub(
+                session, lg_code=lg_code, settings=self.settings, hub=hub, name=name
+            )
+        self._joined.add(lg_code)
+        return hub
 
     def municipalities(self) -> list[str]:
         """団体コード of the municipalities whose node database exists here."""

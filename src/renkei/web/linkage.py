@@ -11,8 +11,6 @@ from renkei.core.ids import municipality_agency_code, validate_lg_code
 from renkei.intermediate import service
 from renkei.intermediate.schemas import QueryRequest
 from renkei.intermediate.service.records import RESULT_NAMES
-from renkei.protocol.hub import HubClient
-from renkei.runtime import Runtime
 from renkei.web.deps import CurrentStaff, check_csrf, get_runtime, require_role
 from renkei.web.templating import templates
 
@@ -25,18 +23,6 @@ RecordReader = Annotated[CurrentStaff, Depends(require_role("admin", "auditor"))
 
 SYSTEM_OF_ROLE = {"welfare": "jidoteate", "tax": "tax"}
 STATUS_NAMES = {"pending": "照会中", "answered": "回答あり", "refused": "照会不許可", "error": "エラー"}
-
-
-def _hub(runtime: Runtime, lg_code: str, provider: str | None = None) -> HubClient:
-    """The hub client; in one process, the nodes the hub must reach are mounted and this one registered."""
-    hub = HubClient(runtime.transport)
-    if runtime.transport is runtime.in_process:
-        runtime.mount_municipality(lg_code)
-        if provider and provider.startswith("02201"):
-            runtime.mount_municipality(provider[5:11])
-    with runtime.municipal_session(lg_code) as session:
-        service.register_with_hub(session, lg_code=lg_code, settings=runtime.settings, hub=hub)
-    return hub
 
 
 def _page(request: Request, name: str, staff: CurrentStaff, **context: object) -> HTMLResponse:
@@ -80,7 +66,7 @@ def submit(
     runtime = get_runtime(request)
     provider = provider.strip()
     provider_code = provider if len(provider) == 16 else municipality_agency_code(validate_lg_code(provider))
-    hub = _hub(runtime, staff.lg_code, provider_code)
+    hub = runtime.join_hub(staff.lg_code)
     request_ = QueryRequest(
         jm_code=jm.strip(),
         jt_code=jt.strip(),
@@ -99,14 +85,12 @@ def submit(
 
 @router.get("/linkage/query/{process_number}", response_class=HTMLResponse)
 def result(request: Request, staff: Reader, process_number: str) -> HTMLResponse:
-    """The result by 処理通番; a pending query is polled (in one process the hub delivers it first)."""
+    """The result by 処理通番; a pending query is polled (in one process the poll delivers that query first)."""
     runtime = get_runtime(request)
     with runtime.municipal_session(staff.lg_code) as session:
         outcome = service.find_query(session, lg_code=staff.lg_code, process_number=process_number)
     if outcome.status == "pending":
-        hub = _hub(runtime, staff.lg_code, outcome.provider)
-        if runtime.transport is runtime.in_process:
-            hub.deliver_pending(limit=100)
+        hub = runtime.join_hub(staff.lg_code)
         with runtime.municipal_session(staff.lg_code) as session:
             outcome = service.poll_query(
                 session,
