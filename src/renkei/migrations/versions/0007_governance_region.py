@@ -1,0 +1,109 @@
+"""governance tables beyond one body: region workspace, 業務システム, joint estimates, 事務事業評価シート,
+courses and drills.
+
+Revision ID: 0007
+Revises: 0006
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "governance_region",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("equal_share_percent", sa.String(length=8), nullable=False),
+        sa.Column("window_years", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_governance_region")),
+        sa.UniqueConstraint("code", name=op.f("uq_governance_region_code")),
+    )
+    op.create_table(
+        "governance_system",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=32), nullable=False),
+        sa.Column("business", sa.String(length=100), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("vendor", sa.String(length=100), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("customization", sa.String(length=8), nullable=False),
+        sa.Column("contract_end", sa.Date(), nullable=False),
+        sa.Column("renewal_year", sa.Integer(), nullable=False),
+        sa.Column("annual_cost", sa.Integer(), nullable=False),
+        sa.Column("hosting", sa.String(length=32), nullable=False),
+        sa.Column("zone", sa.String(length=32), nullable=False),
+        sa.Column("files", sa.JSON(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_governance_system")),
+        sa.UniqueConstraint("code", name=op.f("uq_governance_system_code")),
+    )
+    op.create_table(
+        "governance_joint_estimate",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("region_id", sa.Integer(), nullable=False),
+        sa.Column("business", sa.String(length=100), nullable=False),
+        sa.Column("annual_cost", sa.Integer(), nullable=False),
+        sa.Column("initial_cost", sa.Integer(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["region_id"],
+            ["governance_region.id"],
+            name=op.f("fk_governance_joint_estimate_region_id_governance_region"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_governance_joint_estimate")),
+        sa.UniqueConstraint(
+            "region_id", "business", name=op.f("uq_governance_joint_estimate_region_id_business")
+        ),
+    )
+    with op.batch_alter_table("governance_joint_estimate", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_governance_joint_estimate_region_id"), ["region_id"], unique=False
+        )
+
+    op.create_table(
+        "governance_region_member",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("region_id", sa.Integer(), nullable=False),
+        sa.Column("lg_code", sa.String(length=6), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("population", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["region_id"],
+            ["governance_region.id"],
+            name=op.f("fk_governance_region_member_region_id_governance_region"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_governance_region_member")),
+        sa.UniqueConstraint(
+            "region_id", "lg_code", name=op.f("uq_governance_region_member_region_id_lg_code")
+        ),
+    )
+    with op.batch_alter_table("governance_region_member", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_governance_region_member_region_id"), ["region_id"], unique=False
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("governance_region_member", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_governance_region_member_region_id"))
+
+    op.drop_table("governance_region_member")
+    with op.batch_alter_table("governance_joint_estimate", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_governance_joint_estimate_region_id"))
+
+    op.drop_table("governance_joint_estimate")
+    op.drop_table("governance_system")
+    op.drop_table("governance_region")
