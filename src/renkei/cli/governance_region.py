@@ -1,4 +1,4 @@
-"""`renkei governance systems …` and `renkei governance region …`: the inventory and the region's cloud plan."""
+"""`renkei governance systems|region|evaluation …`: the inventory, the region's cloud plan, the evaluation sheets."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ import click
 from renkei.cli.common import runtime_options
 from renkei.core.errors import Invalid
 from renkei.governance import cloud
+from renkei.governance import evaluation as ev
 from renkei.governance import region as regions
+from renkei.governance.evaluation_pdf import evaluation_pdf
 from renkei.governance.excel.cloud_book import export_plan, export_systems, import_systems
+from renkei.governance.excel.evaluation_sheet import export_sheet, import_sheet
 from renkei.governance.gantt import gantt_svg
 from renkei.runtime import Runtime
 
@@ -157,3 +160,42 @@ def region_plan(code: str, xlsx: Path | None, svg: Path | None, lg_code: str, ru
 def register(group: click.Group) -> None:
     group.add_command(systems_group)
     group.add_command(region_group)
+    group.add_command(evaluation_group)
+
+
+@click.group(name="evaluation")
+def evaluation_group() -> None:
+    """事務事業評価シート（事後評価）: Excel・PDFへの出力と、記入したExcelの取込み."""
+
+
+@evaluation_group.command("export")
+@click.option("--code", required=True, help="事業コード")
+@click.option("--year", required=True, type=int, help="評価年度（西暦）")
+@click.option(
+    "--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path), help=".xlsx または .pdf"
+)
+@click.option("--refresh", is_flag=True, help="先に研修・インシデント・点検・PIAの指標を集計し直す")
+@municipality_option
+@runtime_options
+def evaluation_export(
+    *, code: str, year: int, out: Path, refresh: bool, lg_code: str, runtime: Runtime
+) -> None:
+    with runtime.municipal_session(lg_code) as session:
+        sheet = ev.get_evaluation(session, project_code=code, fiscal_year=year)
+        if refresh:
+            ev.refresh(session, sheet)
+        data = (
+            evaluation_pdf(session, sheet) if out.suffix.lower() == ".pdf" else export_sheet(session, sheet)
+        )
+    out.write_bytes(data)
+    click.echo(f"書き出しました: {out}")
+
+
+@evaluation_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@municipality_option
+@runtime_options
+def evaluation_import(path: Path, lg_code: str, runtime: Runtime) -> None:
+    with runtime.municipal_session(lg_code) as session:
+        sheet = import_sheet(session, data=path.read_bytes())
+        click.echo(f"取り込みました: {sheet.project_code} {sheet.name} {sheet.fiscal_year}年度")

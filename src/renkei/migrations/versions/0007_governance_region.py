@@ -18,6 +18,21 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "governance_evaluation",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_code", sa.String(length=32), nullable=False),
+        sa.Column("fiscal_year", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("first_year", sa.Integer(), nullable=False),
+        sa.Column("texts", sa.JSON(), nullable=False),
+        sa.Column("indicators", sa.JSON(), nullable=False),
+        sa.Column("costs", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_governance_evaluation")),
+        sa.UniqueConstraint(
+            "project_code", "fiscal_year", name=op.f("uq_governance_evaluation_project_code_fiscal_year")
+        ),
+    )
+    op.create_table(
         "governance_region",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("code", sa.String(length=32), nullable=False),
@@ -107,3 +122,4 @@ def downgrade() -> None:
     op.drop_table("governance_joint_estimate")
     op.drop_table("governance_system")
     op.drop_table("governance_region")
+    op.drop_table("governance_evaluation")
