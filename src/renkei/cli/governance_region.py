@@ -8,7 +8,7 @@ import click
 
 from renkei.cli.common import runtime_options
 from renkei.core.errors import Invalid
-from renkei.governance import cloud
+from renkei.governance import cloud, courses, drills
 from renkei.governance import evaluation as ev
 from renkei.governance import region as regions
 from renkei.governance.evaluation_pdf import evaluation_pdf
@@ -157,12 +157,6 @@ def region_plan(code: str, xlsx: Path | None, svg: Path | None, lg_code: str, ru
         click.echo(f"書き出しました: {svg}")
 
 
-def register(group: click.Group) -> None:
-    group.add_command(systems_group)
-    group.add_command(region_group)
-    group.add_command(evaluation_group)
-
-
 @click.group(name="evaluation")
 def evaluation_group() -> None:
     """事務事業評価シート（事後評価）: Excel・PDFへの出力と、記入したExcelの取込み."""
@@ -199,3 +193,83 @@ def evaluation_import(path: Path, lg_code: str, runtime: Runtime) -> None:
     with runtime.municipal_session(lg_code) as session:
         sheet = import_sheet(session, data=path.read_bytes())
         click.echo(f"取り込みました: {sheet.project_code} {sheet.name} {sheet.fiscal_year}年度")
+
+
+@click.group(name="course")
+def course_group() -> None:
+    """研修コース（e-ラーニング）: 同梱のコースの登録と受講結果."""
+
+
+@course_group.command("install")
+@municipality_option
+@runtime_options
+def course_install(lg_code: str, runtime: Runtime) -> None:
+    """同梱のコース（特定個人情報の取扱い）を登録・更新する."""
+    with runtime.municipal_session(lg_code) as session:
+        for course in courses.install_shipped(session):
+            click.echo(
+                f"登録しました: {course.code} {course.title}（レッスン {len(course.lessons)}、問題 {len(course.questions)}）"
+            )
+
+
+@course_group.command("results")
+@municipality_option
+@runtime_options
+def course_results(lg_code: str, runtime: Runtime) -> None:
+    with runtime.municipal_session(lg_code) as session:
+        for a in courses.attempts(session):
+            result = "合格" if a.passed else "不合格"
+            click.echo(
+                f"{a.taken_at.date()} {a.handler.department} {a.handler.name} {a.correct}/{a.total} {result}"
+            )
+
+
+@click.group(name="drill")
+def drill_group() -> None:
+    """訓練: 標的型メール・誤送信の訓練の作成、訓練メールの文面、所属別の結果."""
+
+
+@drill_group.command("create")
+@click.option("--code", required=True)
+@click.option("--kind", required=True, type=click.Choice(drills.KINDS))
+@click.option("--title", required=True)
+@click.option("--department", "departments", multiple=True, help="対象の所属（複数可）")
+@click.option("--handler", "handlers", multiple=True, help="対象の職員番号（複数可）")
+@click.option(
+    "--base-url", default="http://127.0.0.1:8000", show_default=True, help="リンク先（この端末のみ）"
+)
+@municipality_option
+@runtime_options
+def drill_create(
+    *, code: str, kind: str, title: str, departments: tuple[str, ...], handlers: tuple[str, ...], base_url: str,
+    lg_code: str, runtime: Runtime,
+) -> None:  # fmt: skip
+    """訓練を作成し、対象者ごとの訓練メールの文面を表示する（renkei はメールを送りません）."""
+    base = drills.check_link_base(f"{base_url.rstrip('/')}/drill/{lg_code}")
+    with runtime.municipal_session(lg_code) as session:
+        drill = drills.create_drill(session, code=code, kind=kind, title=title, departments=list(departments),
+                                    handler_codes=list(handlers))  # fmt: skip
+        for m in drills.messages(drill, base_url=base):
+            click.echo(f"--- {m.target.department} {m.target.handler.name}\n件名: {m.subject}\n{m.body}")
+
+
+@drill_group.command("results")
+@click.option("--code", required=True)
+@municipality_option
+@runtime_options
+def drill_results(code: str, lg_code: str, runtime: Runtime) -> None:
+    with runtime.municipal_session(lg_code) as session:
+        drill = drills.get_drill(session, code=code)
+        click.echo(f"{drill.title}（{drill.kind} {drill.started_on}）")
+        for t in drills.by_department(drill):
+            click.echo(
+                f"  {t.label}: 対象 {t.targets}、クリック {t.clicked}（{t.click_rate}%）、報告 {t.reported}（{t.report_rate}%）"
+            )
+
+
+def register(group: click.Group) -> None:
+    group.add_command(systems_group)
+    group.add_command(region_group)
+    group.add_command(evaluation_group)
+    group.add_command(course_group)
+    group.add_command(drill_group)

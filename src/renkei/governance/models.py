@@ -324,4 +324,4 @@ class GovernanceIndicator(Base):
 
 # The tables of the region workspace, the evaluation sheets and the courses live in their own modules; importing
 # them here puts them on the metadata Alembic compares against.
-from renkei.governance import models_cloud, models_evaluation  # noqa: E402, F401
+from renkei.governance import models_cloud, models_course, models_evaluation  # noqa: E402, F401

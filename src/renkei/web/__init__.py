@@ -30,6 +30,7 @@ ROUTER_MODULES = (
     "jpki",
     "governance_region",
     "governance_evaluation",
+    "governance_training",
 )
 
 
