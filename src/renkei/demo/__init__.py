@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from renkei.core import clock
-from renkei.demo import courses, evaluation, governance, jpki, linkage, region, residents, staff
+from renkei.demo import courses, evaluation, governance, jpki, linkage, migration, region, residents, staff
 from renkei.protocol.jpki import JpkiClient
 from renkei.protocol.jukinet import JukinetClient
 from renkei.residents import service as residents_service
@@ -84,6 +84,7 @@ def run(runtime: Runtime, options: DemoOptions | None = None) -> list[str]:
     lines += region.setup(runtime, lg_a=lg_a, lg_b=lg_b)
     lines += evaluation.setup(runtime, lg_code=lg_a)
     lines += courses.setup(runtime, lg_code=lg_a)
+    lines += migration.setup(runtime, lg_code=lg_a)
 
     path = summary_path(runtime)
     path.parent.mkdir(parents=True, exist_ok=True)
