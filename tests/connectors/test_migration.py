@@ -19,12 +19,15 @@ from renkei.addressee.service import migration as addressee_migration
 from renkei.connectors import migration
 from renkei.core.errors import Conflict, Invalid
 from renkei.core.settings import Settings
+from renkei.intermediate import service as intermediate
+from renkei.intermediate.service import migration as intermediate_migration
 from renkei.protocol.jukinet import JukinetClient
 from renkei.residents import service as residents
 from renkei.residents.schemas import ResidentRow
 from renkei.residents.service import migration as residents_migration
 from renkei.runtime import Runtime
 from tests.conftest import PG_URL, _pg_prefix, make_settings
+from tests.linkage.builders import tax_copy
 from tests.web.builders import CITY_A, populate
 
 PASSPHRASE = "correct horse battery staple"
@@ -71,11 +74,26 @@ def _state(runtime: Runtime) -> tuple[list[object], list[object], dict[str, int]
     return list(register), list(people), counters
 
 
+def _copies(runtime: Runtime) -> list[tuple[object, ...]]:
+    with runtime.municipal_session(CITY_A) as session:
+        return [
+            (c.record_id, c.integrated_number, c.tm_code, c.dataset_no, c.dataset_record_key, c.version,
+             c.published_from, c.data, c.content_hash)
+            for c in intermediate_migration.copies_in_force(session, lg_code=CITY_A)
+        ]  # fmt: skip
+
+
 def test_the_register_round_trips_into_a_fresh_vendor_with_numbers_sealed(
     runtime: Runtime, fresh: Runtime
 ) -> None:
-    populate(runtime)
+    family = populate(runtime)
     _register_with_gaiji(runtime)
+    with runtime.municipal_session(CITY_A) as session:  # the tax copies of the household
+        intermediate.register_copies(
+            session,
+            lg_code=CITY_A,
+            entries=[tax_copy(number, f"R{i}") for i, (_, number) in enumerate(family.values())],
+        )
     with runtime.municipal_session(CITY_A) as session:
         exported = migration.export_package(
             session, lg_code=CITY_A, settings=runtime.settings, passphrase=PASSPHRASE
@@ -101,6 +119,7 @@ def test_the_register_round_trips_into_a_fresh_vendor_with_numbers_sealed(
         )
     assert (done.residents, done.people, done.misfits) == (3, 3, 2)
     assert _state(fresh) == before  # identical register, 統合宛名, links and series
+    assert done.copies == 2 and _copies(fresh) == _copies(runtime)  # the same 副本, the same content hashes
     with runtime.municipal_session(CITY_A) as old, fresh.municipal_session(CITY_A) as new:
         a = (
             old.execute(
@@ -198,7 +217,7 @@ def test_the_cli_exports_and_imports_into_another_data_directory(
     back = CliRunner().invoke(
         cli, ["migration", "import", str(out), "--municipality", CITY_A, *target], env=new_env
     )
-    assert back.exit_code == 0 and "住民 2件、統合宛名 2件" in back.output, back.output
+    assert back.exit_code == 0 and "住民 2件、統合宛名 2件、副本 0件" in back.output, back.output
     again = CliRunner().invoke(
         cli, ["migration", "import", str(out), "--municipality", CITY_A, *target], env=new_env
     )

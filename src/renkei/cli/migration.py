@@ -1,4 +1,4 @@
-"""`renkei migration export|import`: move a municipality's register and 統合宛名 to another vendor's system."""
+"""`renkei migration export|import`: move a municipality's register, 統合宛名 and 副本 to another vendor's system."""
 
 from __future__ import annotations
 
@@ -61,5 +61,5 @@ def import_(path: Path, lg_code: str, runtime: Runtime) -> None:
             session, lg_code=lg_code, data=path.read_bytes(), settings=runtime.settings, passphrase=passphrase
         )
     click.echo(
-        f"取り込みました: 住民 {done.residents}件、統合宛名 {done.people}件（要注意の値 {done.misfits}件）"
+        f"取り込みました: 住民 {done.residents}件、統合宛名 {done.people}件、副本 {done.copies}件（要注意の値 {done.misfits}件）"
     )

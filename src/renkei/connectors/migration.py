@@ -1,4 +1,4 @@
-"""Vendor migration in the 中間標準レイアウト: the resident register and the 統合宛名 out of one node, into another.
+"""Vendor migration in the 中間標準レイアウト: the register, the 統合宛名 and the 副本 out of one node, into another.
 
 The package is a zip of CSV files, one per data kind, with a header row of item names, the items typed and bounded as
 the layout declares them, dates as 西暦 YYYYMMDD (the birth date also as 年号コード + 和暦 YYMMDD, as the 住基 layouts
@@ -32,6 +32,9 @@ from renkei.core import wareki
 from renkei.core.errors import Invalid
 from renkei.core.ids import validate_lg_code
 from renkei.core.settings import Settings
+from renkei.intermediate import service as intermediate
+from renkei.intermediate.schemas import CopyInput
+from renkei.intermediate.service import migration as intermediate_migration
 from renkei.residents.service import migration as residents_migration
 
 LAYOUT = "renkei 中間標準レイアウト準拠 住民記録・統合宛名 1.0"
@@ -41,9 +44,11 @@ JUMIN = "JUKI_JUMIN.csv"
 PEOPLE = "ATENA_TOGO.csv"
 LINKS = "ATENA_LINK.csv"
 COUNTERS = "ATENA_SERIES.csv"
+COPIES = "FUKUHON.csv"
 SEX_CODES = {"1": "男", "2": "女"}
 
-# (item, kind, length): kind N digits, X text, K full-width katakana, D date YYYYMMDD, S sealed.
+# (item, kind, length): kind N digits, X text, K full-width katakana, D date YYYYMMDD, S sealed, J JSON (the 副本's
+# items keyed by their TK code, as the データ標準レイアウト names them).
 JUMIN_ITEMS = (
     ("団体コード", "N", 6), ("宛名番号", "N", 15), ("世帯番号", "N", 15), ("続柄", "X", 10), ("氏", "X", 25),
     ("名", "X", 25), ("氏_カナ", "K", 50), ("名_カナ", "K", 50), ("旧氏", "X", 25), ("生年月日", "D", 8),
@@ -57,6 +62,11 @@ PEOPLE_ITEMS = (
 )  # fmt: skip
 LINK_ITEMS = (("統合宛名番号", "N", 15), ("業務システム", "X", 20), ("宛名番号", "N", 15))
 COUNTER_ITEMS = (("系列", "X", 30), ("次の値", "N", 18))
+COPY_ITEMS = (
+    ("レコード識別番号", "X", 40), ("統合宛名番号", "N", 15), ("特定個人情報名コード", "X", 16), ("データセット番号", "N", 8),
+    ("データセットレコードキー", "X", 40), ("版", "N", 8), ("公開開始日", "D", 8), ("公開終了日", "D", 8),
+    ("データ項目", "J", 0), ("NULL理由", "J", 0),
+)  # fmt: skip
 _KATAKANA = re.compile(r"^[\u30A0-\u30FF\u3000 ]*$")
 
 
@@ -123,7 +133,7 @@ def _fit(
     out = []
     for item, kind, length in items:
         value = row.get(item, "")
-        if not value or kind == "S":
+        if not value or kind in ("S", "J"):
             continue
         if length and len(value) > length:
             out.append(Misfit(file, record, item, f"{length}文字を超えています（{len(value)}文字）"))
@@ -197,11 +207,27 @@ def export_package(session: Session, *, lg_code: str, settings: Settings, passph
             {"統合宛名番号": p.integrated_number, "業務システム": s, "宛名番号": a} for s, a in p.links
         ]
     counter_rows = [{"系列": k, "次の値": str(v)} for k, v in sorted(counters.items())]
+    copy_rows = [
+        {
+            "レコード識別番号": c.record_id,
+            "統合宛名番号": c.integrated_number,
+            "特定個人情報名コード": c.tm_code,
+            "データセット番号": c.dataset_no,
+            "データセットレコードキー": c.dataset_record_key,
+            "版": c.version,
+            "公開開始日": _date(c.published_from),
+            "公開終了日": _date(c.published_to),
+            "データ項目": json.dumps((c.data or {}).get("items", {}), ensure_ascii=False, sort_keys=True),
+            "NULL理由": json.dumps((c.data or {}).get("null", {}), ensure_ascii=False, sort_keys=True),
+        }
+        for c in intermediate_migration.copies_in_force(session, lg_code=lg_code)
+    ]
     files = {
         JUMIN: _csv(JUMIN_ITEMS, jumin_rows),
         PEOPLE: _csv(PEOPLE_ITEMS, people_rows),
         LINKS: _csv(LINK_ITEMS, link_rows),
         COUNTERS: _csv(COUNTER_ITEMS, counter_rows),
+        COPIES: _csv(COPY_ITEMS, copy_rows),
     }
     report = io.StringIO()
     writer = csv.writer(report, lineterminator="\r\n")
@@ -254,6 +280,7 @@ class Imported:
     residents: int
     people: int
     misfits: int
+    copies: int = 0
 
 
 def import_package(
@@ -331,4 +358,23 @@ def import_package(
     restored = addressee_migration.restore_people(
         session, people=people, counters=counters, resident_ids=ids_by_atena, settings=settings
     )
-    return Imported(len(rows), restored, misfits)
+    entries = []
+    for row in _read(archive, manifest, COPIES):
+        record = f"{COPIES} {row['レコード識別番号']}"
+        try:
+            items, nulls = json.loads(row["データ項目"]), json.loads(row["NULL理由"])
+        except ValueError as exc:
+            raise Invalid("データ項目が JSON として読めません", record=record, field="データ項目") from exc
+        entries.append(
+            CopyInput(
+                source=record, record_id=row["レコード識別番号"], tm_code=row["特定個人情報名コード"],
+                dataset_no=row["データセット番号"], dataset_record_key=row["データセットレコードキー"], version=row["版"],
+                integrated_number=row["統合宛名番号"],
+                published_from=_parse_date(row["公開開始日"], record=record, item="公開開始日"),
+                published_to=_parse_date(row["公開終了日"], record=record, item="公開終了日"),
+                items=items, null_reasons=nulls,
+            )
+        )  # fmt: skip
+    if entries:
+        intermediate.register_copies(session, lg_code=lg_code, entries=entries, on_error="abort")
+    return Imported(len(rows), restored, misfits, len(entries))
