@@ -24,6 +24,11 @@ def test_the_demo_shows_a_lawful_query_answered_an_unlawful_one_refused_and_a_re
     assert "署名用電子証明書" in out and "失効（" in out
     assert "利用者証明用電子証明書" in out
     assert "リスク分析" in out
+    assert (
+        "共同調達候補 住民記録: 稼働 2029-04-01" in out and "第0段階まで到達" in out
+    )  # the region's joint plan
+    assert "事務事業評価シート" in out and "訓練 D-PHISH-2" in out
+    assert "移行元と同一です" in out  # the vendor migration round trip
 
     again = runner.invoke(cli, args, env=cli_env)
     assert again.exit_code == 0, again.output

@@ -29,6 +29,7 @@ SUBCOMMANDS = (
     "orgca",
     "federation",
     "local_use",
+    "migration",
 )
 
 

@@ -212,3 +212,9 @@ def incidents_list(lg_code: str, runtime: Runtime) -> None:
 
 def _day(day: dt.date | None) -> str:
     return day.isoformat() if day else "—"
+
+
+# The inventory and region commands live in their own module; they join this group here.
+from renkei.cli.governance_region import register as _register_region  # noqa: E402
+
+_register_region(group)

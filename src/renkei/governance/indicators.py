@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from renkei.core import clock
 from renkei.core.errors import Invalid
-from renkei.governance import network, training
-from renkei.governance.models import GovernanceIndicator, GovernanceTrainingSession
+from renkei.governance import incidents, network, pia, register, training
+from renkei.governance.models import GovernanceIncident, GovernanceIndicator, GovernanceTrainingSession
 from renkei.governance.pia import add_years
 from renkei.governance.scales import normalize, parse_decimal
 
@@ -39,6 +39,9 @@ CATALOGUE = (
     Definition("対象指標", "各課が保有する個人情報の項目件数", "件", "manual"),
     Definition("成果指標", "職員がポリシーに従った運用ができている割合", "%", "manual"),
     Definition("成果指標", "特定個人情報取扱者の年次研修受講率", "%", "training"),
+    Definition("成果指標", "期限内に報告・対応したインシデントの割合", "%", "incidents"),
+    Definition("成果指標", "特定個人情報保護評価が期限内のファイルの割合", "%", "pia"),
+    Definition("成果指標", "ネットワーク点検の未解決の指摘件数", "件", "network"),
 )
 BY_NAME = {d.name: d for d in CATALOGUE}
 
@@ -107,10 +110,25 @@ def refresh(session: Session, *, fiscal_year: int) -> list[GovernanceIndicator]:
         )
     ]
     if start <= today <= end:  # the inventory describes the network as it is now
-        devices = network.load_inventory(session).device_count
+        inventory = network.load_inventory(session)
         rows.append(
-            set_indicator(session, name="ネットワーク接続機器台数", fiscal_year=fiscal_year, value=devices)
+            set_indicator(
+                session,
+                name="ネットワーク接続機器台数",
+                fiscal_year=fiscal_year,
+                value=inventory.device_count,
+            )
         )
+        if inventory.segments:
+            rows.append(
+                set_indicator(
+                    session,
+                    name="ネットワーク点検の未解決の指摘件数",
+                    fiscal_year=fiscal_year,
+                    value=len(network.check(inventory)),
+                    estimate=estimate,
+                )
+            )
     as_of = min(end, today)
     duties = training.duties(session, today=as_of)
     if duties:
@@ -125,7 +143,58 @@ def refresh(session: Session, *, fiscal_year: int) -> list[GovernanceIndicator]:
                 estimate=estimate,
             )
         )
+    in_time = incidents_in_time(session, start=start, end=end, as_of=as_of)
+    if in_time is not None:
+        rows.append(
+            set_indicator(
+                session,
+                name="期限内に報告・対応したインシデントの割合",
+                fiscal_year=fiscal_year,
+                value=in_time,
+                estimate=estimate,
+            )
+        )
+    files = register.list_files(session)
+    if files:
+        current = sum(1 for f in files if not (s := pia.status(f, today=as_of)).overdue and not s.missing)
+        rows.append(
+            set_indicator(
+                session,
+                name="特定個人情報保護評価が期限内のファイルの割合",
+                fiscal_year=fiscal_year,
+                value=(Decimal(100) * current / len(files)).quantize(Decimal("0.1")),
+                estimate=estimate,
+            )
+        )
     return rows
+
+
+def incidents_in_time(session: Session, *, start: dt.date, end: dt.date, as_of: dt.date) -> Decimal | None:
+    """Of the incidents the body came to know of in [start, end], the share (%) whose every 委員会 report owed was
+    filed by its due date, or is not yet due (one owing no report counts as in time); None when there were none
+    (decision 0072)."""
+    rows = [
+        i
+        for i in session.scalars(sa.select(GovernanceIncident))
+        if start <= i.aware_at.astimezone(clock.JST).date() <= end
+    ]
+    if not rows:
+        return None
+    good = 0
+    for incident in rows:
+        due = incidents.deadlines(incident, today=as_of)
+        good += _on_time(due.prompt_due, incident.prompt_reported_at, as_of) and _on_time(
+            due.final_due, incident.final_reported_at, as_of
+        )
+    return (Decimal(100) * good / len(rows)).quantize(Decimal("0.1"))
+
+
+def _on_time(due: dt.date | None, filed: dt.datetime | None, as_of: dt.date) -> bool:
+    if due is None:
+        return True
+    if filed is None:
+        return as_of <= due
+    return filed.astimezone(clock.JST).date() <= due
 
 
 @dataclass(frozen=True)

@@ -320,3 +320,8 @@ class GovernanceIndicator(Base):
     fiscal_year: Mapped[int]
     value: Mapped[str] = mapped_column(sa.String(32))
     estimate: Mapped[bool] = mapped_column(default=False)  # 見込 rather than 実績
+
+
+# The tables of the region workspace, the evaluation sheets and the courses live in their own modules; importing
+# them here puts them on the metadata Alembic compares against.
+from renkei.governance import models_cloud, models_course, models_evaluation  # noqa: E402, F401

@@ -29,6 +29,9 @@ ROUTER_MODULES = (
     "governance",
     "jpki",
     "local_use",
+    "governance_region",
+    "governance_evaluation",
+    "governance_training",
 )
 
 

@@ -1,0 +1,380 @@
+"""Vendor migration in the 中間標準レイアウト: the register, the 統合宛名 and the 副本 out of one node, into another.
+
+The package is a zip of CSV files, one per data kind, with a header row of item names, the items typed and bounded as
+the layout declares them, dates as 西暦 YYYYMMDD (the birth date also as 年号コード + 和暦 YYMMDD, as the 住基 layouts
+carry it), and a MANIFEST.json naming the layout version, the 団体コード, each file's row count and SHA-256. The My
+Number and 住民票コード never appear in clear: each is sealed with AES-256-GCM under a key derived (scrypt) from a
+migration passphrase, bound to its file, record and item; the importing node opens them and seals them again under
+its own keys. Every value that does not fit the layout (too long, a character outside JIS X 0208, kana that is not
+full-width katakana) is listed in 取込注意.csv and carried unchanged, so the register arrives identical and the
+receiving vendor knows which records its system may not hold (decision 0074).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from sqlalchemy.orm import Session
+
+from renkei.addressee.service import migration as addressee_migration
+from renkei.core import wareki
+from renkei.core.errors import Invalid
+from renkei.core.ids import validate_lg_code
+from renkei.core.settings import Settings
+from renkei.intermediate import service as intermediate
+from renkei.intermediate.schemas import CopyInput
+from renkei.intermediate.service import migration as intermediate_migration
+from renkei.residents.service import migration as residents_migration
+
+LAYOUT = "renkei 中間標準レイアウト準拠 住民記録・統合宛名 1.0"
+MANIFEST = "MANIFEST.json"
+REPORT = "取込注意.csv"
+JUMIN = "JUKI_JUMIN.csv"
+PEOPLE = "ATENA_TOGO.csv"
+LINKS = "ATENA_LINK.csv"
+COUNTERS = "ATENA_SERIES.csv"
+COPIES = "FUKUHON.csv"
+SEX_CODES = {"1": "男", "2": "女"}
+
+# (item, kind, length): kind N digits, X text, K full-width katakana, D date YYYYMMDD, S sealed, J JSON (the 副本's
+# items keyed by their TK code, as the データ標準レイアウト names them).
+JUMIN_ITEMS = (
+    ("団体コード", "N", 6), ("宛名番号", "N", 15), ("世帯番号", "N", 15), ("続柄", "X", 10), ("氏", "X", 25),
+    ("名", "X", 25), ("氏_カナ", "K", 50), ("名_カナ", "K", 50), ("旧氏", "X", 25), ("生年月日", "D", 8),
+    ("生年月日_年号コード", "N", 2), ("生年月日_和暦", "N", 6), ("性別コード", "N", 1), ("郵便番号", "N", 7),
+    ("住所", "X", 100), ("世帯の住所", "X", 100), ("住民となった年月日", "D", 8), ("消除年月日", "D", 8),
+    ("住民状態", "X", 12), ("前住所地_団体コード", "N", 6), ("個人番号_封緘", "S", 0), ("住民票コード_封緘", "S", 0),
+)  # fmt: skip
+PEOPLE_ITEMS = (
+    ("統合宛名番号", "N", 15), ("住基宛名番号", "N", 15), ("区分", "X", 12), ("氏名", "X", 50), ("氏名_カナ", "K", 100),
+    ("生年月日", "D", 8), ("性別コード", "N", 1), ("住所", "X", 100), ("状態", "X", 12), ("個人番号_封緘", "S", 0),
+)  # fmt: skip
+LINK_ITEMS = (("統合宛名番号", "N", 15), ("業務システム", "X", 20), ("宛名番号", "N", 15))
+COUNTER_ITEMS = (("系列", "X", 30), ("次の値", "N", 18))
+COPY_ITEMS = (
+    ("レコード識別番号", "X", 40), ("統合宛名番号", "N", 15), ("特定個人情報名コード", "X", 16), ("データセット番号", "N", 8),
+    ("データセットレコードキー", "X", 40), ("版", "N", 8), ("公開開始日", "D", 8), ("公開終了日", "D", 8),
+    ("データ項目", "J", 0), ("NULL理由", "J", 0),
+)  # fmt: skip
+_KATAKANA = re.compile(r"^[\u30A0-\u30FF\u3000 ]*$")
+
+
+@dataclass(frozen=True)
+class Misfit:
+    """A value the layout does not hold as it is (carried unchanged, listed for the receiving vendor)."""
+
+    file: str
+    record: str
+    item: str
+    reason: str
+
+
+def _key(passphrase: str, salt: bytes) -> AESGCM:
+    if len(passphrase) < 12:
+        raise Invalid("移行パスフレーズは12文字以上にしてください", field="パスフレーズ")
+    return AESGCM(Scrypt(salt=salt, length=32, n=2**14, r=8, p=1).derive(passphrase.encode()))
+
+
+def _seal(aead: AESGCM, value: str, aad: str) -> str:
+    if not value:
+        return ""
+    nonce = os.urandom(12)
+    return base64.b64encode(nonce + aead.encrypt(nonce, value.encode(), aad.encode())).decode()
+
+
+def _open(aead: AESGCM, text: str, aad: str, *, record: str, item: str) -> str:
+    from cryptography.exceptions import InvalidTag
+
+    if not text:
+        return ""
+    try:
+        blob = base64.b64decode(text, validate=True)
+        return aead.decrypt(blob[:12], blob[12:], aad.encode()).decode()
+    except (InvalidTag, ValueError) as exc:
+        raise Invalid(
+            "封緘を開けません（パスフレーズが違うか、ファイルが改変されています）", record=record, field=item
+        ) from exc
+
+
+def _date(day: dt.date | None) -> str:
+    return day.strftime("%Y%m%d") if day else ""
+
+
+def _parse_date(text: str, *, record: str, item: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.datetime.strptime(text, "%Y%m%d").date()
+    except ValueError:
+        raise Invalid(
+            f"日付は西暦8桁（YYYYMMDD）です（入力値: {text!r}）", record=record, field=item
+        ) from None
+
+
+def _era(day: dt.date) -> tuple[str, str]:
+    era = wareki.era_of(day)
+    return f"{era.jpki_digit:02d}", f"{day.year - era.first_year + 1:02d}{day.month:02d}{day.day:02d}"
+
+
+def _fit(
+    file: str, record: str, items: tuple[tuple[str, str, int], ...], row: dict[str, str]
+) -> list[Misfit]:
+    out = []
+    for item, kind, length in items:
+        value = row.get(item, "")
+        if not value or kind in ("S", "J"):
+            continue
+        if length and len(value) > length:
+            out.append(Misfit(file, record, item, f"{length}文字を超えています（{len(value)}文字）"))
+        if kind == "N" and not value.isdigit():
+            out.append(Misfit(file, record, item, "数字以外を含みます"))
+        if kind in ("X", "K"):
+            try:
+                value.encode("iso2022_jp")
+            except UnicodeEncodeError as exc:
+                out.append(
+                    Misfit(
+                        file, record, item, f"JIS X 0208 にない文字を含みます（{value[exc.start : exc.end]}）"
+                    )
+                )
+        if kind == "K" and not _KATAKANA.match(value):
+            out.append(Misfit(file, record, item, "全角カタカナ以外を含みます"))
+    return out
+
+
+def _csv(items: tuple[tuple[str, str, int], ...], rows: list[dict[str, str]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=[i for i, _, _ in items], lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Exported:
+    data: bytes  # the zip
+    counts: dict[str, int]
+    misfits: list[Misfit]
+
+
+def export_package(session: Session, *, lg_code: str, settings: Settings, passphrase: str) -> Exported:
+    """The municipality's register and 統合宛名 as a migration package (read only: nothing changes on this node)."""
+    lg_code = validate_lg_code(lg_code)
+    salt = os.urandom(16)
+    aead = _key(passphrase, salt)
+    residents = residents_migration.export_residents(session, settings=settings)
+    atena_of = {r.resident_id: r.atena_number for r in residents}
+    people, counters = addressee_migration.export_people(
+        session, settings=settings, atena_of_resident=atena_of
+    )
+    misfits: list[Misfit] = []
+    jumin_rows = []
+    for r in residents:
+        era_code, era_date = _era(r.birth_date)
+        row = {
+            "団体コード": lg_code, "宛名番号": r.atena_number, "世帯番号": r.household_number, "続柄": r.relationship,
+            "氏": r.surname, "名": r.given_name, "氏_カナ": r.surname_kana, "名_カナ": r.given_name_kana,
+            "旧氏": r.former_surname, "生年月日": _date(r.birth_date), "生年月日_年号コード": era_code,
+            "生年月日_和暦": era_date, "性別コード": r.sex, "郵便番号": r.postal_code, "住所": r.address,
+            "世帯の住所": r.household_address, "住民となった年月日": _date(r.resident_since),
+            "消除年月日": _date(r.removed_on), "住民状態": r.status, "前住所地_団体コード": r.previous_lg_code,
+            "個人番号_封緘": _seal(aead, r.mynumber, f"{JUMIN}:{r.atena_number}:個人番号"),
+            "住民票コード_封緘": _seal(aead, r.juminhyo_code, f"{JUMIN}:{r.atena_number}:住民票コード"),
+        }  # fmt: skip
+        misfits += _fit(JUMIN, r.atena_number, JUMIN_ITEMS, row)
+        jumin_rows.append(row)
+    people_rows, link_rows = [], []
+    for p in people:
+        row = {
+            "統合宛名番号": p.integrated_number, "住基宛名番号": p.resident_atena, "区分": p.kind, "氏名": p.name,
+            "氏名_カナ": p.name_kana, "生年月日": _date(p.birth_date), "性別コード": p.sex, "住所": p.address,
+            "状態": p.status, "個人番号_封緘": _seal(aead, p.mynumber, f"{PEOPLE}:{p.integrated_number}:個人番号"),
+        }  # fmt: skip
+        misfits += _fit(PEOPLE, p.integrated_number, PEOPLE_ITEMS, row)
+        people_rows.append(row)
+        link_rows += [
+            {"統合宛名番号": p.integrated_number, "業務システム": s, "宛名番号": a} for s, a in p.links
+        ]
+    counter_rows = [{"系列": k, "次の値": str(v)} for k, v in sorted(counters.items())]
+    copy_rows = [
+        {
+            "レコード識別番号": c.record_id,
+            "統合宛名番号": c.integrated_number,
+            "特定個人情報名コード": c.tm_code,
+            "データセット番号": c.dataset_no,
+            "データセットレコードキー": c.dataset_record_key,
+            "版": c.version,
+            "公開開始日": _date(c.published_from),
+            "公開終了日": _date(c.published_to),
+            "データ項目": json.dumps((c.data or {}).get("items", {}), ensure_ascii=False, sort_keys=True),
+            "NULL理由": json.dumps((c.data or {}).get("null", {}), ensure_ascii=False, sort_keys=True),
+        }
+        for c in intermediate_migration.copies_in_force(session, lg_code=lg_code)
+    ]
+    files = {
+        JUMIN: _csv(JUMIN_ITEMS, jumin_rows),
+        PEOPLE: _csv(PEOPLE_ITEMS, people_rows),
+        LINKS: _csv(LINK_ITEMS, link_rows),
+        COUNTERS: _csv(COUNTER_ITEMS, counter_rows),
+        COPIES: _csv(COPY_ITEMS, copy_rows),
+    }
+    report = io.StringIO()
+    writer = csv.writer(report, lineterminator="\r\n")
+    writer.writerow(["ファイル", "レコード", "項目", "理由"])
+    writer.writerows([m.file, m.record, m.item, m.reason] for m in misfits)
+    files[REPORT] = report.getvalue().encode("utf-8")
+    counts = {
+        JUMIN: len(jumin_rows),
+        PEOPLE: len(people_rows),
+        LINKS: len(link_rows),
+        COUNTERS: len(counter_rows),
+    }
+    manifest = {
+        "layout": LAYOUT,
+        "lg_code": lg_code,
+        "encoding": "UTF-8",
+        "kdf": {"name": "scrypt", "salt": base64.b64encode(salt).decode(), "n": 2**14, "r": 8, "p": 1},
+        "files": {
+            name: {"sha256": hashlib.sha256(data).hexdigest(), "rows": counts.get(name)}
+            for name, data in files.items()
+        },
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return Exported(buffer.getvalue(), counts, misfits)
+
+
+def _read(archive: zipfile.ZipFile, manifest: dict[str, object], name: str) -> list[dict[str, str]]:
+    files = manifest.get("files")
+    if not isinstance(files, dict) or name not in files:
+        raise Invalid(f"移行パッケージに {name} がありません", record=MANIFEST, field=name)
+    try:
+        data = archive.read(name)
+    except KeyError:
+        raise Invalid(f"移行パッケージに {name} がありません", record=MANIFEST, field=name) from None
+    if hashlib.sha256(data).hexdigest() != files[name]["sha256"]:
+        raise Invalid(
+            f"{name} の内容が MANIFEST の SHA-256 と一致しません（改変または破損）",
+            record=name,
+            field="sha256",
+        )
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
+
+
+@dataclass(frozen=True)
+class Imported:
+    residents: int
+    people: int
+    misfits: int
+    copies: int = 0
+
+
+def import_package(
+    session: Session, *, lg_code: str, data: bytes, settings: Settings, passphrase: str
+) -> Imported:
+    """Restore a package into this (empty) node, all or nothing: any bad record rejects the whole package."""
+    lg_code = validate_lg_code(lg_code)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        manifest = json.loads(archive.read(MANIFEST))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise Invalid("移行パッケージ（zip と MANIFEST.json）として読めません", field="ファイル") from exc
+    if manifest.get("layout") != LAYOUT:
+        raise Invalid(
+            f"対応していないレイアウトです: {manifest.get('layout')!r}（対応: {LAYOUT}）",
+            record=MANIFEST,
+            field="layout",
+        )
+    if manifest.get("lg_code") != lg_code:
+        raise Invalid(
+            f"団体コードが違います（パッケージ: {manifest.get('lg_code')}、移行先: {lg_code}）",
+            record=MANIFEST,
+            field="lg_code",
+        )
+    kdf = manifest["kdf"]
+    aead = _key(passphrase, base64.b64decode(kdf["salt"]))
+    rows = []
+    for row in _read(archive, manifest, JUMIN):
+        atena = row["宛名番号"]
+        record = f"{JUMIN} {atena}"
+        birth = _parse_date(row["生年月日"], record=record, item="生年月日")
+        since = _parse_date(row["住民となった年月日"], record=record, item="住民となった年月日")
+        if birth is None or since is None:
+            raise Invalid("生年月日と住民となった年月日は必須です", record=record, field="生年月日")
+        if _era(birth) != (row["生年月日_年号コード"], row["生年月日_和暦"]):
+            raise Invalid("生年月日の和暦が西暦と一致しません", record=record, field="生年月日_和暦")
+        if row["団体コード"] != lg_code:
+            raise Invalid(f"団体コードが違います: {row['団体コード']}", record=record, field="団体コード")
+        rows.append(
+            residents_migration.MigrationResident(
+                atena_number=atena, household_number=row["世帯番号"], household_address=row["世帯の住所"],
+                relationship=row["続柄"], surname=row["氏"], given_name=row["名"], surname_kana=row["氏_カナ"],
+                given_name_kana=row["名_カナ"], former_surname=row["旧氏"], birth_date=birth, sex=row["性別コード"],
+                postal_code=row["郵便番号"], address=row["住所"], status=row["住民状態"], resident_since=since,
+                removed_on=_parse_date(row["消除年月日"], record=record, item="消除年月日"),
+                previous_lg_code=row["前住所地_団体コード"],
+                mynumber=_open(aead, row["個人番号_封緘"], f"{JUMIN}:{atena}:個人番号", record=record, item="個人番号_封緘"),
+                juminhyo_code=_open(aead, row["住民票コード_封緘"], f"{JUMIN}:{atena}:住民票コード", record=record, item="住民票コード_封緘"),
+            )
+        )  # fmt: skip
+    links: dict[str, list[tuple[str, str]]] = {}
+    for row in _read(archive, manifest, LINKS):
+        links.setdefault(row["統合宛名番号"], []).append((row["業務システム"], row["宛名番号"]))
+    people = []
+    for row in _read(archive, manifest, PEOPLE):
+        number = row["統合宛名番号"]
+        record = f"{PEOPLE} {number}"
+        birth = _parse_date(row["生年月日"], record=record, item="生年月日")
+        if birth is None:
+            raise Invalid("生年月日は必須です", record=record, field="生年月日")
+        people.append(
+            addressee_migration.MigrationPerson(
+                integrated_number=number, resident_atena=row["住基宛名番号"], kind=row["区分"], name=row["氏名"],
+                name_kana=row["氏名_カナ"], birth_date=birth, sex=row["性別コード"], address=row["住所"],
+                status=row["状態"],
+                mynumber=_open(aead, row["個人番号_封緘"], f"{PEOPLE}:{number}:個人番号", record=record, item="個人番号_封緘"),
+                links=tuple(links.get(number, [])),
+            )
+        )  # fmt: skip
+    counters = {row["系列"]: int(row["次の値"]) for row in _read(archive, manifest, COUNTERS)}
+    misfits = len(_read(archive, manifest, REPORT))
+    ids_by_atena = residents_migration.restore_residents(
+        session, lg_code=lg_code, rows=rows, settings=settings
+    )
+    restored = addressee_migration.restore_people(
+        session, people=people, counters=counters, resident_ids=ids_by_atena, settings=settings
+    )
+    entries = []
+    for row in _read(archive, manifest, COPIES):
+        record = f"{COPIES} {row['レコード識別番号']}"
+        try:
+            items, nulls = json.loads(row["データ項目"]), json.loads(row["NULL理由"])
+        except ValueError as exc:
+            raise Invalid("データ項目が JSON として読めません", record=record, field="データ項目") from exc
+        entries.append(
+            CopyInput(
+                source=record, record_id=row["レコード識別番号"], tm_code=row["特定個人情報名コード"],
+                dataset_no=row["データセット番号"], dataset_record_key=row["データセットレコードキー"], version=row["版"],
+                integrated_number=row["統合宛名番号"],
+                published_from=_parse_date(row["公開開始日"], record=record, item="公開開始日"),
+                published_to=_parse_date(row["公開終了日"], record=record, item="公開終了日"),
+                items=items, null_reasons=nulls,
+            )
+        )  # fmt: skip
+    if entries:
+        intermediate.register_copies(session, lg_code=lg_code, entries=entries, on_error="abort")
+    return Imported(len(rows), restored, misfits, len(entries))
