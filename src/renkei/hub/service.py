@@ -81,6 +81,22 @@ __all__ = [
 ]
 
 
+# A signed request is valid only around the time it says it was made, so a recorded one cannot be replayed later
+# (a retry of the same request within the window is answered by its request id as before).
+SIGNED_WINDOW = dt.timedelta(minutes=5)
+
+
+def _fresh(requested_at: dt.datetime, *, record: str, field: str = "requested_at") -> None:
+    skew = abs(clock.now() - requested_at)
+    if skew > SIGNED_WINDOW:
+        raise Forbidden(
+            f"要求日時（{requested_at.isoformat()}）が現在時刻から{int(SIGNED_WINDOW.total_seconds() // 60)}分を"
+            "超えて離れているため受け付けません（再送は新しい要求日時で署名してください）",
+            record=record,
+            field=field,
+        )
+
+
 # --- agencies ------------------------------------------------------------------------------------------
 def hub_info(*, settings: Settings) -> HubInfo:
     keys = signs.hub_keys(settings)
@@ -168,6 +184,7 @@ def acquire_signs(
     """
     agency = _agency(session, request.agency_code)
     request.verify(agency.signing_public_key, record=request.agency_code)
+    _fresh(request.requested_at, record=request.agency_code)
     if len(set(request.acquisition_numbers)) != len(request.acquisition_numbers):
         raise Invalid("取得番号が重複しています", record=request.agency_code, field="取得番号")
     juminhyo_codes = jukinet.resolve_acquisition_numbers(list(request.acquisition_numbers))
@@ -212,6 +229,7 @@ def submit_query(session: Session, *, request: QueryRequest, settings: Settings)
     ).first()
     if existing is not None:  # a retried submit gets the same 処理通番, never a second query
         return _accepted(existing)
+    _fresh(request.requested_at, record=request.request_id)
     now = clock.now()
     query = HubQuery(
         processing_number=uuid.uuid4().hex[:20],
@@ -293,6 +311,7 @@ def poll(
     """
     requester = _agency(session, request.requester_agency_code, field="情報照会者機関コード")
     request.verify(requester.signing_public_key, record=request.processing_number)
+    _fresh(request.requested_at, record=request.processing_number)
     query = _query_for(session, request.processing_number, requester.agency_code)
     due = query.next_attempt_at is None or query.next_attempt_at <= clock.now()
     if query.status == "pending" and due and transport is not None and settings is not None:
@@ -322,6 +341,7 @@ def person_records(session: Session, *, request: PersonRecordsRequest, settings:
     """
     agency = _agency(session, request.agency_code)
     request.verify(agency.signing_public_key, record=request.agency_code)
+    _fresh(request.requested_at, record=request.agency_code)
     if agency.kind != PORTAL_KIND:
         raise Forbidden(
             "情報提供等記録の開示は情報提供等記録開示システムだけが求められます", record=agency.agency_code

@@ -14,6 +14,7 @@ import datetime as dt
 import inspect
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -39,6 +40,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorBody, "description": "対象が存在しない (not_found)"},
     409: {"model": ErrorBody, "description": "登録済みの内容と矛盾する (conflict)"},
     422: {"model": ErrorBody, "description": "電文の形式が不正 (invalid): field が項目を示す"},
+    413: {"model": ErrorBody, "description": "要求が大きすぎる (1 MB、一括の操作は 10 MB まで)"},
     503: {"model": ErrorBody, "description": "接続先に到達できない (unavailable): 再試行できる"},
 }
 
@@ -105,6 +107,13 @@ def install_error_handlers(app: FastAPI) -> None:
         error = Invalid(f"電文の形式が不正です: {first.get('msg')}", field=_field_of(first.get("loc", ())))
         return JSONResponse(error.as_dict(), status_code=422)
 
+    @app.exception_handler(Exception)
+    async def unexpected(_request: Request, exc: Exception) -> Response:
+        # Never a traceback or the request's content in the answer: the log has the exception for operators.
+        log.error("unexpected %s while answering", exc.__class__.__name__, exc_info=exc)
+        body = RenkeiError("内部エラーが発生しました（運用者にお問い合わせください）").as_dict()
+        return JSONResponse({**body, "error": "internal"}, status_code=500)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> Response:
         error: RenkeiError = (
@@ -117,6 +126,99 @@ def install_error_handlers(app: FastAPI) -> None:
             "error": error.code if exc.status_code == 404 else f"http_{exc.status_code}",
         }
         return JSONResponse(body, status_code=exc.status_code)
+
+
+# Operations that carry a whole batch (bulk queries, 付番 chunks, pushed results) may send up to 10 MB; any other
+# request body is at most 1 MB. JSON deeper than MAX_DEPTH is refused before it is parsed.
+BULK_OPERATIONS = frozenset(
+    {
+        "query-bulk",
+        "submit-queries",
+        "provide-batch",
+        "accept-results",
+        "register-persons",
+        "report-changes",
+        "issue-acquisition-numbers",
+        "resolve-acquisition-numbers",
+        "acquire-signs",
+    }
+)
+BODY_LIMIT = 1 << 20
+BULK_BODY_LIMIT = 10 << 20
+MAX_DEPTH = 32
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply a JSON text nests arrays and objects (strings skipped), without parsing it."""
+    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    depth = deepest = 0
+    for byte in brackets:
+        depth += 1 if byte in (0x5B, 0x7B) else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+class BodyLimits:
+    """ASGI middleware: 413 for a body over its limit (declared or sent), 422 for JSON nested too deeply."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        limit = BULK_BODY_LIMIT if scope.get("path", "").rsplit("/", 1)[-1] in BULK_OPERATIONS else BODY_LIMIT
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _reject(send, 413, f"要求が大きすぎます（上限 {limit // (1 << 20)} MB）", "body")
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                await _reject(send, 413, f"要求が大きすぎます（上限 {limit // (1 << 20)} MB）", "body")
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if json_depth(body) > MAX_DEPTH:
+            await _reject(send, 422, f"JSONの入れ子が深すぎます（上限 {MAX_DEPTH} 段）", "body")
+            return
+        sent = False
+
+        async def replay() -> Any:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
+async def _reject(send: Any, status: int, message: str, field: str) -> None:
+    error = RenkeiError(message, field=field)
+    payload = json.dumps({**error.as_dict(), "error": "invalid" if status == 422 else "too_large"}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
 
 
 def _endpoint(
@@ -170,6 +272,7 @@ def service_app(
         openapi_url="/openapi.json",
     )
     install_error_handlers(app)
+    app.add_middleware(BodyLimits)
     nodes = {api.name[2:]: api for api in apis if api.kind == "node"}
     for api in apis:
         if api.kind == "node":
