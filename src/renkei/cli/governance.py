@@ -149,9 +149,9 @@ def training_overdue(remind: bool, lg_code: str, runtime: Runtime) -> None:
         for department, duties in grouped.items():
             click.echo(f"{department}（{len(duties)}人）")
             for d in duties:
-                last = d.last_trained_on.isoformat() if d.last_trained_on else "未受講"
+                last = wareki.both(d.last_trained_on) if d.last_trained_on else "未受講"
                 click.echo(
-                    f"  {d.handler.code}\t{d.handler.name}\t最終受講 {last}\t期限 {d.due_on.isoformat()}"
+                    f"  {d.handler.code}\t{d.handler.name}\t最終受講 {last}\t期限 {wareki.both(d.due_on)}"
                 )
         click.echo(f"期限超過 {sum(len(d) for d in grouped.values())}人")
         if remind:
@@ -211,4 +211,4 @@ def incidents_list(lg_code: str, runtime: Runtime) -> None:
 
 
 def _day(day: dt.date | None) -> str:
-    return day.isoformat() if day else "—"
+    return wareki.both(day) if day else "—"

@@ -14,6 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from renkei.cli.common import runtime_options
+from renkei.core import wareki
 from renkei.core.wareki import both
 from renkei.jpki import service
 from renkei.protocol.jpki import CardApplication, CardView, CertKind, JpkiClient
@@ -47,7 +48,7 @@ def _print_card(card: CardView) -> None:
     for c in card.certificates:
         kind = "署名用" if c.kind == "sign" else "利用者証明用"
         reason = f"\t{c.reason_label}" if c.reason_label else ""
-        click.echo(f"  {kind}\t{c.serial}\t{STATUS[c.status]}\t〜{both(c.not_after.date())}{reason}")
+        click.echo(f"  {kind}\t{c.serial}\t{STATUS[c.status]}\t〜{both(c.not_after)}{reason}")
 
 
 @click.group(name="jpki")
@@ -73,7 +74,7 @@ def init(base_url: str, keystore: str | None, runtime: Runtime) -> None:
             session, settings=runtime.settings, base_url=base_url, keystore_kind=keystore
         )
     for a in made:
-        click.echo(f"{a['role']}\tG{a['generation']}\t{a['subject']}\t〜{both(a['not_after'].date())}")
+        click.echo(f"{a['role']}\tG{a['generation']}\t{a['subject']}\t〜{both(a['not_after'])}")
 
 
 @group.command("issue-card")
@@ -244,7 +245,7 @@ def publish_crl(role: str, delta: bool, out: Path | None, runtime: Runtime) -> N
         out.write_bytes(crl.der)
     kind = f"delta (base {crl.delta_base})" if crl.delta_base is not None else "full"
     click.echo(
-        f"{role}\tCRL番号 {crl.number}\t{kind}\t{crl.entries}件\t次回更新 {crl.next_update.isoformat()}"
+        f"{role}\tCRL番号 {crl.number}\t{kind}\t{crl.entries}件\t次回更新 {wareki.moment(crl.next_update)}"
     )
 
 
@@ -255,7 +256,7 @@ def rotate_responder(role: str, runtime: Runtime) -> None:
     """A new delegated OCSP responder key and certificate; stored answers are dropped and re-signed."""
     with runtime.session("jpki") as session:
         made = service.rotate_responder(session, settings=runtime.settings, role=role)
-    click.echo(f"{role}\tレスポンダ {made['responder_id']}\t〜{made['not_after'].isoformat()}")
+    click.echo(f"{role}\tレスポンダ {made['responder_id']}\t〜{both(made['not_after'])}")
 
 
 @group.command("preproduce-ocsp")

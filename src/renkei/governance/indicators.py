@@ -92,6 +92,8 @@ def set_indicator(
 
 def refresh(session: Session, *, fiscal_year: int) -> list[GovernanceIndicator]:
     """Count the figures the governance data holds for `fiscal_year` and store them."""
+    if not 1989 <= fiscal_year <= 2200:
+        raise Invalid(f"年度は西暦で入力してください（入力値: {fiscal_year}）", field="年度")
     start = dt.date(fiscal_year, 4, 1)
     end = dt.date(fiscal_year + 1, 3, 31)
     today = clock.today()
