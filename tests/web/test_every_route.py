@@ -5,14 +5,18 @@ The routes come from the app's own OpenAPI description, so a route added later i
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 
+from renkei.core import clock
+from renkei.governance import indicators
+from renkei.residents import service as residents
 from renkei.runtime import Runtime
-from tests.web.builders import client_for, csrf_of, log_in, make_clerk, populate
+from tests.web.builders import CITY_A, client_for, csrf_of, log_in, make_clerk, populate
 
 ROLES = ("juki", "tax", "welfare", "admin", "auditor")
 
@@ -116,6 +120,23 @@ def test_every_route_answers_in_japanese_for_every_role_and_every_absurd_value(
                 if problem:
                     wrong.append(problem)
     assert wrong == [], f"role {role}:\n" + "\n".join(wrong)
+    _nothing_refused_was_stored(runtime)
+
+
+def _nothing_refused_was_stored(runtime: Runtime) -> None:
+    """What the walk left behind obeys the rules: no future births or deaths, no negative counts."""
+    today = clock.today()
+    with runtime.municipal_session(CITY_A) as session:
+        for person in residents.list_residents(session, status=None, limit=10_000):
+            assert person.birth_date <= today, person
+            if person.status == "deceased":
+                assert person.removed_on is not None and person.removed_on <= today, person
+            for change in residents.changes_of(session, resident_id=person.id):
+                assert change.notified_on <= today, change
+        _, rows = indicators.table(session)
+        for row in rows:
+            for value, _estimate in row.values.values():
+                assert Decimal(value) >= 0, row
 
 
 def test_the_login_forms_answer_absurd_values_in_japanese(runtime: Runtime) -> None:
@@ -154,6 +175,35 @@ def test_an_empty_fiscal_year_on_the_indicator_form_names_the_field_in_japanese(
     assert answer.status_code == 422
     assert "「年度」が入力されていません" in answer.text
     assert "Field required" not in answer.text
+
+
+def test_a_negative_staff_count_or_a_future_death_through_the_forms_is_refused_and_not_stored(
+    runtime: Runtime,
+) -> None:
+    people = populate(runtime)
+    admin = client_for(runtime)
+    log_in(admin, make_clerk(runtime, "admin"))
+    token = csrf_of(admin, "/governance/indicators")
+    answer = admin.post(
+        "/governance/indicators",
+        data={"name": "職員数", "fiscal_year": "2026", "value": "-5", "csrf_token": token},
+    )
+    assert answer.status_code == 422 and "職員数は0以上の数です" in answer.text
+    juki = client_for(runtime)
+    log_in(juki, make_clerk(runtime, "juki"))
+    token = csrf_of(juki, "/account/password")
+    taro = people["太郎"][0]
+    answer = juki.post(f"/residents/{taro}/death", data={"died_on": "2999-12-31", "csrf_token": token})
+    assert answer.status_code == 422 and "死亡日が未来の日付です" in answer.text
+    answer = juki.post(
+        f"/residents/{taro}/address",
+        data={"postal_code": "999-9999", "address": "大阪府大阪市北区梅田1番", "csrf_token": token},
+    )
+    assert answer.status_code == 422 and "999-9999 は存在しません" in answer.text
+    with runtime.municipal_session(CITY_A) as session:
+        assert indicators.table(session)[1] == []
+        assert residents.get_resident(session, resident_id=taro).status == "active"
+        assert residents.get_resident(session, resident_id=taro).postal_code == "1000001"
 
 
 def test_an_unknown_page_is_the_japanese_not_found_page(runtime: Runtime) -> None:

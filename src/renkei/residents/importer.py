@@ -24,6 +24,7 @@ from renkei.core import clock, ids
 from renkei.core.errors import BatchRejected, Invalid
 from renkei.core.settings import Settings
 from renkei.protocol.jukinet import JukinetClient
+from renkei.residents import rules
 from renkei.residents.population import ENCODINGS, HEADINGS
 from renkei.residents.schemas import RELATIONSHIPS, Registered, ResidentRow
 from renkei.residents.service.registration import register_residents
@@ -170,6 +171,10 @@ def parse_row(
         raise _error(line, "団体コード", f"住基ネットに未登録の団体コードです: {code}")
     if code != lg_code:
         raise _error(line, "団体コード", f"取込先の団体（{lg_code}）と異なります: {code}")
+    try:
+        postal = rules.check_address(postal, address, lg_code=lg_code, record=f"{line}行目")
+    except Invalid as exc:
+        raise _error(line, "住所" if exc.field == "住所" else "郵便番号", exc.message) from None
     return ResidentRow(
         atena_number=atena.zfill(ids.ATENA_WIDTH),
         household_number=household.zfill(10),

@@ -13,7 +13,7 @@ from renkei.core.bulk import insert_rows, select_in
 from renkei.core.errors import Conflict, Invalid, NotFound
 from renkei.core.settings import Settings
 from renkei.protocol.jukinet import JukinetClient, Person
-from renkei.residents import sealing
+from renkei.residents import rules, sealing
 from renkei.residents.models import ResidentsHousehold, ResidentsResident
 from renkei.residents.schemas import Registered, ResidentRow, ResidentView
 from renkei.residents.service.history import record_change, view
@@ -184,8 +184,14 @@ def record_birth(
         raise Conflict("親が住民ではありません（転出または死亡）", record=str(parent_id), field="parent_id")
     if sex not in ("1", "2"):
         raise Invalid("性別は 1（男）または 2（女）です", field="性別")
-    if birth_date > clock.today():
-        raise Invalid("生年月日が未来の日付です", field="生年月日")
+    today = clock.today()
+    rules.happened(birth_date, today=today, what="生年月日", field="生年月日", record=parent.atena_number)
+    if notified_on is not None:
+        rules.happened(notified_on, today=today, what="届出日", field="届出日", record=parent.atena_number)
+        if birth_date > notified_on:
+            raise Invalid("生年月日が届出日より後です", record=parent.atena_number, field="生年月日")
+    if birth_date <= parent.birth_date:
+        raise Invalid("生年月日が親の生年月日より前です", record=parent.atena_number, field="生年月日")
     household = session.get(ResidentsHousehold, parent.household_id)
     assert household is not None
     row = ResidentRow(
