@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -36,7 +38,19 @@ def list_residents(
     offset: int = 0,
 ) -> list[ResidentView]:
     """Residents by 宛名番号 order; `query` matches the kanji or kana name (a space-free substring)."""
-    stmt = sa.select(ResidentsResident).order_by(ResidentsResident.atena_number)
+    stmt = _filtered(sa.select(ResidentsResident), query=query, status=status)
+    stmt = stmt.order_by(ResidentsResident.atena_number)
+    rows = session.scalars(stmt.limit(min(max(limit, 1), 100_000)).offset(max(offset, 0)))
+    return [view(session, r) for r in rows]
+
+
+def count_residents(session: Session, *, query: str | None = None, status: str | None = "active") -> int:
+    """How many residents `list_residents` would page through with the same filter."""
+    stmt = _filtered(sa.select(sa.func.count()).select_from(ResidentsResident), query=query, status=status)
+    return int(session.scalar(stmt) or 0)
+
+
+def _filtered(stmt: Any, *, query: str | None, status: str | None) -> Any:
     if status:
         stmt = stmt.where(ResidentsResident.status == status)
     if query:
@@ -47,8 +61,7 @@ def list_residents(
                 (ResidentsResident.surname_kana + ResidentsResident.given_name_kana).like(q),
             )
         )
-    rows = session.scalars(stmt.limit(min(max(limit, 1), 1000)).offset(max(offset, 0)))
-    return [view(session, r) for r in rows]
+    return stmt
 
 
 def household_members(session: Session, *, household_number: str) -> list[ResidentView]:
