@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,7 +14,9 @@ from renkei.governance import incidents, network, overview, pia, register, train
 from renkei.governance.excel.importer import import_workbook, network_inventory_from_workbook
 from renkei.governance.excel.workbook import export_workbook
 from renkei.governance.pdf import risk_analysis_pdf
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 municipality_option = click.option(
     "--municipality",

@@ -8,6 +8,7 @@ Window commands read the person from the municipality's register and send jpki o
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from cryptography import x509
@@ -18,8 +19,10 @@ from renkei.core import wareki
 from renkei.core.wareki import both
 from renkei.jpki import service
 from renkei.protocol.jpki import CardApplication, CardView, CertKind, JpkiClient
-from renkei.runtime import Runtime
 from renkei.web.jpki import REVOCABLE, identity_check
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 municipality = click.option(
     "--municipality", "lg_code", required=True, help="全国地方公共団体コード (e.g. 131016)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,7 +18,9 @@ from renkei.residents import service
 from renkei.residents.importer import detect_encoding
 from renkei.residents.population import ENCODINGS
 from renkei.residents.schemas import SEX_LABELS, ResidentView
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 municipality = click.option(
     "--municipality", "lg_code", required=True, help="全国地方公共団体コード (e.g. 131016)"

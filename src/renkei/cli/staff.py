@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from renkei.cli.common import runtime_options
 from renkei.core import wareki
 from renkei.core.ids import validate_lg_code
-from renkei.runtime import Runtime
 from renkei.staff import service as staff_service
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 municipality_option = click.option(
     "--municipality", "lg_code", required=True, help="全国地方公共団体コード（6桁） / municipality code"
