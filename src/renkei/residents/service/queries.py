@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from renkei.core import ids
+from renkei.core import clock, ids
 from renkei.core.errors import NotFound
 from renkei.residents.models import ResidentsChange, ResidentsHousehold, ResidentsResident
 from renkei.residents.schemas import ChangeView, ResidentView
@@ -99,3 +100,25 @@ def counts(session: Session) -> dict[str, int]:
     )
     total = session.scalar(sa.select(sa.func.count()).select_from(ResidentsResident))
     return {"residents": int(active or 0), "households": int(households or 0), "registered": int(total or 0)}
+
+
+def changes_per_month(
+    session: Session, *, months: int = 12, today: dt.date | None = None
+) -> list[tuple[str, int]]:
+    """('2026-05', number of 異動 that took effect that month) for the last `months` months, oldest first."""
+    today = today or clock.today()
+    keys = []
+    year, month = today.year, today.month
+    for _ in range(months):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    keys.reverse()
+    first = dt.date(int(keys[0][:4]), int(keys[0][5:]), 1)
+    counted: dict[str, int] = dict.fromkeys(keys, 0)
+    for (effective_on,) in session.execute(
+        sa.select(ResidentsChange.effective_on).where(ResidentsChange.effective_on >= first)
+    ):
+        key = effective_on.strftime("%Y-%m")
+        if key in counted:
+            counted[key] += 1
+    return list(counted.items())
