@@ -67,3 +67,11 @@ def test_the_help_lists_every_command_with_its_summary_without_importing_it() ->
 def test_a_database_command_does_not_import_the_web_stack_before_it_runs() -> None:
     assert "fastapi" not in _imported("db", "--help")
     assert "sqlalchemy" not in _imported("db", "--help")
+
+
+def test_the_jpki_command_offers_the_same_revocation_reasons_as_the_window_page() -> None:
+    from renkei.cli.jpki import REVOCABLE as CLI_REASONS
+    from renkei.web.jpki import REVOCABLE as PAGE_REASONS
+
+    assert sorted(CLI_REASONS) == sorted(PAGE_REASONS)
+    assert "fastapi" not in _imported("jpki", "--help")

@@ -8,7 +8,7 @@ Window commands read the person from the municipality's register and send jpki o
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from cryptography import x509
@@ -19,7 +19,6 @@ from renkei.core import wareki
 from renkei.core.wareki import both
 from renkei.jpki import service
 from renkei.protocol.jpki import CardApplication, CardView, CertKind, JpkiClient
-from renkei.web.jpki import REVOCABLE, identity_check
 
 if TYPE_CHECKING:
     from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
@@ -40,6 +39,17 @@ STATUS = {
     "suspended": "一時停止中",
     "closed": "廃止",
 }
+
+
+# The reasons a window may revoke for, as the window page offers them (web.jpki.REVOCABLE, without importing the
+# web stack at start-up: decision 0124).
+REVOCABLE = ("cessation-of-operation", "key-compromise", "privilege-withdrawn", "unspecified")
+
+
+def _identity_check(runtime: Runtime, *, lg_code: str, resident_id: int, document: str) -> Any:
+    from renkei.web.jpki import identity_check
+
+    return identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
 
 
 def _print_card(card: CardView) -> None:
@@ -101,7 +111,7 @@ def issue_card(
     runtime: Runtime,
 ) -> None:
     """交付: check the person against the register, produce the card, set the PINs, issue the certificates."""
-    check = identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
+    check = _identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
     application = CardApplication(
         check=check,
         declared=check.registered,
@@ -136,7 +146,7 @@ def reset_pin(
     runtime: Runtime,
 ) -> None:
     """PIN初期化 (only with the identity check at the window)."""
-    check = identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
+    check = _identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
     _print_card(
         JpkiClient(runtime.transport).reset_pin(
             card_number=card_number,
@@ -163,7 +173,7 @@ def suspend(card_number: str, runtime: Runtime) -> None:
 @runtime_options
 def resume(*, lg_code: str, resident_id: int, document: str, card_number: str, runtime: Runtime) -> None:
     """一時停止の解除 (the card was found), after the identity check."""
-    check = identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
+    check = _identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
     _print_card(JpkiClient(runtime.transport).resume(card_number=card_number, check=check))
 
 
@@ -186,7 +196,7 @@ def revoke(
     runtime: Runtime,
 ) -> None:
     """失効 on request (both = the card is closed as well)."""
-    check = identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
+    check = _identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
     certificate_kind: CertKind = "both" if kind == "both" else ("auth" if kind == "auth" else "sign")
     _print_card(
         JpkiClient(runtime.transport).revoke(
@@ -214,7 +224,7 @@ def renew(
     runtime: Runtime,
 ) -> None:
     """更新・再発行: new key pair on the card, new certificate from the register as it is now."""
-    check = identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
+    check = _identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
     _print_card(
         JpkiClient(runtime.transport).renew(
             card_number=card_number, kind="auth" if kind == "auth" else "sign", check=check, sign_pin=sign_pin
