@@ -49,7 +49,9 @@ def progress_bar(description: str, *, total: int | None, unit: str = "件") -> I
             from rich.text import Text
 
             speed = task.finished_speed or task.speed
-            return Text(f"{speed:,.0f} {unit}/秒" if speed else f"— {unit}/秒")
+            if not speed:
+                return Text(f"— {unit}/秒")
+            return Text(f"{speed:,.0f} {unit}/秒" if speed >= 10 else f"{speed:.2f} {unit}/秒")
 
     progress = Progress(
         TextColumn("[bold]{task.description}"),
