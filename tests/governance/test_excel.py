@@ -52,7 +52,22 @@ def test_export_then_import_into_another_body_gives_the_same_workbook(runtime: R
     assert cells(first) == cells(second)
     sheets = cells(first)
     assert sheets["リスク分析表"][2][:3] == [demo.KEIJIDOSHA, "1-2", "減免申請書"]
-    assert len(sheets) == 17
+    assert len(sheets) == 18  # 17 tables and the chart sheet
+
+
+def test_the_workbook_carries_native_charts_of_the_risk_matrix_and_progress(runtime: Runtime) -> None:
+    with clock.frozen(FROZEN):
+        demo.setup(runtime, lg_code=LG)
+        with runtime.municipal_session(LG) as session:
+            data = export_workbook(session)
+    book = load_workbook(io.BytesIO(data))
+    charts = book["グラフ"]._charts
+    assert len(charts) == 2
+    sheet = cells(data)["グラフ"]
+    assert sheet[1][:3] == ["脅威×脆弱性", "対策前", "対策後"]
+    with runtime.municipal_session(LG) as session:
+        risks = len(register.list_risks(session))
+    assert sum(row[1] for row in sheet[2:11]) == risks  # every risk is in one cell of the matrix
 
 
 def test_importing_a_body_s_own_export_changes_nothing(runtime: Runtime) -> None:

@@ -41,7 +41,7 @@ def test_generate_import_and_every_change_from_the_command_line(
     code, out = invoke(
         cli_env, "residents", "import", str(path), "--municipality", "131016", "--encoding", "cp932"
     )
-    assert code == 0 and "新規登録 0 人 / 登録済み 40 人" in out
+    assert code == 0 and "新規登録 0 人 / 登録済み（同一内容） 40 人 / 競合（別の内容で登録済み） 0 行" in out
     assert invoke(cli_env, "residents", "connect", "--municipality", "131121")[0] == 0
     steps = [
         (
@@ -105,9 +105,10 @@ def test_generate_import_and_every_change_from_the_command_line(
     code, out = invoke(cli_env, "residents", "show", "--municipality", "131016", "2")
     assert "旧氏" in out and "氏名変更" in out and "C11" in out
     code, out = invoke(cli_env, "residents", "list", "--municipality", "131121")
-    assert code == 0 and len(out.splitlines()) == 1
+    assert code == 0 and len(out.splitlines()) == 3  # heading, the one who moved in, the total
+    assert out.splitlines()[-1] == "全 1 件中 1〜1 件を表示"
     code, out = invoke(cli_env, "residents", "list", "--municipality", "131016", "--all", "--limit", "100")
-    assert len(out.splitlines()) == 41 and "死亡" in out and "転出" in out
+    assert len(out.splitlines()) == 43 and "死亡" in out and "転出" in out
 
 
 def test_a_bad_file_is_refused_with_line_and_field(cli_env: dict[str, str], tmp_path: Path) -> None:

@@ -101,8 +101,8 @@ def test_skip_keeps_the_good_rows_and_writes_the_rejected_with_reasons(
     result = run(runtime, path, on_error="skip", rejects=rejects)
     assert (result.read, result.registered, result.rejected) == (4, 2, 2)  # type: ignore[attr-defined]
     assert count(runtime) == 2
-    lines = list(csv.reader(rejects.open(encoding="utf-8")))
-    assert lines[0] == ["行番号", "項目", "理由", "元の行"]
+    lines = list(csv.reader(rejects.open(encoding="utf-8-sig")))  # a BOM, so that Excel reads UTF-8
+    assert lines[0] == ["行番号", "項目", "理由", "元の行", "登録済みの内容"]
     assert [(line[0], line[1]) for line in lines[1:]] == [("3", "性別"), ("5", "宛名番号")]
 
 

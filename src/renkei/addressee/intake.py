@@ -22,9 +22,10 @@ def import_population(
     lg_code: str,
     jukinet: JukinetClient,
     settings: Settings,
-    encoding: str = "utf-8",
+    encoding: str = "auto",
     on_error: OnError = "abort",
     rejects: Path | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> ImportResult:
     """住民記録 import, 付番 (住民票コード and My Number from 住基ネット) and 統合宛名番号, chunk by chunk.
 
@@ -48,4 +49,5 @@ def import_population(
         on_error=on_error,
         rejects=rejects,
         after_chunk=to_addressee,
+        progress=progress,
     )

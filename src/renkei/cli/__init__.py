@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
-
 import click
 
 from renkei import __version__
-from renkei.cli.common import RenkeiGroup
+from renkei.cli.lazy import LazyGroup
 
-# Sub-command modules; each defines `group` (a click group or command) registered under its name.
+# Sub-command modules; each defines `group` (a click group or command), run as its name with - for _.
 SUBCOMMANDS = (
     "mynumber",
     "db",
@@ -33,20 +31,13 @@ SUBCOMMANDS = (
 )
 
 
-@click.group(cls=RenkeiGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, modules=SUBCOMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="renkei")
 def cli() -> None:
     """renkei（連携）: マイナンバー情報連携基盤のリファレンス実装 / My Number linkage reference implementation."""
 
 
-for _name in SUBCOMMANDS:
-    try:
-        _module = importlib.import_module(f"renkei.cli.{_name}")
-    except ModuleNotFoundError as _exc:
-        if _exc.name != f"renkei.cli.{_name}":
-            raise
-        continue
-    cli.add_command(_module.group, _name.replace("_", "-"))
+# Sub-command modules are imported when their command runs (renkei.cli.lazy, decision 0124).
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import click
 
@@ -11,7 +12,9 @@ from renkei.addressee.schemas import SYSTEMS, AddresseeView
 from renkei.cli.common import runtime_options
 from renkei.core.errors import Invalid
 from renkei.core.wareki import both
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 municipality = click.option(
     "--municipality", "lg_code", required=True, help="全国地方公共団体コード (e.g. 131016)"

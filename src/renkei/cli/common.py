@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from renkei.core.errors import BatchRejected, RenkeiError
-from renkei.core.settings import Settings
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    pass  # imported when a command runs, not when the CLI starts
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,6 +33,9 @@ def runtime_options(func: F) -> F:
     )
     @functools.wraps(func)
     def wrapper(*args: Any, data_dir: Path | None, database_url: str | None, **kwargs: Any) -> Any:
+        from renkei.core.settings import Settings
+        from renkei.runtime import Runtime
+
         overrides: dict[str, Any] = {}
         if data_dir is not None:
             overrides["data_dir"] = data_dir

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -12,7 +13,9 @@ from renkei.connectors.if_dbm import read_if_dbm
 from renkei.connectors.text import ENCODINGS
 from renkei.core.ids import validate_lg_code
 from renkei.intermediate import service
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 
 @click.group(name="copies")

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import shutil
+from typing import TYPE_CHECKING
 
 import click
 
 from renkei.cli.common import runtime_options
+from renkei.cli.progress import progress_bar
 from renkei.demo import DemoOptions, already_set_up, run
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 
 @click.command(name="demo")
@@ -53,7 +57,18 @@ def group(
     lines = already_set_up(runtime)
     if lines is None:
         click.echo(f"デモ環境を {data_dir} に構築します / setting up the demo in {data_dir} …")
-        lines = run(runtime, DemoOptions(population=population, seed=seed, card_holders=card_holders))
+        options = DemoOptions(population=population, seed=seed, card_holders=card_holders)
+        with progress_bar("デモの構築", total=6, unit="段階") as bar:
+
+            def shown(done: int, total: int, title: str, step_lines: list[str]) -> None:
+                for line in step_lines:
+                    click.echo(line)
+                bar.update(
+                    completed=done, description=f"デモの構築（{title.removeprefix('■ ').split(' / ')[0]}）"
+                )
+
+            run(runtime, options, on_step=shown)
+        lines = []
     else:
         click.echo(
             f"{data_dir} のデモ環境を使います（作り直すには --reset） / reusing the demo in {data_dir}"

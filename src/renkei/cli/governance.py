@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,7 +14,9 @@ from renkei.governance import incidents, network, overview, pia, register, train
 from renkei.governance.excel.importer import import_workbook, network_inventory_from_workbook
 from renkei.governance.excel.workbook import export_workbook
 from renkei.governance.pdf import risk_analysis_pdf
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 municipality_option = click.option(
     "--municipality",
@@ -149,9 +152,9 @@ def training_overdue(remind: bool, lg_code: str, runtime: Runtime) -> None:
         for department, duties in grouped.items():
             click.echo(f"{department}（{len(duties)}人）")
             for d in duties:
-                last = d.last_trained_on.isoformat() if d.last_trained_on else "未受講"
+                last = wareki.both(d.last_trained_on) if d.last_trained_on else "未受講"
                 click.echo(
-                    f"  {d.handler.code}\t{d.handler.name}\t最終受講 {last}\t期限 {d.due_on.isoformat()}"
+                    f"  {d.handler.code}\t{d.handler.name}\t最終受講 {last}\t期限 {wareki.both(d.due_on)}"
                 )
         click.echo(f"期限超過 {sum(len(d) for d in grouped.values())}人")
         if remind:
@@ -211,7 +214,7 @@ def incidents_list(lg_code: str, runtime: Runtime) -> None:
 
 
 def _day(day: dt.date | None) -> str:
-    return day.isoformat() if day else "—"
+    return wareki.both(day) if day else "—"
 
 
 # The inventory and region commands live in their own module; they join this group here.

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from renkei.cli.common import runtime_options
 from renkei.core import wareki
-from renkei.core.clock import JST
 from renkei.hub import local_use, service
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 
 @click.group(name="hub")
@@ -79,7 +81,7 @@ def agencies(runtime: Runtime) -> None:
     """登録済みの機関を表示する / list registered agencies."""
     with runtime.session("hub") as session:
         for agency in service.list_agencies(session):
-            registered = wareki.both(agency.registered_at.astimezone(JST).date())
+            registered = wareki.both(agency.registered_at)
             click.echo(f"{agency.agency_code}\t{agency.name}\t{agency.kind}\t{agency.endpoint}\t{registered}")
 
 
@@ -109,8 +111,8 @@ def records(processing_number: str | None, limit: int, runtime: Runtime) -> None
     for entry in entries:
         click.echo(
             f"#{entry['seq']}\t{entry['processing_number']}\t{entry['requester_name']}→{entry['provider_name']}"
-            f"\t{entry['jimu_code']}\t{entry['tm_code']}\t照会 {entry['requested_at']}"
-            f"\t提供 {entry['provided_at'] or '—'}\t{entry['result']}\t{entry['message']}"
+            f"\t{entry['jimu_code']}\t{entry['tm_code']}\t照会 {wareki.moment(entry['requested_at'])}"
+            f"\t提供 {wareki.moment(entry['provided_at'], empty='—')}\t{entry['result']}\t{entry['message']}"
         )
 
 

@@ -8,17 +8,20 @@ Window commands read the person from the municipality's register and send jpki o
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from renkei.cli.common import runtime_options
+from renkei.core import wareki
 from renkei.core.wareki import both
 from renkei.jpki import service
 from renkei.protocol.jpki import CardApplication, CardView, CertKind, JpkiClient
-from renkei.runtime import Runtime
-from renkei.web.jpki import REVOCABLE, identity_check
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 municipality = click.option(
     "--municipality", "lg_code", required=True, help="全国地方公共団体コード (e.g. 131016)"
@@ -38,6 +41,17 @@ STATUS = {
 }
 
 
+# The reasons a window may revoke for, as the window page offers them (web.jpki.REVOCABLE, without importing the
+# web stack at start-up: decision 0124).
+REVOCABLE = ("cessation-of-operation", "key-compromise", "privilege-withdrawn", "unspecified")
+
+
+def _identity_check(runtime: Runtime, *, lg_code: str, resident_id: int, document: str) -> Any:
+    from renkei.web.jpki import identity_check
+
+    return identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
+
+
 def _print_card(card: CardView) -> None:
     click.echo(
         f"カード {card.card_number}\t{STATUS[card.status]}\t有効期限 {both(card.expires_on)}"
@@ -47,7 +61,7 @@ def _print_card(card: CardView) -> None:
     for c in card.certificates:
         kind = "署名用" if c.kind == "sign" else "利用者証明用"
         reason = f"\t{c.reason_label}" if c.reason_label else ""
-        click.echo(f"  {kind}\t{c.serial}\t{STATUS[c.status]}\t〜{both(c.not_after.date())}{reason}")
+        click.echo(f"  {kind}\t{c.serial}\t{STATUS[c.status]}\t〜{both(c.not_after)}{reason}")
 
 
 @click.group(name="jpki")
@@ -73,7 +87,7 @@ def init(base_url: str, keystore: str | None, runtime: Runtime) -> None:
             session, settings=runtime.settings, base_url=base_url, keystore_kind=keystore
         )
     for a in made:
-        click.echo(f"{a['role']}\tG{a['generation']}\t{a['subject']}\t〜{both(a['not_after'].date())}")
+        click.echo(f"{a['role']}\tG{a['generation']}\t{a['subject']}\t〜{both(a['not_after'])}")
 
 
 @group.command("issue-card")
@@ -97,7 +111,7 @@ def issue_card(
     runtime: Runtime,
 ) -> None:
     """交付: check the person against the register, produce the card, set the PINs, issue the certificates."""
-    check = identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
+    check = _identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
     application = CardApplication(
         check=check,
         declared=check.registered,
@@ -132,7 +146,7 @@ def reset_pin(
     runtime: Runtime,
 ) -> None:
     """PIN初期化 (only with the identity check at the window)."""
-    check = identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
+    check = _identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
     _print_card(
         JpkiClient(runtime.transport).reset_pin(
             card_number=card_number,
@@ -159,7 +173,7 @@ def suspend(card_number: str, runtime: Runtime) -> None:
 @runtime_options
 def resume(*, lg_code: str, resident_id: int, document: str, card_number: str, runtime: Runtime) -> None:
     """一時停止の解除 (the card was found), after the identity check."""
-    check = identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
+    check = _identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
     _print_card(JpkiClient(runtime.transport).resume(card_number=card_number, check=check))
 
 
@@ -182,7 +196,7 @@ def revoke(
     runtime: Runtime,
 ) -> None:
     """失効 on request (both = the card is closed as well)."""
-    check = identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
+    check = _identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
     certificate_kind: CertKind = "both" if kind == "both" else ("auth" if kind == "auth" else "sign")
     _print_card(
         JpkiClient(runtime.transport).revoke(
@@ -210,7 +224,7 @@ def renew(
     runtime: Runtime,
 ) -> None:
     """更新・再発行: new key pair on the card, new certificate from the register as it is now."""
-    check = identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
+    check = _identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
     _print_card(
         JpkiClient(runtime.transport).renew(
             card_number=card_number, kind="auth" if kind == "auth" else "sign", check=check, sign_pin=sign_pin
@@ -244,7 +258,7 @@ def publish_crl(role: str, delta: bool, out: Path | None, runtime: Runtime) -> N
         out.write_bytes(crl.der)
     kind = f"delta (base {crl.delta_base})" if crl.delta_base is not None else "full"
     click.echo(
-        f"{role}\tCRL番号 {crl.number}\t{kind}\t{crl.entries}件\t次回更新 {crl.next_update.isoformat()}"
+        f"{role}\tCRL番号 {crl.number}\t{kind}\t{crl.entries}件\t次回更新 {wareki.moment(crl.next_update)}"
     )
 
 
@@ -255,7 +269,7 @@ def rotate_responder(role: str, runtime: Runtime) -> None:
     """A new delegated OCSP responder key and certificate; stored answers are dropped and re-signed."""
     with runtime.session("jpki") as session:
         made = service.rotate_responder(session, settings=runtime.settings, role=role)
-    click.echo(f"{role}\tレスポンダ {made['responder_id']}\t〜{made['not_after'].isoformat()}")
+    click.echo(f"{role}\tレスポンダ {made['responder_id']}\t〜{both(made['not_after'])}")
 
 
 @group.command("preproduce-ocsp")

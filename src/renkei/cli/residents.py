@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from renkei.addressee.intake import import_population
 from renkei.cli.common import runtime_options
+from renkei.cli.listing import emit, paging_options
+from renkei.cli.progress import count_lines, progress_bar
 from renkei.core.wareki import both
 from renkei.protocol.jukinet import JukinetClient
 from renkei.residents import service
+from renkei.residents.importer import detect_encoding
 from renkei.residents.population import ENCODINGS
 from renkei.residents.schemas import SEX_LABELS, ResidentView
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 municipality = click.option(
     "--municipality", "lg_code", required=True, help="全国地方公共団体コード (e.g. 131016)"
@@ -22,6 +28,9 @@ municipality = click.option(
 notified = click.option(
     "--notified-on", type=click.DateTime(["%Y-%m-%d"]), default=None, help="届出日 (default today)"
 )
+
+
+LIST_COLUMNS = ("id", "宛名番号", "氏名", "カナ", "性別", "生年月日", "状態", "住所")
 
 
 def _date(value: dt.datetime | None) -> dt.date | None:
@@ -43,7 +52,13 @@ def group() -> None:
 @group.command("import")
 @click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @municipality
-@click.option("--encoding", type=click.Choice(ENCODINGS), default="utf-8", show_default=True)
+@click.option(
+    "--encoding",
+    type=click.Choice(("auto", *ENCODINGS)),
+    default="auto",
+    show_default=True,
+    help="文字コード（auto: BOM付きUTF-8・UTF-8・CP932 を判定）",
+)
 @click.option("--on-error", type=click.Choice(["abort", "skip"]), default="abort", show_default=True)
 @click.option(
     "--rejects", type=click.Path(path_type=Path, dir_okay=False), default=None, help="skip時の誤り行の出力先"
@@ -55,19 +70,25 @@ def import_(
     """Register everyone in PATH: 住民票コード and My Number via 住基ネット, then a 統合宛名番号."""
     if on_error == "skip" and rejects is None:
         rejects = path.with_name(path.stem + ".rejects.csv")
-    result = import_population(
-        lambda: runtime.municipal_session(lg_code),
-        path=path,
-        lg_code=lg_code,
-        jukinet=JukinetClient(runtime.transport),
-        settings=runtime.settings,
-        encoding=encoding,
-        on_error=on_error,  # type: ignore[arg-type]
-        rejects=rejects,
-    )
+    if encoding == "auto":
+        encoding, note = detect_encoding(path)
+        click.echo(f"文字コード: {encoding}（自動判定: {note}）", err=True)
+    with progress_bar("住民記録の取込", total=count_lines(path), unit="行") as bar:
+        result = import_population(
+            lambda: runtime.municipal_session(lg_code),
+            path=path,
+            lg_code=lg_code,
+            jukinet=JukinetClient(runtime.transport),
+            settings=runtime.settings,
+            encoding=encoding,
+            on_error=on_error,  # type: ignore[arg-type]
+            rejects=rejects,
+            progress=lambda read: bar.update(completed=read),
+        )
     click.echo(
-        f"読込 {result.read:,} 行 / 新規登録 {result.registered:,} 人 / 登録済み {result.already_registered:,} 人 / "
-        f"誤り {result.rejected:,} 行"
+        f"読込 {result.read:,} 行 / 新規登録 {result.registered:,} 人 / "
+        f"登録済み（同一内容） {result.already_registered:,} 人 / "
+        f"競合（別の内容で登録済み） {result.conflicts:,} 行 / 誤り {result.rejected - result.conflicts:,} 行"
     )
     for error in result.errors[:20]:
         click.echo(f"  {error}", err=True)
@@ -79,16 +100,29 @@ def import_(
 @municipality
 @click.option("--query", default=None, help="氏名またはカナの一部")
 @click.option("--all", "everyone", is_flag=True, help="転出・死亡も含める")
-@click.option("--limit", type=int, default=50, show_default=True)
+@paging_options()
 @runtime_options
-def list_(*, lg_code: str, query: str | None, everyone: bool, limit: int, runtime: Runtime) -> None:
-    """List residents (id, 宛名番号, name, sex, birth date, status, address)."""
+def list_(
+    *, lg_code: str, query: str | None, everyone: bool, limit: int, offset: int, output_format: str,
+    runtime: Runtime,
+) -> None:  # fmt: skip
+    """List residents a page at a time, with the total (id, 宛名番号, name, sex, birth date, status, address)."""
+    status = None if everyone else "active"
     with runtime.municipal_session(lg_code) as session:
-        rows = service.list_residents(
-            session, query=query, status=None if everyone else "active", limit=limit
-        )
-    for r in rows:
-        click.echo(_line(r))
+        total = service.count_residents(session, query=query, status=status)
+        rows = service.list_residents(session, query=query, status=status, limit=limit, offset=offset)
+    table = output_format == "table"
+    emit(
+        LIST_COLUMNS,
+        [
+            (
+                r.id, r.atena_number, r.name, r.name_kana, SEX_LABELS.get(r.sex, r.sex),
+                both(r.birth_date) if table else r.birth_date.isoformat(), r.status_label, r.address,
+            )
+            for r in rows
+        ],
+        total=total, limit=limit, offset=offset, output_format=output_format,
+    )  # fmt: skip
 
 
 @group.command("show")

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from renkei.cli.common import runtime_options
+from renkei.core import wareki
 from renkei.core.ids import validate_lg_code
-from renkei.runtime import Runtime
 from renkei.staff import service as staff_service
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 municipality_option = click.option(
     "--municipality", "lg_code", required=True, help="全国地方公共団体コード（6桁） / municipality code"
@@ -85,7 +89,9 @@ def list_(lg_code: str, runtime: Runtime) -> None:
             state = "無効" if account.disabled_at else ("ロック中" if account.locked_until else "有効")
             roles = ",".join(sorted(account.role_names))
             demo = "\tデモ" if account.is_demo else ""
-            click.echo(f"{account.login}\t{account.name}\t{roles}\t{state}{demo}")
+            click.echo(
+                f"{account.login}\t{account.name}\t{roles}\t{state}\t作成 {wareki.both(account.created_at)}{demo}"
+            )
     if not accounts:
         click.echo("（職員アカウントはありません）")
 

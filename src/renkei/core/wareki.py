@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from typing import NamedTuple
 
+from renkei.core import clock
 from renkei.core.errors import Invalid
 
 
@@ -74,13 +75,56 @@ def parse_wareki(text: str) -> dt.date:
     return date
 
 
-def both(date: dt.date | None) -> str:
-    """ISO date with 和暦 beside it, as every page and report shows dates: 2025-04-01（令和7年4月1日）."""
+# -- the one clock for people ---------------------------------------------------------------------------------
+# renkei stores UTC and shows Asia/Tokyo. Every template (filters `date_both`, `moment`, `jst`), every CLI line
+# and every export goes through the functions below, so no page can show the UTC date between 0:00 and 9:00 JST.
+
+
+def local(moment: dt.datetime) -> dt.datetime:
+    """`moment` in Japan time (naive values are taken as UTC, as the database stores them)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(clock.JST)
+
+
+def local_date(value: dt.date | dt.datetime) -> dt.date:
+    """The calendar day in Japan: a timestamp is converted to JST first; a date is already a Japanese day."""
+    if isinstance(value, dt.datetime):
+        return local(value).date()
+    return value
+
+
+def both(date: dt.date | dt.datetime | None) -> str:
+    """ISO date with 和暦 beside it, as every page and report shows dates: 2025-04-01（令和7年4月1日）.
+
+    A timestamp shows the day it is in Japan (2026-04-30T23:30Z is 2026-05-01 there).
+    """
     if date is None:
         return ""
-    if isinstance(date, dt.datetime):
-        date = date.date()
+    date = local_date(date)
     try:
         return f"{date.isoformat()}（{to_wareki(date)}）"
     except Invalid:
         return date.isoformat()
+
+
+def moment(value: dt.datetime | str | None, *, seconds: bool = False, empty: str = "") -> str:
+    """A timestamp as people read it: 2026-05-01 08:30 JST（令和8年5月1日）; ISO text (from JSON) is read first."""
+    if value is None or value == "":
+        return empty
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    at = local(value)
+    clock_text = at.strftime("%H:%M:%S" if seconds else "%H:%M")
+    try:
+        era = f"（{to_wareki(at.date())}）"
+    except Invalid:
+        era = ""
+    return f"{at.date().isoformat()} {clock_text} JST{era}"
+
+
+def jst(value: dt.datetime | None, *, seconds: bool = False) -> str:
+    """A compact timestamp in Japan time for dense tables: 2026-05-01 08:30 (— when absent)."""
+    if value is None:
+        return "—"
+    return local(value).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,44 +48,60 @@ def already_set_up(runtime: Runtime) -> list[str] | None:
     return lines
 
 
-def run(runtime: Runtime, options: DemoOptions | None = None) -> list[str]:
-    """Set everything up and return the summary lines (also kept in <data-dir>/demo-summary.json)."""
+def run(
+    runtime: Runtime,
+    options: DemoOptions | None = None,
+    *,
+    on_step: Callable[[int, int, str, list[str]], object] | None = None,
+) -> list[str]:
+    """Set everything up and return the summary lines (also kept in <data-dir>/demo-summary.json).
+
+    `on_step(done, total, title, lines)` is called as each step finishes, so a caller can show progress and
+    print each step's lines at once instead of everything at the end.
+    """
     options = options or DemoOptions()
     lg_a, lg_b = options.lg_codes[0], options.lg_codes[1]
+
+    def people() -> list[str]:
+        done = residents.setup(
+            runtime, lg_codes=options.lg_codes, population=options.population, seed=options.seed
+        )
+        for lg_code in options.lg_codes:
+            relay(runtime, lg_code)
+        return done
+
+    def linked() -> list[str]:
+        done = linkage.run(runtime, lg_a=lg_a, lg_b=lg_b)
+        for lg_code in options.lg_codes:
+            relay(runtime, lg_code)
+        return done
+
+    def governed() -> list[str]:
+        done = governance.setup(runtime, lg_code=lg_a)
+        done += region.setup(runtime, lg_a=lg_a, lg_b=lg_b)
+        done += evaluation.setup(runtime, lg_code=lg_a)
+        done += courses.setup(runtime, lg_code=lg_a)
+        return done + migration.setup(runtime, lg_code=lg_a)
+
+    steps: list[tuple[str, Callable[[], list[str]]]] = [
+        ("■ 住民記録・付番・団体内統合宛名 / residents, My Numbers, integrated addressee", people),
+        ("■ 職員 / staff", lambda: staff.setup(runtime, lg_codes=options.lg_codes)),
+        ("■ 公的個人認証 / JPKI", lambda: jpki.setup(runtime, lg_code=lg_a, holders=options.card_holders)),
+        ("■ 情報連携 / information linkage", linked),
+        (
+            "■ 転居による署名用電子証明書の失効 / a move revokes a signing certificate",
+            lambda: move_a_card_holder(runtime, lg_code=lg_a),
+        ),
+        ("■ 安全管理措置 / governance", governed),
+    ]
     lines: list[str] = []
-
-    lines.append("■ 住民記録・付番・団体内統合宛名 / residents, My Numbers, integrated addressee")
-    lines += residents.setup(
-        runtime, lg_codes=options.lg_codes, population=options.population, seed=options.seed
-    )
-    for lg_code in options.lg_codes:
-        relay(runtime, lg_code)
-
-    lines.append("")
-    lines.append("■ 職員 / staff")
-    lines += staff.setup(runtime, lg_codes=options.lg_codes)
-
-    lines.append("")
-    lines.append("■ 公的個人認証 / JPKI")
-    lines += jpki.setup(runtime, lg_code=lg_a, holders=options.card_holders)
-
-    lines.append("")
-    lines.append("■ 情報連携 / information linkage")
-    lines += linkage.run(runtime, lg_a=lg_a, lg_b=lg_b)
-    for lg_code in options.lg_codes:
-        relay(runtime, lg_code)
-
-    lines.append("")
-    lines.append("■ 転居による署名用電子証明書の失効 / a move revokes a signing certificate")
-    lines += move_a_card_holder(runtime, lg_code=lg_a)
-
-    lines.append("")
-    lines.append("■ 安全管理措置 / governance")
-    lines += governance.setup(runtime, lg_code=lg_a)
-    lines += region.setup(runtime, lg_a=lg_a, lg_b=lg_b)
-    lines += evaluation.setup(runtime, lg_code=lg_a)
-    lines += courses.setup(runtime, lg_code=lg_a)
-    lines += migration.setup(runtime, lg_code=lg_a)
+    for number, (title, step) in enumerate(steps, start=1):
+        done = [title, *step()]
+        if number < len(steps):
+            done.append("")
+        lines += done
+        if on_step is not None:
+            on_step(number, len(steps), title, done)
 
     path = summary_path(runtime)
     path.parent.mkdir(parents=True, exist_ok=True)

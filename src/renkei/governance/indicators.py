@@ -44,6 +44,8 @@ CATALOGUE = (
     Definition("成果指標", "ネットワーク点検の未解決の指摘件数", "件", "network"),
 )
 BY_NAME = {d.name: d for d in CATALOGUE}
+# Units of things counted: a count of staff, sessions or devices is never negative.
+COUNT_UNITS = frozenset({"人", "名", "回", "台", "件", "時間", "日", "課", "校", "箇所"})
 
 
 def fiscal_year_of(day: dt.date) -> int:
@@ -80,6 +82,10 @@ def set_indicator(
     if not 1989 <= fiscal_year <= 2200:
         raise Invalid(f"年度は西暦で入力してください（入力値: {fiscal_year}）", record=record, field="年度")
     number = parse_decimal(str(value).replace(",", ""), field="値", record=record)
+    if unit in COUNT_UNITS and number < 0:
+        raise Invalid(f"{name}は0以上の数です（入力値: {value}）", record=record, field="値")
+    if unit == "%" and not 0 <= number <= 100:
+        raise Invalid(f"{name}は0〜100の割合です（入力値: {value}）", record=record, field="値")
     row = session.scalar(
         sa.select(GovernanceIndicator).where(
             GovernanceIndicator.name == name, GovernanceIndicator.fiscal_year == fiscal_year
@@ -95,6 +101,8 @@ def set_indicator(
 
 def refresh(session: Session, *, fiscal_year: int) -> list[GovernanceIndicator]:
     """Count the figures the governance data holds for `fiscal_year` and store them."""
+    if not 1989 <= fiscal_year <= 2200:
+        raise Invalid(f"年度は西暦で入力してください（入力値: {fiscal_year}）", field="年度")
     start = dt.date(fiscal_year, 4, 1)
     end = dt.date(fiscal_year + 1, 3, 31)
     today = clock.today()

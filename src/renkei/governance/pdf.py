@@ -52,9 +52,7 @@ def risk_analysis_pdf(session: Session, *, body_name: str = "") -> bytes:
         data: list[list[object]] = [[Paragraph(escape(h), cell) for h in HEADINGS]]
         for r in register.list_risks(session, jimu_id=jimu.id):
             accepted = (
-                f"{r.risk.accepted_by} {r.risk.accepted_at.astimezone(clock.JST).date()}"
-                if r.risk.accepted_at
-                else "未"
+                f"{r.risk.accepted_by} {wareki.both(r.risk.accepted_at)}" if r.risk.accepted_at else "未"
             )
             values = (
                 r.risk.asset.code,

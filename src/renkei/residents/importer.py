@@ -8,6 +8,7 @@ Memory stays flat: the file is read line by line and registered a chunk (one tra
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import gc
@@ -21,12 +22,13 @@ from typing import IO, Any, Literal
 from sqlalchemy.orm import Session
 
 from renkei.core import clock, ids
-from renkei.core.errors import BatchRejected, Invalid
+from renkei.core.errors import BatchRejected, Conflict, Invalid
 from renkei.core.settings import Settings
 from renkei.protocol.jukinet import JukinetClient
+from renkei.residents import rules
 from renkei.residents.population import ENCODINGS, HEADINGS
 from renkei.residents.schemas import RELATIONSHIPS, Registered, ResidentRow
-from renkei.residents.service.registration import register_residents
+from renkei.residents.service.registration import find_conflicts, identity_text, register_residents
 
 OnError = Literal["abort", "skip"]
 CHUNK = 5_000
@@ -45,9 +47,44 @@ class ImportResult:
 
     read: int = 0
     registered: int = 0
-    already_registered: int = 0
-    rejected: int = 0
+    already_registered: int = (
+        0  # the same person with the same identity data: importing twice changes nothing
+    )
+    rejected: int = 0  # bad rows and conflicts
+    conflicts: int = 0  # a 宛名番号 on the register with different identity data
     errors: list[Invalid] = field(default_factory=list)
+    encoding: str = ""
+    encoding_note: str = ""
+
+
+def detect_encoding(path: Path, *, sample: int = 1 << 20) -> tuple[str, str]:
+    """(encoding, why) for a population file: UTF-8 with a BOM, UTF-8, or CP932 (Shift_JIS as Windows writes it).
+
+    Strict decoding decides: a BOM is certain; text that decodes as UTF-8 is UTF-8 (CP932 kanji almost never
+    form valid UTF-8 sequences); otherwise CP932 if it decodes as CP932. The first `sample` bytes are read.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(sample)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8", "BOM付きUTF-8（先頭のBOMで判定）"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=len(head) < sample)
+    except UnicodeDecodeError:
+        pass
+    else:
+        return "utf-8", "UTF-8（UTF-8として読めたため）"
+    try:
+        codecs.getincrementaldecoder("cp932")().decode(head, final=len(head) < sample)
+    except UnicodeDecodeError:
+        raise Invalid(
+            f"{path.name}: 文字コードを判定できません（UTF-8 でも CP932 でもありません）", field="encoding"
+        ) from None
+    return "cp932", "CP932（UTF-8として読めず、CP932として読めたため）"
+
+
+def rejects_encoding(encoding: str) -> str:
+    """The rejects file speaks the input's encoding; UTF-8 gets a BOM so that Excel opens it as UTF-8."""
+    return "cp932" if encoding == "cp932" else "utf-8-sig"
 
 
 def _error(line: int, heading: str, reason: str) -> Invalid:
@@ -170,6 +207,10 @@ def parse_row(
         raise _error(line, "団体コード", f"住基ネットに未登録の団体コードです: {code}")
     if code != lg_code:
         raise _error(line, "団体コード", f"取込先の団体（{lg_code}）と異なります: {code}")
+    try:
+        postal = rules.check_address(postal, address, lg_code=lg_code, record=f"{line}行目")
+    except Invalid as exc:
+        raise _error(line, "住所" if exc.field == "住所" else "郵便番号", exc.message) from None
     return ResidentRow(
         atena_number=atena.zfill(ids.ATENA_WIDTH),
         household_number=household.zfill(10),
@@ -195,6 +236,7 @@ def _rows(
     known: frozenset[str],
     result: ImportResult,
     rejects: Any | None,
+    texts: dict[int, str] | None = None,
 ) -> Iterator[list[ResidentRow]]:
     """Valid rows in chunks; each bad row is counted, kept in `result.errors` (up to a limit) and written out."""
     chunk: list[ResidentRow] = []
@@ -213,10 +255,12 @@ def _rows(
             if len(result.errors) < KEEP_ERRORS:
                 result.errors.append(error)
             if rejects is not None:
-                rejects.writerow([line, error.field, error.message, text])
+                rejects.writerow([line, error.field, error.message, text, ""])
             continue
         seen.add(row.atena_number)
         chunk.append(row)
+        if texts is not None:
+            texts[line] = text
         if len(chunk) >= CHUNK:
             yield chunk
             chunk = []
@@ -243,6 +287,38 @@ def _sparse_collections() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
+def _drop_conflicts(
+    session: Session,
+    chunk: list[ResidentRow],
+    result: ImportResult,
+    rejects: Any | None,
+    texts: dict[int, str],
+) -> list[ResidentRow]:
+    """The chunk without rows that contradict the register; each is reported with both versions."""
+    found = find_conflicts(session, chunk)
+    if not found:
+        return chunk
+    kept = []
+    for row in chunk:
+        if row.atena_number not in found:
+            kept.append(row)
+            continue
+        differ, stored = found[row.atena_number]
+        error = Conflict(
+            f"宛名番号 {row.atena_number} は別の内容で登録済みです（{'・'.join(differ)}が異なります）。"
+            f"登録済み: {stored} / ファイル: {identity_text(row)}",
+            record=f"{row.line}行目",
+            field="・".join(differ),
+        )
+        result.rejected += 1
+        result.conflicts += 1
+        if len(result.errors) < KEEP_ERRORS:
+            result.errors.append(error)  # type: ignore[arg-type]
+        if rejects is not None:
+            rejects.writerow([row.line, error.field, error.message, texts.get(row.line or 0, ""), stored])
+    return kept
+
+
 def import_file(
     sessions: Callable[[], AbstractContextManager[Session]],
     *,
@@ -250,39 +326,53 @@ def import_file(
     lg_code: str,
     jukinet: JukinetClient,
     settings: Settings,
-    encoding: str = "utf-8",
+    encoding: str = "auto",
     on_error: OnError = "abort",
     rejects: Path | None = None,
     after_chunk: Callable[[Session, list[Registered]], object] | None = None,
+    progress: Callable[[int], object] | None = None,
 ) -> ImportResult:
     """Import a population file; each chunk is one transaction opened with `sessions()` (safe to re-run).
 
+    `encoding` is utf-8, cp932 or auto (`detect_encoding`; the result says which was chosen and why). A row
+    whose 宛名番号 is on the register with different identity data is a conflict, reported with both
+    versions, never counted as already registered; with `abort` a conflict refuses the whole file.
     `after_chunk` runs inside each chunk's transaction with the newly registered (the addressee's 付番 uses it,
-    so a resident and their 統合宛名番号 commit together).
+    so a resident and their 統合宛名番号 commit together). `progress` is called with the rows read so far.
     """
     lg_code = ids.validate_lg_code(lg_code)
     if on_error not in ("abort", "skip"):
         raise Invalid("--on-error は abort か skip です", field="on_error")
+    if encoding == "auto":
+        encoding, note = detect_encoding(path)
+    else:
+        note = "指定どおり"
     with _sparse_collections():
         known = frozenset(m.lg_code for m in jukinet.municipalities())
         if lg_code not in known:
             raise Invalid(f"住基ネットに未登録の団体です: {lg_code}", field="地方公共団体コード")
         if on_error == "abort":
             check = ImportResult()
-            for _ in _rows(path, encoding, lg_code=lg_code, known=known, result=check, rejects=None):
-                pass
+            for chunk in _rows(path, encoding, lg_code=lg_code, known=known, result=check, rejects=None):
+                with sessions() as session:
+                    _drop_conflicts(session, chunk, check, None, {})
             if check.rejected:
                 raise BatchRejected(f"{path.name}: {check.rejected} 行に誤りがあります", check.errors)
-        result = ImportResult()
+        result = ImportResult(encoding=encoding, encoding_note=note)
         handle: IO[str] | None = None
         writer = None
         try:
             if on_error == "skip" and rejects is not None:
-                handle = rejects.open("w", encoding="utf-8", newline="")
+                # In the input's encoding with CRLF, as the system that wrote the input (and Excel) reads it.
+                handle = rejects.open("w", encoding=rejects_encoding(encoding), errors="replace", newline="")
                 writer = csv.writer(handle, lineterminator="\r\n")
-                writer.writerow(["行番号", "項目", "理由", "元の行"])
-            for chunk in _rows(path, encoding, lg_code=lg_code, known=known, result=result, rejects=writer):
+                writer.writerow(["行番号", "項目", "理由", "元の行", "登録済みの内容"])
+            texts: dict[int, str] = {}
+            for read in _rows(
+                path, encoding, lg_code=lg_code, known=known, result=result, rejects=writer, texts=texts
+            ):
                 with sessions() as session:
+                    chunk = _drop_conflicts(session, read, result, writer, texts)
                     registered = register_residents(
                         session, lg_code=lg_code, rows=chunk, jukinet=jukinet, settings=settings
                     )
@@ -290,6 +380,9 @@ def import_file(
                         after_chunk(session, registered)
                 result.registered += len(registered)
                 result.already_registered += len(chunk) - len(registered)
+                texts.clear()
+                if progress is not None:
+                    progress(result.read)
         finally:
             if handle is not None:
                 handle.close()

@@ -7,16 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from renkei.core.errors import RenkeiError
 from renkei.core.settings import Settings
 from renkei.runtime import Runtime
 from renkei.runtime.relay import RelayLoop
-from renkei.web.templating import templates
+from renkei.web import errors
 
 # Router modules under renkei.web; each defines `router`.
 ROUTER_MODULES = (
@@ -67,11 +65,7 @@ def create_app(
     )
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
-    @app.exception_handler(RenkeiError)
-    async def domain_error(request: Request, exc: RenkeiError) -> Response:
-        if request.url.path.startswith(("/api/", "/rpc/")):
-            return JSONResponse(exc.as_dict(), status_code=exc.status_code)
-        return templates.TemplateResponse(request, "error.html", {"error": exc}, status_code=exc.status_code)
+    errors.install(app)
 
     for name in ROUTER_MODULES:
         try:

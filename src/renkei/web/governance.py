@@ -30,6 +30,7 @@ from renkei.governance.excel.sheets import circled
 from renkei.governance.excel.workbook import export_workbook
 from renkei.governance.pdf import risk_analysis_pdf
 from renkei.web.deps import CurrentStaff, check_csrf, get_runtime, require_role
+from renkei.web.params import RowId
 from renkei.web.templating import templates
 
 router = APIRouter(prefix="/governance")
@@ -145,7 +146,7 @@ async def jimu_save(request: Request, *, staff: Admin) -> RedirectResponse:
 
 
 @router.get("/jimu/{jimu_id}", response_class=HTMLResponse)
-def jimu_detail(request: Request, *, staff: Reader, jimu_id: int) -> HTMLResponse:
+def jimu_detail(request: Request, *, staff: Reader, jimu_id: RowId) -> HTMLResponse:
     with _session(request, staff) as session:
         jimu = register.get_jimu_by_id(session, jimu_id=jimu_id)
         assets = register.list_assets(session, jimu_id=jimu_id)
@@ -160,7 +161,7 @@ def jimu_detail(request: Request, *, staff: Reader, jimu_id: int) -> HTMLRespons
 
 @router.post("/jimu/{jimu_id}/assets", dependencies=CSRF)
 def asset_save(
-    request: Request, *, staff: Admin, jimu_id: int, code: Text, name: Text, medium: Text, stage: Text,
+    request: Request, *, staff: Admin, jimu_id: RowId, code: Text, name: Text, medium: Text, stage: Text,
     confidentiality: Text, integrity: Text, availability: Text, handling: OptText = "", procedure: OptText = "",
     function: OptText = "", responsible: OptText = "", responsible_task: OptText = "", handler: OptText = "",
     handler_task: OptText = "", note: OptText = "",
@@ -178,7 +179,7 @@ def asset_save(
 
 @router.post("/jimu/{jimu_id}/risks", dependencies=CSRF)
 def risk_save(
-    request: Request, *, staff: Admin, jimu_id: int, asset_code: Text, vulnerability_rating: Text,
+    request: Request, *, staff: Admin, jimu_id: RowId, asset_code: Text, vulnerability_rating: Text,
     threat_rating: Text, vulnerability: OptText = "", threat: OptText = "", function: OptText = "",
     measures: OptText = "", residual_risk: OptText = "",
 ) -> RedirectResponse:  # fmt: skip
@@ -208,7 +209,7 @@ def discrepancies_page(request: Request, *, staff: Reader) -> HTMLResponse:
 
 
 @router.post("/discrepancies/{item_id}/resolve", dependencies=CSRF)
-def discrepancy_resolve(request: Request, *, staff: Admin, item_id: int) -> RedirectResponse:
+def discrepancy_resolve(request: Request, *, staff: Admin, item_id: RowId) -> RedirectResponse:
     with _session(request, staff) as session:
         discrepancies.resolve_discrepancy(session, discrepancy_id=item_id, resolved_by=staff.name)
     return _back("/governance/discrepancies")
@@ -465,11 +466,5 @@ def _decimal(value: Decimal) -> str:
     return str(scales.normalize(value))
 
 
-def _jst(moment: dt.datetime | None) -> str:
-    """A timestamp in Japan time, as staff read it: 2026-05-01 10:00."""
-    return moment.astimezone(clock.JST).strftime("%Y-%m-%d %H:%M") if moment else "—"
-
-
 templates.env.filters["decimal"] = _decimal
-templates.env.filters["jst"] = _jst
 templates.env.filters["circled"] = circled

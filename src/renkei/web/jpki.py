@@ -19,6 +19,7 @@ from renkei.protocol.jpki import Basic4, CardApplication, CertKind, IdentityChec
 from renkei.residents import service as residents
 from renkei.runtime import Runtime
 from renkei.web.deps import CurrentStaff, check_csrf, get_runtime, require_role
+from renkei.web.params import RowId
 from renkei.web.templating import templates
 
 router = APIRouter()
@@ -78,7 +79,7 @@ def overview(request: Request, staff: Viewer) -> HTMLResponse:
 
 
 @router.get("/jpki/residents/{resident_id}", response_class=HTMLResponse)
-def holder(request: Request, staff: Window, resident_id: int) -> HTMLResponse:
+def holder(request: Request, staff: Window, resident_id: RowId) -> HTMLResponse:
     runtime = get_runtime(request)
     with runtime.municipal_session(staff.lg_code) as session:
         resident = residents.get_resident(session, resident_id=resident_id)
@@ -101,7 +102,7 @@ def issue(
     request: Request,
     *,
     staff: Window,
-    resident_id: int,
+    resident_id: RowId,
     identity_document: Annotated[str, Form()],
     auth_pin: Annotated[str, Form()],
     sign_pin: Annotated[str, Form()] = "",
@@ -127,7 +128,7 @@ def reset_pin(
     request: Request,
     *,
     staff: Window,
-    resident_id: int,
+    resident_id: RowId,
     card_number: Annotated[str, Form()],
     slot: Annotated[str, Form()],
     new_pin: Annotated[str, Form()],
@@ -145,7 +146,7 @@ def reset_pin(
 
 @router.post("/jpki/residents/{resident_id}/suspend", dependencies=CSRF)
 def suspend(
-    request: Request, staff: Window, resident_id: int, card_number: Annotated[str, Form()]
+    request: Request, staff: Window, resident_id: RowId, card_number: Annotated[str, Form()]
 ) -> RedirectResponse:
     JpkiClient(get_runtime(request).transport).suspend(card_number=card_number)
     return _back(resident_id, "suspend")
@@ -155,7 +156,7 @@ def suspend(
 def resume(
     request: Request,
     staff: Window,
-    resident_id: int,
+    resident_id: RowId,
     card_number: Annotated[str, Form()],
     identity_document: Annotated[str, Form()],
 ) -> RedirectResponse:
@@ -172,7 +173,7 @@ def revoke(
     request: Request,
     *,
     staff: Window,
-    resident_id: int,
+    resident_id: RowId,
     card_number: Annotated[str, Form()],
     kind: Annotated[str, Form()],
     reason: Annotated[str, Form()],
@@ -197,7 +198,7 @@ def renew(
     request: Request,
     *,
     staff: Window,
-    resident_id: int,
+    resident_id: RowId,
     card_number: Annotated[str, Form()],
     kind: Annotated[str, Form()],
     identity_document: Annotated[str, Form()],

@@ -11,6 +11,7 @@ from renkei.core.ids import municipality_agency_code, validate_lg_code
 from renkei.intermediate import service
 from renkei.intermediate.schemas import QueryRequest
 from renkei.intermediate.service.records import RESULT_NAMES
+from renkei.web import pickers
 from renkei.web.deps import CurrentStaff, check_csrf, get_runtime, require_role
 from renkei.web.templating import templates
 
@@ -42,12 +43,9 @@ def index(request: Request, staff: Reader) -> HTMLResponse:
 @router.get("/linkage/query", response_class=HTMLResponse)
 def query_form(request: Request, staff: Asker) -> HTMLResponse:
     system = next((SYSTEM_OF_ROLE[r] for r in sorted(staff.roles) if r in SYSTEM_OF_ROLE), "juki")
-    return _page(
-        request,
-        "query",
-        staff,
-        form={"system": system, "jm": "", "jt": "", "provider": "", "tm": "", "atena": ""},
-    )
+    defaults = {"system": system, "jm": "", "jt": "", "provider": "", "tm": "", "atena": ""}
+    form = pickers.prefilled(defaults, request.query_params)  # a picker link or "照会する" fills the form
+    return _page(request, "query", staff, form=form, choices=pickers.query_choices(staff.roles))
 
 
 @router.post("/linkage/query", dependencies=[Depends(check_csrf)], response_model=None)

@@ -14,6 +14,7 @@ from renkei.protocol.jukinet import JukinetClient
 from renkei.residents import service as residents
 from renkei.residents.schemas import KIND_LABELS, RELATIONSHIPS
 from renkei.web.deps import CurrentStaff, check_csrf, get_runtime, require_role
+from renkei.web.params import RowId
 from renkei.web.templating import templates
 
 router = APIRouter()
@@ -115,7 +116,7 @@ def move_in(
 
 
 @router.get("/residents/{resident_id}", response_class=HTMLResponse)
-def resident_detail(request: Request, staff: Juki, resident_id: int) -> HTMLResponse:
+def resident_detail(request: Request, staff: Juki, resident_id: RowId) -> HTMLResponse:
     with get_runtime(request).municipal_session(staff.lg_code) as session:
         resident = residents.get_resident(session, resident_id=resident_id)
         household = residents.household_members(session, household_number=resident.household_number)
@@ -136,7 +137,7 @@ def birth(
     request: Request,
     *,
     staff: Juki,
-    resident_id: int,
+    resident_id: RowId,
     given_name: Annotated[str, Form()],
     given_name_kana: Annotated[str, Form()],
     birth_date: Annotated[str, Form()],
@@ -164,7 +165,7 @@ def move_out(
     request: Request,
     *,
     staff: Juki,
-    resident_id: int,
+    resident_id: RowId,
     destination_lg_code: Annotated[str, Form()],
     effective_on: Annotated[str, Form()] = "",
     notified_on: Annotated[str, Form()] = "",
@@ -191,7 +192,7 @@ def name_change(
     request: Request,
     *,
     staff: Juki,
-    resident_id: int,
+    resident_id: RowId,
     surname: Annotated[str, Form()],
     surname_kana: Annotated[str, Form()],
     keep_former_surname: Annotated[str, Form()] = "",
@@ -219,7 +220,7 @@ def address_change(
     request: Request,
     *,
     staff: Juki,
-    resident_id: int,
+    resident_id: RowId,
     postal_code: Annotated[str, Form()],
     address: Annotated[str, Form()],
     effective_on: Annotated[str, Form()] = "",
@@ -245,7 +246,7 @@ def death(
     request: Request,
     *,
     staff: Juki,
-    resident_id: int,
+    resident_id: RowId,
     died_on: Annotated[str, Form()],
     notified_on: Annotated[str, Form()] = "",
 ) -> Response:

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from renkei.staff import service as staff_service
 from renkei.web.deps import CurrentStaff, check_csrf, get_runtime, require_role
+from renkei.web.params import RowId
 from renkei.web.templating import templates
 
 router = APIRouter()
@@ -64,7 +65,7 @@ def staff_events(request: Request, staff: Reader) -> HTMLResponse:
 
 
 @router.get("/staff/{staff_id}", response_class=HTMLResponse)
-def staff_detail(request: Request, staff: Admin, staff_id: int) -> HTMLResponse:
+def staff_detail(request: Request, staff: Admin, staff_id: RowId) -> HTMLResponse:
     with get_runtime(request).municipal_session(staff.lg_code) as session:
         account = staff_service.get_account(session, staff_id=staff_id)
         events = staff_service.events(session, account_id=staff_id, limit=100)
@@ -81,7 +82,7 @@ def staff_detail(request: Request, staff: Admin, staff_id: int) -> HTMLResponse:
 
 @router.post("/staff/{staff_id}/disable", dependencies=[Depends(check_csrf)])
 def staff_disable(
-    request: Request, staff: Admin, staff_id: int, reason: Annotated[str, Form()] = ""
+    request: Request, staff: Admin, staff_id: RowId, reason: Annotated[str, Form()] = ""
 ) -> Response:
     with get_runtime(request).municipal_session(staff.lg_code) as session:
         staff_service.disable(session, staff_id=staff_id, actor_id=staff.id, reason=reason)
@@ -89,7 +90,7 @@ def staff_disable(
 
 
 @router.post("/staff/{staff_id}/enable", dependencies=[Depends(check_csrf)])
-def staff_enable(request: Request, staff: Admin, staff_id: int) -> Response:
+def staff_enable(request: Request, staff: Admin, staff_id: RowId) -> Response:
     with get_runtime(request).municipal_session(staff.lg_code) as session:
         staff_service.enable(session, staff_id=staff_id, actor_id=staff.id)
     return RedirectResponse(f"/staff/{staff_id}?done=enabled", status_code=303)
@@ -99,7 +100,7 @@ def staff_enable(request: Request, staff: Admin, staff_id: int) -> Response:
 def staff_roles(
     request: Request,
     staff: Admin,
-    staff_id: int,
+    staff_id: RowId,
     roles: Annotated[list[str], Form()] = [],  # noqa: B006
 ) -> Response:
     with get_runtime(request).municipal_session(staff.lg_code) as session:
@@ -109,7 +110,7 @@ def staff_roles(
 
 @router.post("/staff/{staff_id}/reset-password", dependencies=[Depends(check_csrf)])
 def staff_reset_password(
-    request: Request, staff: Admin, staff_id: int, new_password: Annotated[str, Form()]
+    request: Request, staff: Admin, staff_id: RowId, new_password: Annotated[str, Form()]
 ) -> Response:
     with get_runtime(request).municipal_session(staff.lg_code) as session:
         staff_service.reset_password(session, staff_id=staff_id, new_password=new_password, actor_id=staff.id)
@@ -117,7 +118,7 @@ def staff_reset_password(
 
 
 @router.post("/staff/{staff_id}/reset-totp", dependencies=[Depends(check_csrf)], response_class=HTMLResponse)
-def staff_reset_totp(request: Request, staff: Admin, staff_id: int) -> HTMLResponse:
+def staff_reset_totp(request: Request, staff: Admin, staff_id: RowId) -> HTMLResponse:
     runtime = get_runtime(request)
     with runtime.municipal_session(staff.lg_code) as session:
         enrolment = staff_service.reset_totp(

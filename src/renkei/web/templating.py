@@ -9,5 +9,7 @@ from fastapi.templating import Jinja2Templates
 from renkei.core import wareki
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-templates.env.filters["wareki"] = lambda d: wareki.to_wareki(d) if d else ""
+templates.env.filters["wareki"] = lambda d: wareki.to_wareki(wareki.local_date(d)) if d else ""
 templates.env.filters["date_both"] = wareki.both
+templates.env.filters["moment"] = wareki.moment
+templates.env.filters["jst"] = wareki.jst

@@ -84,6 +84,12 @@ def reveal_mynumber(
     """
     if not reason.strip():
         raise Invalid("表示する理由を入力してください", field="理由")
+    if len(reason.strip()) > 400:
+        raise Invalid(
+            f"表示する理由は400文字以内で入力してください（{len(reason.strip())}文字）",
+            record=integrated_number,
+            field="理由",
+        )
     if not str(staff_id).strip():
         raise Invalid("職員が特定できません", field="staff_id")
     person = _person(session, integrated_number)

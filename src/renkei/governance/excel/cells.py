@@ -108,7 +108,7 @@ def mark(value: bool) -> str:
 
 def date(value: Any, where: Where, heading: str, *, required: bool = False) -> dt.date | None:
     if isinstance(value, dt.datetime):
-        return value.date()
+        return value.date()  # a spreadsheet cell is a wall-clock value with no zone: its day as written
     if isinstance(value, dt.date):
         return value
     raw = text(value)

@@ -18,6 +18,7 @@ from renkei.core.errors import BatchRejected, Invalid
 from renkei.governance.excel import cells
 from renkei.governance.excel.apply import APPLY
 from renkei.governance.excel.cells import Where
+from renkei.governance.excel.charts import SHEET as CHART_SHEET
 from renkei.governance.excel.network_sheets import network_inventory_from_workbook, store_network
 from renkei.governance.excel.rows import ImportReport, Rows
 from renkei.governance.excel.sheets import (
@@ -44,6 +45,8 @@ def import_workbook(session: Session, *, data: bytes, filename: str = "") -> Imp
     errors: list[Invalid] = []
     found: dict[str, list[Sheet]] = {}
     for ws in book.worksheets:
+        if ws.title == CHART_SHEET:  # charts renkei drew from the tables: nothing to import
+            continue
         table = identify(ws.title, [cells.text(c.value) for row in ws.iter_rows(max_row=3) for c in row])
         if table is None:
             names = "、".join(t.sheet for t in TABLES)

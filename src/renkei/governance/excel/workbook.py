@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from renkei.core import clock
 from renkei.governance import incidents, indicators, issues, network, pia, register, scales, training
 from renkei.governance.excel.cells import mark, number_cell, show_timestamp
+from renkei.governance.excel.charts import add_chart_sheet
 from renkei.governance.excel.sheets import (
     ASSETS,
     ATTENDANCE,
@@ -256,6 +257,7 @@ def export_workbook(session: Session) -> bytes:
                 if hasattr(cell.value, "isoformat") and not isinstance(cell.value, str):
                     cell.number_format = "yyyy-mm-dd"
         ws.freeze_panes = "A3"
+    add_chart_sheet(book, session)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

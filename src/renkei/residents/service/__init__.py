@@ -5,6 +5,8 @@ from renkei.residents.service.changes import change_address, change_name, move_i
 from renkei.residents.service.outbox import acknowledge, pending_events
 from renkei.residents.service.queries import (
     changes_of,
+    changes_per_month,
+    count_residents,
     counts,
     find_by_atena_number,
     get_resident,
@@ -19,6 +21,8 @@ __all__ = [
     "change_address",
     "change_name",
     "changes_of",
+    "changes_per_month",
+    "count_residents",
     "counts",
     "find_by_atena_number",
     "get_resident",

@@ -15,7 +15,7 @@ from renkei.core import clock, ids
 from renkei.core.errors import Conflict, Invalid, NotFound
 from renkei.core.settings import Settings
 from renkei.protocol.jukinet import ChangeKind, IdentityChange, JukinetClient
-from renkei.residents import sealing
+from renkei.residents import rules, sealing
 from renkei.residents.models import ResidentsHousehold, ResidentsResident
 from renkei.residents.schemas import ResidentView, TransferCertificate
 from renkei.residents.service.history import kana_of, name_of, record_change, snapshot, view
@@ -61,11 +61,30 @@ def _report(
     )
 
 
-def _dates(notified_on: dt.date | None, effective_on: dt.date | None) -> tuple[dt.date, dt.date]:
-    notified = notified_on or clock.today()
+def _dates(
+    notified_on: dt.date | None,
+    effective_on: dt.date | None,
+    *,
+    planned: bool = False,
+    what: str = "異動日",
+    record: str | None = None,
+) -> tuple[dt.date, dt.date]:
+    """(届出日, 異動日) checked against today: a 転出 is planned ahead (`planned`), every other 異動 has happened."""
+    today = clock.today()
+    notified = notified_on or today
     effective = effective_on or notified
-    if notified > clock.today():
-        raise Invalid("届出日が未来の日付です", field="届出日")
+    rules.happened(notified, today=today, what="届出日", field="届出日", record=record)
+    if planned:
+        rules.planned_move_out(effective, today=today, record=record)
+    else:
+        field = "死亡日" if what == "死亡日" else "異動日"
+        rules.happened(effective, today=today, what=what, field=field, record=record)
+        if effective > notified:
+            raise Invalid(
+                f"{what}（{effective.isoformat()}）が届出日（{notified.isoformat()}）より後です",
+                record=record,
+                field=field,
+            )
     return notified, effective
 
 
@@ -85,7 +104,7 @@ def move_out(
     if destination == resident.lg_code:
         raise Invalid("転出先が同じ団体です（転居として届け出てください）", field="転出先団体コード")
     jukinet.municipality(destination)
-    notified, effective = _dates(notified_on, effective_on)
+    notified, effective = _dates(notified_on, effective_on, planned=True, record=resident.atena_number)
     before = snapshot(resident)
     resident.status = "moved_out"
     resident.removed_on = effective
@@ -135,6 +154,7 @@ def move_in(
         raise Invalid("転出証明の転出先がこの団体ではありません", field="転出先団体コード")
     if not address.strip():
         raise Invalid("住所がありません", field="住所")
+    postal_code = rules.check_in_municipality(postal_code, address, lg_code=lg_code)
     already = session.scalar(
         sa.select(ResidentsResident).where(
             ResidentsResident.previous_lg_code == certificate.lg_code,
@@ -169,7 +189,7 @@ def move_in(
         former_surname=certificate.former_surname,
         birth_date=certificate.birth_date,
         sex=certificate.sex,
-        postal_code=postal_code.replace("-", "").strip(),
+        postal_code=postal_code,
         address=address.strip(),
         status="active",
         resident_since=effective,
@@ -211,7 +231,7 @@ def change_name(
         raise Invalid("新しい氏と氏カナを入力してください", field="氏")
     if surname.strip() == resident.surname:
         raise Invalid("氏が変わっていません", field="氏")
-    notified, effective = _dates(notified_on, effective_on)
+    notified, effective = _dates(notified_on, effective_on, record=resident.atena_number)
     before = snapshot(resident)
     if keep_former_surname:
         resident.former_surname = resident.surname
@@ -235,14 +255,17 @@ def change_address(
     jukinet: JukinetClient,
     settings: Settings,
 ) -> ResidentView:
-    """転居 within the municipality."""
+    """転居 within the municipality: the new address must be inside it (another municipality is a 転出)."""
     resident = active_resident(session, resident_id)
     if not address.strip():
         raise Invalid("住所がありません", field="住所")
-    notified, effective = _dates(notified_on, effective_on)
+    postal_code = rules.check_in_municipality(
+        postal_code, address, lg_code=resident.lg_code, record=resident.atena_number
+    )
+    notified, effective = _dates(notified_on, effective_on, record=resident.atena_number)
     before = snapshot(resident)
     resident.address = address.strip()
-    resident.postal_code = postal_code.replace("-", "").strip()
+    resident.postal_code = postal_code
     _report(resident, "address_change", effective, jukinet, settings)
     record_change(
         session, resident, kind="address_change", notified_on=notified, effective_on=effective, before=before
@@ -261,7 +284,7 @@ def record_death(
 ) -> ResidentView:
     """死亡届: the resident is removed (消除) as of the date of death."""
     resident = active_resident(session, resident_id)
-    notified, effective = _dates(notified_on, died_on)
+    notified, effective = _dates(notified_on, died_on, what="死亡日", record=resident.atena_number)
     if died_on < resident.birth_date:
         raise Invalid("死亡日が生年月日より前です", field="死亡日")
     before = snapshot(resident)

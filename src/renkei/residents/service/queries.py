@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from renkei.core import ids
+from renkei.core import clock, ids
 from renkei.core.errors import NotFound
 from renkei.residents.models import ResidentsChange, ResidentsHousehold, ResidentsResident
 from renkei.residents.schemas import ChangeView, ResidentView
@@ -36,7 +39,19 @@ def list_residents(
     offset: int = 0,
 ) -> list[ResidentView]:
     """Residents by 宛名番号 order; `query` matches the kanji or kana name (a space-free substring)."""
-    stmt = sa.select(ResidentsResident).order_by(ResidentsResident.atena_number)
+    stmt = _filtered(sa.select(ResidentsResident), query=query, status=status)
+    stmt = stmt.order_by(ResidentsResident.atena_number)
+    rows = session.scalars(stmt.limit(min(max(limit, 1), 100_000)).offset(max(offset, 0)))
+    return [view(session, r) for r in rows]
+
+
+def count_residents(session: Session, *, query: str | None = None, status: str | None = "active") -> int:
+    """How many residents `list_residents` would page through with the same filter."""
+    stmt = _filtered(sa.select(sa.func.count()).select_from(ResidentsResident), query=query, status=status)
+    return int(session.scalar(stmt) or 0)
+
+
+def _filtered(stmt: Any, *, query: str | None, status: str | None) -> Any:
     if status:
         stmt = stmt.where(ResidentsResident.status == status)
     if query:
@@ -47,8 +62,7 @@ def list_residents(
                 (ResidentsResident.surname_kana + ResidentsResident.given_name_kana).like(q),
             )
         )
-    rows = session.scalars(stmt.limit(min(max(limit, 1), 1000)).offset(max(offset, 0)))
-    return [view(session, r) for r in rows]
+    return stmt
 
 
 def household_members(session: Session, *, household_number: str) -> list[ResidentView]:
@@ -86,3 +100,25 @@ def counts(session: Session) -> dict[str, int]:
     )
     total = session.scalar(sa.select(sa.func.count()).select_from(ResidentsResident))
     return {"residents": int(active or 0), "households": int(households or 0), "registered": int(total or 0)}
+
+
+def changes_per_month(
+    session: Session, *, months: int = 12, today: dt.date | None = None
+) -> list[tuple[str, int]]:
+    """('2026-05', number of 異動 that took effect that month) for the last `months` months, oldest first."""
+    today = today or clock.today()
+    keys = []
+    year, month = today.year, today.month
+    for _ in range(months):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    keys.reverse()
+    first = dt.date(int(keys[0][:4]), int(keys[0][5:]), 1)
+    counted: dict[str, int] = dict.fromkeys(keys, 0)
+    for (effective_on,) in session.execute(
+        sa.select(ResidentsChange.effective_on).where(ResidentsChange.effective_on >= first)
+    ):
+        key = effective_on.strftime("%Y-%m")
+        if key in counted:
+            counted[key] += 1
+    return list(counted.items())

@@ -13,8 +13,8 @@ from renkei.core.bulk import insert_rows, select_in
 from renkei.core.errors import Conflict, Invalid, NotFound
 from renkei.core.settings import Settings
 from renkei.protocol.jukinet import JukinetClient, Person
-from renkei.residents import sealing
-from renkei.residents.models import ResidentsHousehold, ResidentsResident
+from renkei.residents import rules, sealing
+from renkei.residents.models import ResidentsChange, ResidentsHousehold, ResidentsResident
 from renkei.residents.schemas import Registered, ResidentRow, ResidentView
 from renkei.residents.service.history import record_change, view
 
@@ -158,6 +158,62 @@ def register_residents(
     ]
 
 
+# What makes two rows the same person: a 宛名番号 already on the register with other identity data is a
+# different person (or an unapplied change), never "already registered".
+IDENTITY_FIELDS = (
+    ("surname", "氏"),
+    ("given_name", "名"),
+    ("surname_kana", "氏カナ"),
+    ("given_name_kana", "名カナ"),
+    ("birth_date", "生年月日"),
+    ("sex", "性別"),
+    ("address", "住所"),
+)
+
+
+def identity_text(person: ResidentRow | ResidentsResident) -> str:
+    """One person's identity data as a clerk reads it: 山田　太郎（ヤマダ　タロウ） 1980-04-01 男 東京都…."""
+    sex = {"1": "男", "2": "女"}.get(person.sex, person.sex)
+    name = full_name(person.surname, person.given_name)
+    kana = full_name(person.surname_kana, person.given_name_kana)
+    return f"{name}（{kana}） {person.birth_date.isoformat()} {sex} {person.address}"
+
+
+def find_conflicts(session: Session, rows: Sequence[ResidentRow]) -> dict[str, tuple[list[str], str]]:
+    """宛名番号 → (the fields that differ, the register's version) for rows already registered differently."""
+    existing = list(_ids_of(session, [r.atena_number for r in rows]).values())
+    if not existing:  # the usual case of a first import: one cheap look-up, nothing to compare
+        return {}
+    stored = {
+        row.atena_number: row
+        for row in session.scalars(sa.select(ResidentsResident).where(ResidentsResident.id.in_(existing)))
+    }
+    found: dict[str, tuple[list[str], str]] = {}
+    for r in rows:
+        old = stored.get(r.atena_number)
+        if old is None:
+            continue
+        differ = [label for f, label in IDENTITY_FIELDS if getattr(old, f) != getattr(r, f)]
+        if differ and not _was_once(session, old, r):
+            found[r.atena_number] = (differ, identity_text(old))
+    return found
+
+
+def _was_once(session: Session, resident: ResidentsResident, row: ResidentRow) -> bool:
+    """The row is the resident as registered before a recorded 異動 (an old file imported again)."""
+    wanted = {
+        "name": full_name(row.surname, row.given_name),
+        "name_kana": full_name(row.surname_kana, row.given_name_kana),
+        "birth_date": row.birth_date.isoformat(),
+        "sex": row.sex,
+        "address": row.address,
+    }
+    befores = session.scalars(
+        sa.select(ResidentsChange.before).where(ResidentsChange.resident_id == resident.id)
+    )
+    return any(b and all(b.get(k) == v for k, v in wanted.items()) for b in befores)
+
+
 def next_atena_number(session: Session) -> str:
     """The next 住基 宛名番号 for someone registered here for the first time (birth, move-in)."""
     highest = session.scalar(sa.select(sa.func.max(ResidentsResident.atena_number)))
@@ -184,8 +240,14 @@ def record_birth(
         raise Conflict("親が住民ではありません（転出または死亡）", record=str(parent_id), field="parent_id")
     if sex not in ("1", "2"):
         raise Invalid("性別は 1（男）または 2（女）です", field="性別")
-    if birth_date > clock.today():
-        raise Invalid("生年月日が未来の日付です", field="生年月日")
+    today = clock.today()
+    rules.happened(birth_date, today=today, what="生年月日", field="生年月日", record=parent.atena_number)
+    if notified_on is not None:
+        rules.happened(notified_on, today=today, what="届出日", field="届出日", record=parent.atena_number)
+        if birth_date > notified_on:
+            raise Invalid("生年月日が届出日より後です", record=parent.atena_number, field="生年月日")
+    if birth_date <= parent.birth_date:
+        raise Invalid("生年月日が親の生年月日より前です", record=parent.atena_number, field="生年月日")
     household = session.get(ResidentsHousehold, parent.household_id)
     assert household is not None
     row = ResidentRow(

@@ -1,0 +1,52 @@
+"""Pages that speak the domain: names beside codes, and pickers limited to what the permission table allows."""
+
+from __future__ import annotations
+
+from renkei.addressee import service as addressee
+from renkei.runtime import Runtime
+from renkei.web.pickers import code_label, query_choices, tk_label, tm_label
+from tests.web.builders import CITY_A, logged_in, populate
+
+
+def test_codes_are_shown_with_their_names_from_the_layouts_and_code_tables() -> None:
+    assert tm_label("TM00000000000002") == "地方税関係情報（TM00000000000002）"
+    assert tm_label("TM99999999999999") == "TM99999999999999"
+    assert tk_label("TK00000200000190").endswith("（TK00000200000190）")
+    assert tk_label("TK00000200000190") != "TK00000200000190"  # it has a name
+
+
+def test_a_tax_clerk_is_offered_only_the_tax_rows_of_the_permission_table() -> None:
+    tax = query_choices(frozenset({"tax"}))
+    assert tax and {c.jm for c in tax} <= {"JM01027000000000", "JM01000000121000"}
+    welfare = query_choices(frozenset({"welfare"}))
+    assert ("JM01074000000000", "JT01074000000001", "TM00000000000002") in {
+        (c.jm, c.jt, c.tm) for c in welfare
+    }
+    assert not {c.jm for c in welfare} & {c.jm for c in tax}
+    assert query_choices(frozenset({"juki"})) == []
+
+
+def test_the_query_form_offers_the_allowed_combinations_and_a_link_fills_it(runtime: Runtime) -> None:
+    people = populate(runtime)
+    client, _ = logged_in(runtime, "welfare")
+    page = client.get("/linkage/query").text
+    assert "児童手当法による児童手当又は特例給付の支給" in page and "受給資格の認定（認定請求）" in page
+    assert "地方税の賦課徴収" not in page  # a tax 事務: not the welfare clerk's
+    filled = client.get(
+        "/linkage/query",
+        params={
+            "jm": "JM01074000000000",
+            "jt": "JT01074000000001",
+            "tm": "TM00000000000002",
+            "atena": "000000000000001",
+        },
+    ).text
+    assert 'value="JM01074000000000"' in filled and 'value="000000000000001"' in filled
+    with runtime.municipal_session(CITY_A) as session:
+        atena = addressee.link_system(session, integrated_number=people["太郎"][1], system="jidoteate")
+    person = client.get(f"/addressee/{people['太郎'][1]}").text
+    assert f"/linkage/query?atena={atena}&amp;system=jidoteate" in person and "照会する" in person
+
+
+def test_a_coded_value_shows_its_label_when_the_layout_has_a_code_table() -> None:
+    assert code_label("TK_UNKNOWN", "1") == "1"
