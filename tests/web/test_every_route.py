@@ -92,6 +92,10 @@ def test_every_route_answers_in_japanese_for_every_role_and_every_absurd_value(
         "code": "R-001",
         "file_name": "x",
         "process_number": "abc",
+        "year": "2025",
+        "lg_code": CITY_A,
+        "rid": str(resident_id),
+        "token": "abc",
     }
     wrong: list[str] = []
     for method, template, op in _routes(client):

@@ -11,6 +11,7 @@ from renkei.governance import evaluation as ev
 from renkei.governance.evaluation_pdf import evaluation_pdf
 from renkei.governance.excel.evaluation_sheet import export_sheet, import_sheet
 from renkei.web.governance import CSRF, XLSX, Admin, Reader, _int, _render, _session
+from renkei.web.params import FiscalYear
 
 router = APIRouter(prefix="/governance/evaluations")
 Text = Annotated[str, Form()]
@@ -52,7 +53,7 @@ async def upload(request: Request, *, staff: Admin, file: Annotated[UploadFile, 
 
 
 @router.get("/{code}/{year}", response_class=HTMLResponse)
-def detail(request: Request, code: str, year: int, *, staff: Reader) -> HTMLResponse:
+def detail(request: Request, code: str, year: FiscalYear, *, staff: Reader) -> HTMLResponse:
     with _session(request, staff) as session:
         sheet = ev.get_evaluation(session, project_code=code, fiscal_year=year)
         view = ev.view(session, sheet)
@@ -64,14 +65,14 @@ def detail(request: Request, code: str, year: int, *, staff: Reader) -> HTMLResp
 
 
 @router.post("/{code}/{year}/refresh", dependencies=CSRF)
-def refresh(request: Request, code: str, year: int, *, staff: Admin) -> RedirectResponse:
+def refresh(request: Request, code: str, year: FiscalYear, *, staff: Admin) -> RedirectResponse:
     with _session(request, staff) as session:
         ev.refresh(session, ev.get_evaluation(session, project_code=code, fiscal_year=year))
     return RedirectResponse(f"/governance/evaluations/{code}/{year}", status_code=303)
 
 
 @router.get("/{code}/{year}/sheet.xlsx")
-def workbook(request: Request, code: str, year: int, *, staff: Reader) -> Response:
+def workbook(request: Request, code: str, year: FiscalYear, *, staff: Reader) -> Response:
     with _session(request, staff) as session:
         data = export_sheet(session, ev.get_evaluation(session, project_code=code, fiscal_year=year))
     disposition = f'attachment; filename="evaluation-{code}-{year}.xlsx"'
@@ -79,7 +80,7 @@ def workbook(request: Request, code: str, year: int, *, staff: Reader) -> Respon
 
 
 @router.get("/{code}/{year}/sheet.pdf")
-def pdf(request: Request, code: str, year: int, *, staff: Reader) -> Response:
+def pdf(request: Request, code: str, year: FiscalYear, *, staff: Reader) -> Response:
     with _session(request, staff) as session:
         data = evaluation_pdf(session, ev.get_evaluation(session, project_code=code, fiscal_year=year))
     return Response(

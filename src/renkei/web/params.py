@@ -11,3 +11,6 @@ from fastapi import Path
 MAX_ROW_ID = 2**31 - 1
 
 RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+
+# A fiscal year in a path: 平成元年 (1989) to 令和 years well ahead; anything else names no sheet.
+FiscalYear = Annotated[int, Path(ge=1989, le=2200)]
