@@ -11,17 +11,28 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import peak_rss_mb, postgres_available, report, scratch_database_url
+from benchmarks.common import (
+    Aim,
+    failed,
+    figure,
+    measuring,
+    peak_rss_mb,
+    postgres_available,
+    run_child,
+    scratch_database_url,
+)
 
 LG_CODE = "131121"
-FULL_SIZES = (200_000, 1_000_000)
+FULL_SIZES = (100_000, 1_000_000)
+AIM_RATE = Aim("value", ">=", 20_000, "≥ 20,000 residents/s")
+AIM_CPU = Aim("value", "<=", 100, "≤ 100 µs CPU per resident")
+AIM_RSS = Aim("value", "<=", 300, "< 300 MB, flat in the size")
 SMOKE_SIZES = (2_000, 5_000)
 _KEYS = {
     "mynumber_key": "11",
@@ -127,44 +138,62 @@ def _plain(path: Path, workdir: Path, database_url: str | None, template: str | 
 
 
 def _child(kind: str, path: Path, workdir: Path, database_url: str | None, template: str) -> dict[str, Any]:
-    command = [
-        sys.executable,
-        "-m",
-        "benchmarks.bench_residents",
-        kind,
-        str(path),
-        str(workdir),
-        database_url or "",
-        template,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - our own module
-    if done.returncode != 0:
-        raise RuntimeError(f"{kind} failed: {done.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    # A fresh process per measurement: its peak RSS is the measured path's own, not the set-up's.
+    return run_child(
+        "benchmarks.bench_residents", kind, str(path), str(workdir), database_url or "", template
+    )
 
 
 def _measure(label: str, path: Path, size: int, workdir: Path, database_url: str | None) -> None:
     template = _template(workdir, database_url)
-    registered = _child("register", path, workdir / f"reg-{label}-{size}", database_url, template)
-    plain = _child("plain", path, workdir / f"plain-{label}-{size}", database_url, template)
-    report(
-        f"{label} {size:,} residents registered end to end",
-        registered["rows"] / registered["seconds"],
-        "rows/s",
-        baseline_name="plain bulk insert into a bare table",
-        baseline=plain["rows"] / plain["seconds"],
-        extra=f"{registered['seconds']:.1f} s, peak RSS {registered['peak_mb']:.0f} MB "
-        f"(plain {plain['peak_mb']:.0f} MB)",
-    )
-    # On a shared machine wall time includes waiting for a core; client CPU time shows what the code costs.
-    report(
-        f"{label} {size:,} residents per client CPU second",
-        registered["rows"] / registered["cpu_seconds"],
-        "rows/s",
-        baseline_name="plain insert per client CPU second",
-        baseline=plain["rows"] / plain["cpu_seconds"],
-    )
+    series = f"registration ({label})"
+    with measuring(f"{label} {size:,} residents registered end to end", database=label):
+        registered = _child("register", path, workdir / f"reg-{label}-{size}", database_url, template)
+        plain = _child("plain", path, workdir / f"plain-{label}-{size}", database_url, template)
+        rows = registered["rows"]
+        figure(
+            f"{label} {size:,} residents registered end to end",
+            rows / registered["seconds"],
+            "rows/s",
+            baseline_name="plain bulk insert into a bare table",
+            baseline=plain["rows"] / plain["seconds"],
+            aim=AIM_RATE,
+            cpu_seconds=registered["cpu_seconds"],
+            wall_seconds=registered["seconds"],
+            baseline_cpu_seconds=plain["cpu_seconds"],
+            ops=rows,
+            size=size,
+            database=label,
+            series=series,
+            peak_rss_mb=registered["peak_mb"],
+            extra=f"{registered['seconds']:.1f} s; plain insert peak RSS {plain['peak_mb']:.0f} MB",
+        )
+        # On a shared machine wall time includes waiting for a core; CPU time shows what the code costs.
+        figure(
+            f"{label} {size:,} residents: CPU per resident",
+            registered["cpu_seconds"] / rows * 1e6,
+            "µs CPU",
+            baseline_name="plain insert, CPU per row",
+            baseline=plain["cpu_seconds"] / plain["rows"] * 1e6,
+            aim=AIM_CPU,
+            higher_is_better=False,
+            cpu_seconds=registered["cpu_seconds"],
+            ops=rows,
+            size=size,
+            database=label,
+            extra="client process (on PostgreSQL the server's own CPU is not in it)",
+        )
+        figure(
+            f"{label} {size:,} residents: peak RSS of the registering process",
+            registered["peak_mb"],
+            "MB",
+            baseline_name="plain insert process",
+            baseline=plain["peak_mb"],
+            aim=AIM_RSS,
+            higher_is_better=False,
+            size=size,
+            database=label,
+        )
 
 
 def run(*, smoke: bool, postgres_url: str | None) -> None:
@@ -185,7 +214,7 @@ def run(*, smoke: bool, postgres_url: str | None) -> None:
                 with scratch_database_url(postgres_url, workdir) as url:
                     _measure("PostgreSQL", files[size], size, workdir, url)
         else:
-            print("  PostgreSQL: not reachable, skipped", flush=True)
+            failed("PostgreSQL figures", "PostgreSQL not reachable", database="PostgreSQL")
 
 
 if __name__ == "__main__":
