@@ -13,11 +13,14 @@ from renkei.core.settings import Settings
 from renkei.jukinet import service
 from renkei.jukinet.numbering import NumberingKeys
 from renkei.protocol.jukinet import IdentityChange, Person
+from renkei.protocol.jukinet_bulk import OPERATION as PERSON_ROWS
+from renkei.protocol.jukinet_bulk import RegisterPersonRowsAnswer, RegisterPersonRowsRequest
 from renkei.protocol.transport import Body, Dispatcher, Transport, dispatcher_from
 
 NODE = "jukinet"
 _PERSONS = TypeAdapter(list[Person])
 _CHANGES = TypeAdapter(list[IdentityChange])
+_PERSON_ROWS = TypeAdapter(RegisterPersonRowsRequest)
 
 
 def _parse(adapter: TypeAdapter[Any], value: Any, field: str) -> Any:
@@ -83,6 +86,17 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport) -
                     keys=numbering(),
                 )
             }
+        ),
+        # The same 付番 with compact rows, validated once for the whole chunk (decision 0111).
+        PERSON_ROWS: op(
+            lambda s, b: RegisterPersonRowsAnswer(
+                registered=service.register_persons(
+                    s,
+                    lg_code=(request := _parse(_PERSON_ROWS, b, "rows")).lg_code,
+                    persons=request.rows,
+                    keys=numbering(),
+                )
+            ).model_dump(mode="json")
         ),
         "report_changes": op(report),
         "identity": op(

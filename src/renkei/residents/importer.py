@@ -1,7 +1,7 @@
 """`renkei residents import`: stream a population CSV (UTF-8 or CP932) onto the register in chunks.
 
-Every bad row is named by line, field and reason. `abort` (the default) reads the whole file first and keeps
-none of it if any row is bad; `skip` keeps the good rows and writes the bad ones, with the reason, to a rejects
+Every bad row is named by line, field and reason. `abort` (the default) validates the whole file first (staging
+the parsed rows, so it is parsed once) and keeps none of it if any row is bad; `skip` keeps the good rows and writes the bad ones, with the reason, to a rejects
 file. Rows whose 宛名番号 is already on the register are left alone, so importing a file twice changes nothing.
 Memory stays flat: the file is read line by line and registered a chunk (one transaction) at a time.
 """
@@ -11,9 +11,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gc
+import marshal
 import re
+import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -26,7 +29,12 @@ from renkei.core.settings import Settings
 from renkei.protocol.jukinet import JukinetClient
 from renkei.residents.population import ENCODINGS, HEADINGS
 from renkei.residents.schemas import RELATIONSHIPS, Registered, ResidentRow
-from renkei.residents.service.registration import register_residents
+from renkei.residents.service.registration import (
+    NumberedRows,
+    not_yet_registered,
+    request_numbers,
+    store_numbered,
+)
 
 OnError = Literal["abort", "skip"]
 CHUNK = 5_000
@@ -243,6 +251,48 @@ def _sparse_collections() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
+def _stage(chunks: Iterator[list[ResidentRow]], spool: IO[bytes]) -> None:
+    """Write validated chunks to a spool file as plain tuples (marshal): one parse pass, memory flat."""
+    for chunk in chunks:
+        marshal.dump(
+            [
+                (
+                    r.atena_number,
+                    r.household_number,
+                    r.relationship,
+                    r.surname,
+                    r.given_name,
+                    r.surname_kana,
+                    r.given_name_kana,
+                    r.birth_date.toordinal(),
+                    r.sex,
+                    r.postal_code,
+                    r.address,
+                    r.resident_since.toordinal(),
+                    r.line,
+                )
+                for r in chunk
+            ],
+            spool,
+        )
+
+
+def _unstage(spool: IO[bytes]) -> Iterator[list[ResidentRow]]:
+    spool.seek(0)
+    day = dt.date.fromordinal
+    while True:
+        try:
+            staged = marshal.load(spool)  # noqa: S302 - our own spool, written above by this process
+        except EOFError:
+            return
+        yield [
+            ResidentRow(
+                t[0], t[1], t[2], t[3], t[4], t[5], t[6], day(t[7]), t[8], t[9], t[10], day(t[11]), t[12]
+            )
+            for t in staged
+        ]
+
+
 def import_file(
     sessions: Callable[[], AbstractContextManager[Session]],
     *,
@@ -257,40 +307,65 @@ def import_file(
 ) -> ImportResult:
     """Import a population file; each chunk is one transaction opened with `sessions()` (safe to re-run).
 
+    The file is parsed once (decision 0111). `abort` validates it whole while staging the parsed rows in a
+    temporary spool file, and registers from the spool only if no row was bad. 付番 at 住基ネット for the next
+    chunk runs in a worker thread while this chunk is written to the register (and, over HTTP, while
+    `renkei serve jukinet` works in its own process), so both cores work.
+
     `after_chunk` runs inside each chunk's transaction with the newly registered (the addressee's 付番 uses it,
     so a resident and their 統合宛名番号 commit together).
     """
     lg_code = ids.validate_lg_code(lg_code)
     if on_error not in ("abort", "skip"):
         raise Invalid("--on-error は abort か skip です", field="on_error")
-    with _sparse_collections():
+    with _sparse_collections(), ExitStack() as stack:
         known = frozenset(m.lg_code for m in jukinet.municipalities())
         if lg_code not in known:
             raise Invalid(f"住基ネットに未登録の団体です: {lg_code}", field="地方公共団体コード")
-        if on_error == "abort":
-            check = ImportResult()
-            for _ in _rows(path, encoding, lg_code=lg_code, known=known, result=check, rejects=None):
-                pass
-            if check.rejected:
-                raise BatchRejected(f"{path.name}: {check.rejected} 行に誤りがあります", check.errors)
         result = ImportResult()
-        handle: IO[str] | None = None
         writer = None
-        try:
-            if on_error == "skip" and rejects is not None:
-                handle = rejects.open("w", encoding="utf-8", newline="")
-                writer = csv.writer(handle, lineterminator="\r\n")
-                writer.writerow(["行番号", "項目", "理由", "元の行"])
-            for chunk in _rows(path, encoding, lg_code=lg_code, known=known, result=result, rejects=writer):
-                with sessions() as session:
-                    registered = register_residents(
-                        session, lg_code=lg_code, rows=chunk, jukinet=jukinet, settings=settings
+        if on_error == "skip" and rejects is not None:
+            handle = stack.enter_context(rejects.open("w", encoding="utf-8", newline=""))
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerow(["行番号", "項目", "理由", "元の行"])
+        chunks = _rows(path, encoding, lg_code=lg_code, known=known, result=result, rejects=writer)
+        if on_error == "abort":
+            spool = stack.enter_context(tempfile.TemporaryFile(prefix="renkei-import-"))
+            _stage(chunks, spool)
+            if result.rejected:
+                raise BatchRejected(f"{path.name}: {result.rejected} 行に誤りがあります", result.errors)
+            chunks = _unstage(spool)
+
+        def number(chunk: list[ResidentRow]) -> tuple[int, NumberedRows]:
+            with sessions() as session:
+                new = not_yet_registered(session, chunk)
+            return len(chunk), request_numbers(lg_code, new, jukinet) if new else NumberedRows([], [], [])
+
+        def store(size: int, numbered: NumberedRows) -> None:
+            with sessions() as session:
+                # A row numbered while an earlier chunk was being stored may have become registered since
+                # (the same 宛名番号 in two chunks): it is left alone like any row already on the register.
+                fresh = {r.atena_number for r in not_yet_registered(session, numbered.rows)}
+                if len(fresh) < len(numbered.rows):
+                    keep = [i for i, r in enumerate(numbered.rows) if r.atena_number in fresh]
+                    numbered = NumberedRows(
+                        [numbered.rows[i] for i in keep],
+                        [numbered.codes[i] for i in keep],
+                        [numbered.mynumbers[i] for i in keep],
                     )
-                    if after_chunk is not None and registered:
-                        after_chunk(session, registered)
-                result.registered += len(registered)
-                result.already_registered += len(chunk) - len(registered)
-        finally:
-            if handle is not None:
-                handle.close()
+                registered = store_numbered(session, lg_code=lg_code, numbered=numbered, settings=settings)
+                if after_chunk is not None and registered:
+                    after_chunk(session, registered)
+            result.registered += len(registered)
+            result.already_registered += size - len(registered)
+
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="renkei-numbering"))
+        pending: Future[tuple[int, NumberedRows]] | None = None
+        for chunk in chunks:
+            ahead = pool.submit(number, chunk)
+            if pending is not None:
+                store(*pending.result())
+            pending = ahead
+        if pending is not None:
+            store(*pending.result())
     return result
