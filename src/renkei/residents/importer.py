@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import gc
 import marshal
 import re
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -24,6 +23,7 @@ from typing import IO, Any, Literal
 from sqlalchemy.orm import Session
 
 from renkei.core import clock, ids
+from renkei.core.bulk import sparse_collections
 from renkei.core.errors import BatchRejected, Invalid
 from renkei.core.settings import Settings
 from renkei.protocol.jukinet import JukinetClient
@@ -233,24 +233,6 @@ def _rows(
         yield chunk
 
 
-@contextmanager
-def _sparse_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector less often while a file is imported.
-
-    A chunk allocates hundreds of thousands of short-lived objects (rows, tuples, ciphertexts); at the default
-    threshold (700) the collector ran about 900 times per 20,000 residents and re-scanned everything the
-    process holds (SQLAlchemy and pydantic structures) in the older generations: 15–20 % of the CPU time.
-    Most of those objects are freed by reference counting anyway; cyclic garbage is still collected, every
-    50,000 net allocations, so memory stays bounded. The previous thresholds come back afterwards.
-    """
-    previous = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
-
-
 def _stage(chunks: Iterator[list[ResidentRow]], spool: IO[bytes]) -> None:
     """Write validated chunks to a spool file as plain tuples (marshal): one parse pass, memory flat."""
     for chunk in chunks:
@@ -318,7 +300,7 @@ def import_file(
     lg_code = ids.validate_lg_code(lg_code)
     if on_error not in ("abort", "skip"):
         raise Invalid("--on-error は abort か skip です", field="on_error")
-    with _sparse_collections(), ExitStack() as stack:
+    with sparse_collections(), ExitStack() as stack:
         known = frozenset(m.lg_code for m in jukinet.municipalities())
         if lg_code not in known:
             raise Invalid(f"住基ネットに未登録の団体です: {lg_code}", field="地方公共団体コード")
