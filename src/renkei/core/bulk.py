@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gc
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -86,25 +86,45 @@ def _copy(conn: sa.Connection, table: str, columns: Sequence[str], rows: Sequenc
 
 
 def select_in(
-    session: Session, table: sa.Table, columns: Sequence[str], key: str, values: Sequence[Any]
+    session: Session,
+    table: sa.Table,
+    columns: Sequence[str],
+    key: str,
+    values: Sequence[Any],
+    *,
+    equal: Mapping[str, Any] | None = None,
+    null: Sequence[str] = (),
 ) -> list[tuple[Any, ...]]:
-    """SELECT `columns` FROM `table` WHERE `key` IN `values`, in chunks; columns come back as the driver gives them."""
-    for name in (*columns, key):
+    """SELECT `columns` FROM `table` WHERE `key` IN `values`, in chunks; columns come back as the driver gives them.
+
+    `equal` adds `column = value` conditions (ahead of the IN, so a composite index leading with them is used)
+    and `null` adds `column IS NULL` ones."""
+    equal = dict(equal or {})
+    for name in (*columns, key, *equal, *null):
         table.c[name]
+    if not values:
+        return []
     marker = _marker(session)
     conn = session.connection()
+    prefix = "".join(f"{name} = {marker} AND " for name in equal) + "".join(
+        f"{name} IS NULL AND " for name in null
+    )
+    fixed = tuple(equal.values())
     found: list[tuple[Any, ...]] = []
     if conn.dialect.name == "postgresql":
         # One array parameter instead of thousands of bound values.
-        sql = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {key} = ANY(%s)"
-        return [tuple(r) for r in conn.exec_driver_sql(sql, (list(values),)).fetchall()]
+        sql = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {prefix}{key} = ANY(%s)"
+        return [tuple(r) for r in conn.exec_driver_sql(sql, (*fixed, list(values))).fetchall()]
     for i in range(0, len(values), IN_CHUNK):
         part = list(values[i : i + IN_CHUNK])
         # Pad to a multiple of 500 (repeating a value changes nothing) so SQLite's statement cache holds a
         # handful of statements instead of one per list length, which kept memory creeping up with file size.
         part += part[:1] * (-len(part) % 500)
-        sql = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {key} IN ({', '.join([marker] * len(part))})"
-        found.extend(tuple(r) for r in conn.exec_driver_sql(sql, tuple(part)).fetchall())
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {table.name} "
+            f"WHERE {prefix}{key} IN ({', '.join([marker] * len(part))})"
+        )
+        found.extend(tuple(r) for r in conn.exec_driver_sql(sql, (*fixed, *part)).fetchall())
     return found
 
 

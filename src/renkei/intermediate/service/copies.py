@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from renkei.core import clock
-from renkei.core.bulk import insert_rows, sparse_collections
+from renkei.core.bulk import insert_rows, select_in, sparse_collections
 from renkei.core.errors import BatchRejected, Conflict, Invalid, NotFound, RenkeiError
 from renkei.intermediate.models import IntermediateCopy
 from renkei.intermediate.schemas import SEGMENT_DELETE, CopyInput, RegistrationSummary
@@ -107,28 +107,28 @@ def _register_chunk(
             yield _named(error, entry)
     if not prepared:
         return
-    table = COPY
-    known = dict(
-        session.execute(
-            sa.select(table.c.record_id, table.c.content_hash).where(
-                table.c.lg_code == lg_code, table.c.record_id.in_({p.entry.record_id for p in prepared})
-            )
-        ).all()
+    table = _COPY_TABLE
+    # Set-based reads with one array parameter (PostgreSQL) or padded IN lists (SQLite), not expanded binds.
+    known: dict[str, str] = dict(
+        select_in(  # type: ignore[arg-type]
+            session,
+            table,
+            ("record_id", "content_hash"),
+            "record_id",
+            list({p.entry.record_id for p in prepared}),
+            equal={"lg_code": lg_code},
+        )
     )
     current: dict[tuple[str, str, str, str], int] = {
-        (row.integrated_number, row.tm_code, row.dataset_no, row.dataset_record_key): row.id
-        for row in session.execute(
-            sa.select(
-                table.c.id,
-                table.c.integrated_number,
-                table.c.tm_code,
-                table.c.dataset_no,
-                table.c.dataset_record_key,
-            ).where(
-                table.c.lg_code == lg_code,
-                table.c.integrated_number.in_({p.integrated_number for p in prepared}),
-                table.c.superseded_at.is_(None),
-            )
+        (number, tm, dataset, key): row_id
+        for row_id, number, tm, dataset, key in select_in(
+            session,
+            table,
+            ("id", "integrated_number", "tm_code", "dataset_no", "dataset_record_key"),
+            "integrated_number",
+            list({p.integrated_number for p in prepared}),
+            equal={"lg_code": lg_code},
+            null=("superseded_at",),
         )
     }
     rows: list[list[Any]] = []
