@@ -187,7 +187,8 @@ def write_report(
         f"# renkei benchmark report{' (smoke sizes)' if smoke else ''}",
         "",
         f"Generated {finished:%Y-%m-%d %H:%M} UTC by `make {'bench-smoke' if smoke else 'bench'}` "
-        f"in {summary['duration_s']:,.0f} s.",
+        f"in {summary['duration_s']:,.0f} s. Modules run: "
+        f"{', '.join(sorted({str(r.get('benchmark')) for r in records} | set(failures))) or 'none'}.",
         "",
         "## Machine",
         "",
