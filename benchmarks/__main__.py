@@ -60,6 +60,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--smoke", action="store_true", help="small sizes, as CI runs them")
     parser.add_argument("--only", action="append", default=[], help="run only these modules")
+    parser.add_argument("--budget", type=float, default=None, help="seconds each module may take")
     parser.add_argument("--out", default=None, help="report directory (default bench/, smoke: bench/smoke/)")
     parser.add_argument(
         "--postgres",
@@ -84,7 +85,7 @@ def main() -> int:
                 smoke=args.smoke,
                 postgres=args.postgres,
                 figures=figures,
-                budget=BUDGET["smoke" if args.smoke else "full"],
+                budget=args.budget or BUDGET["smoke" if args.smoke else "full"],
             )
             if error:
                 failures[name] = error

@@ -66,3 +66,22 @@ def test_lookups_honour_equal_and_null_conditions_over_many_values(runtime: Runt
         assert select_in(session, _TABLE, ("id",), "record_id", []) == []
         (stamp,) = session.scalars(sa.select(IntermediateCopy.registered_at).limit(1))
         assert stamp == now
+
+
+def test_sealing_never_repeats_a_nonce_also_across_a_fork() -> None:
+    import os
+
+    from renkei.core.crypto import NONCE_BYTES, Sealer
+
+    sealer = Sealer(b"k" * 32)
+    nonces = {sealer.encrypt(b"x")[1 : 1 + NONCE_BYTES] for _ in range(3000)}
+    assert len(nonces) == 3000
+    assert sealer.decrypt(sealer.encrypt(b"secret", b"aad"), b"aad") == b"secret"
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child's next nonce must not be the one the parent's buffer holds next
+        os.write(write, sealer.encrypt(b"x")[1 : 1 + NONCE_BYTES])
+        os._exit(0)
+    os.waitpid(child, 0)
+    in_child = os.read(read, NONCE_BYTES)
+    assert in_child != sealer.encrypt(b"x")[1 : 1 + NONCE_BYTES]
