@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
-from benchmarks.common import report
+from benchmarks.common import START_DEADLINE, report
 from renkei.addressee import service as addressee
 from renkei.core.ids import municipality_agency_code
 from renkei.core.settings import Settings
@@ -220,7 +220,7 @@ class Processes:
             self._wait(name)
 
     def _wait(self, name: str) -> None:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + START_DEADLINE  # generous: a busy machine starts servers slowly
         while time.monotonic() < deadline:
             if self.procs[name].poll() is not None:
                 raise RuntimeError(
