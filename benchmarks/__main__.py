@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import json
 import os
 import signal
@@ -56,6 +57,24 @@ def _run_module(name: str, *, smoke: bool, postgres: str, figures: Path, budget:
     return error
 
 
+def _merge(out: Path, dirs: list[Path], *, smoke: bool) -> int:
+    """One report from runs made apart (e.g. modules run side by side to bound the time)."""
+    runs = [json.loads((d / "report.json").read_text(encoding="utf-8")) for d in dirs]
+    records = [r for run in runs for r in run["figures"]]
+    failures = {k: v for run in runs for k, v in run["module_failures"].items()}
+    started = min(
+        dt.datetime.fromisoformat(run["generated_at"]).timestamp() - run["duration_s"] for run in runs
+    )
+    loads = [run["machine"].get("load_start") for run in runs] + [
+        run["machine"].get("load_after") for run in runs
+    ]
+    machine_info = {**runs[0]["machine"], "load_start": loads[0], "load_after": loads[-1]}
+    machine_info["merged_from"] = [str(d) for d in dirs]
+    write_report(out, records, failures=failures, machine=machine_info, smoke=smoke, started=started)
+    print(f"report: {out / 'report.md'} ({len(records)} figures from {len(dirs)} runs)", flush=True)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks")
     parser.add_argument("--smoke", action="store_true", help="small sizes, as CI runs them")
@@ -68,8 +87,17 @@ def main() -> int:
             "RENKEI_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/renkei_bench"
         ),
     )
+    parser.add_argument(
+        "--merge",
+        nargs="+",
+        default=None,
+        metavar="DIR",
+        help="write one report from earlier runs' report.json",
+    )
     args = parser.parse_args()
     out = Path(args.out or ("bench/smoke" if args.smoke else "bench"))
+    if args.merge:
+        return _merge(out, [Path(d) for d in args.merge], smoke=args.smoke)
     started = time.time()
     before = machine(args.postgres)
     failures: dict[str, str] = {}
