@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 import tempfile
 import time
@@ -287,15 +288,21 @@ def run(*, smoke: bool, postgres_url: str | None) -> None:
     from renkei.residents.population import write_csv
 
     sizes = SMOKE_SIZES if smoke else FULL_SIZES
+    # Knobs to bound a run on a shared machine: RENKEI_BENCH_SIZES=1000000, RENKEI_BENCH_DATABASES=postgresql
+    if os.environ.get("RENKEI_BENCH_SIZES"):
+        sizes = tuple(int(v) for v in os.environ["RENKEI_BENCH_SIZES"].split(","))
+    databases = os.environ.get("RENKEI_BENCH_DATABASES", "sqlite,postgresql").split(",")
     with tempfile.TemporaryDirectory(prefix="renkei-bench-residents-") as tmp:
         workdir = Path(tmp)
         files = {}
         for size in sizes:
             files[size] = workdir / f"population-{size}.csv"
             write_csv(files[size], lg_code=LG_CODE, count=size, seed=size)
-        for size in sizes:
+        for size in sizes if "sqlite" in databases else ():
             _measure("SQLite", files[size], size, workdir, None)
-        if postgres_url and postgres_available(postgres_url):
+        if "postgresql" not in databases:
+            pass
+        elif postgres_url and postgres_available(postgres_url):
             # Smoke runs one PostgreSQL size: creating and migrating node databases dominates at small sizes.
             for size in sizes[-1:] if smoke else sizes:
                 with scratch_database_url(postgres_url, workdir) as url:
