@@ -28,7 +28,18 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from pydantic import SecretStr
 
-from benchmarks.common import peak_rss_mb, postgres_available, report, scratch_database_url
+from benchmarks.common import (
+    START_DEADLINE,
+    Servers,
+    failed,
+    figure,
+    measuring,
+    metered,
+    peak_rss_mb,
+    postgres_available,
+    scratch_database_url,
+)
+from renkei.core import clock
 from renkei.core.settings import Settings
 from renkei.runtime import Runtime
 
@@ -67,11 +78,11 @@ def _load_worker(url: str, bodies: list[bytes], seconds: float, queue: Any) -> N
     deadline = time.perf_counter() + seconds
     index = os.getpid() % len(requests)
     while time.perf_counter() < deadline:
-        if sock is None:
-            sock = socket.create_connection((host, port))
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            buffer = b""
         try:
+            if sock is None:
+                sock = socket.create_connection((host, port), timeout=30)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                buffer = b""
             sock.sendall(requests[index % len(requests)])
             index += 1
             while b"\r\n\r\n" not in buffer:
@@ -106,6 +117,8 @@ def _load_worker(url: str, bodies: list[bytes], seconds: float, queue: Any) -> N
             errors += 1
             if sock is not None:
                 sock.close()
+            else:
+                time.sleep(0.05)  # not listening (yet): do not spin
             sock = None
     if sock is not None:
         sock.close()
@@ -144,22 +157,18 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _wait_for(url: str, timeout: float = 30) -> None:
-    import httpx
+def _until() -> dt.datetime:
+    """Certificates valid for five years from today (a fixed date would make the benchmark fail one day)."""
+    today = clock.now().astimezone(dt.UTC)
+    return today.replace(year=today.year + 5, month=4, day=1, hour=14, minute=59, second=59, microsecond=0)
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
+
+def _revoked_at() -> dt.datetime:
+    return (clock.now() - dt.timedelta(days=1)).astimezone(dt.UTC).replace(microsecond=0)
 
 
 # -- fixtures shared by the figures -----------------------------------------------------------------
-def _issue(runtime: Runtime, n: int) -> float:
+def _issue(runtime: Runtime, n: int) -> tuple[float, float]:
     from renkei.jpki import ca, profiles
     from renkei.jpki.keystore import keystore
 
@@ -170,15 +179,15 @@ def _issue(runtime: Runtime, n: int) -> float:
     basic4 = profiles.Basic4(
         name="試験 太郎", address="東京都千代田区千代田1番1号", birth_date=dt.date(1980, 4, 1), sex="1"
     )
-    until = dt.datetime(2031, 4, 1, 14, 59, 59, tzinfo=dt.UTC)
+    until = _until()
     requests = [
         ca.IssueRequest(kind="sign", spki=spkis[i % 4], not_after=until, basic4=basic4) for i in range(n)
     ]
-    start = time.perf_counter()
-    for offset in range(0, n, 500):  # a card-production batch per transaction
-        with runtime.session("jpki") as session:
-            ca.issue_many(session, settings=runtime.settings, requests=requests[offset : offset + 500])
-    return n / (time.perf_counter() - start)
+    with metered() as meter:
+        for offset in range(0, n, 500):  # a card-production batch per transaction
+            with runtime.session("jpki") as session:
+                ca.issue_many(session, settings=runtime.settings, requests=requests[offset : offset + 500])
+    return n / meter.wall, meter.cpu
 
 
 def _openssl_sign_rate(seconds: int) -> float | None:
@@ -209,21 +218,21 @@ def _python_sign_rate(seconds: float) -> float:
 
 def bench_issuance(runtime: Runtime, *, smoke: bool, label: str) -> None:
     n = 300 if smoke else 5000
-    rate = _issue(runtime, n)
+    rate, cpu = _issue(runtime, n)
     ceiling = _openssl_sign_rate(1 if smoke else 3)
     binding = _python_sign_rate(1 if smoke else 3)
     extra = f"n={n}; raw RSA signing via cryptography {binding:,.0f}/s ({rate / binding:.0%} of it)"
-    if ceiling is None:
-        report(f"issuance ({label})", rate, "certs/s", extra=extra + "; openssl missing: no ceiling")
-    else:
-        report(
-            f"issuance ({label})",
-            rate,
-            "certs/s",
-            baseline_name="openssl speed rsa2048 sign",
-            baseline=ceiling,
-            extra=extra,
-        )
+    figure(
+        f"issuance ({label})",
+        rate,
+        "certs/s",
+        baseline_name="openssl speed rsa2048 sign" if ceiling else None,
+        baseline=ceiling,
+        cpu_seconds=cpu,
+        ops=n,
+        database=label,
+        extra=extra if ceiling else extra + "; openssl missing: no ceiling",
+    )
 
 
 def _export_for_openssl(runtime: Runtime, folder: Path) -> list[bytes]:
@@ -277,34 +286,26 @@ def _export_for_openssl(runtime: Runtime, folder: Path) -> list[bytes]:
     return bodies
 
 
-def _renkei_ocsp(folder: Path, bodies: list[bytes], *, seconds: float, processes: int) -> tuple[float, int]:
+def _renkei_ocsp(
+    folder: Path, bodies: list[bytes], *, seconds: float, processes: int
+) -> tuple[float, int, float]:
+    """Responses/s, failures, and CPU seconds (the server's and the load clients') per response."""
     port = _free_port()
     env = {**os.environ, **{f"RENKEI_{k.upper()}": v.get_secret_value() for k, v in _KEYS.items()}}
     renkei = Path(sys.executable).parent / "renkei"
-    server = subprocess.Popen(  # noqa: S603 - our own entry point
-        [
-            str(renkei),
-            "serve",
+    command = [str(renkei), "serve", "jpki", "--data-dir", str(folder), "--port", str(port)]
+    with Servers() as servers:  # stopped on the way out, whatever happens
+        server = servers.start(
             "jpki",
-            "--data-dir",
-            str(folder),
-            "--port",
-            str(port),
-            "--refresh-seconds",
-            "1",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        _wait_for(f"http://127.0.0.1:{port}/healthz")
+            [*command, "--refresh-seconds", "1"],
+            env=env,
+            health_url=f"http://127.0.0.1:{port}/healthz",
+        )
         url = f"http://127.0.0.1:{port}/ocsp"
         _warm(url, bodies)
-        return load(url, bodies, seconds=seconds, processes=processes)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+        with metered(server.pid) as meter:
+            rate, failures = load(url, bodies, seconds=seconds, processes=processes)
+        return rate, failures, meter.cpu / max(1.0, rate * meter.wall)
 
 
 _NAMESPACED = """
@@ -312,7 +313,7 @@ set -e
 ip link set lo up
 openssl ocsp -index index.txt -port {port} -rsigner rcert.pem -rkey rkey.pem -CA sign.pem -ignore_err -nmin 60 \
   >/dev/null 2>openssl.log &
-sleep 1
+{python} -m benchmarks.bench_jpki wait http://127.0.0.1:{port}/ocsp bodies.bin {deadline}
 {python} -m benchmarks.bench_jpki load http://127.0.0.1:{port}/ocsp bodies.bin {seconds} {processes}
 kill %1 || true
 """
@@ -327,7 +328,11 @@ def _openssl_ocsp(
         return "unshare/ip missing: OpenSSL's responder would listen on every interface, so it is not run"
     (folder / "bodies.bin").write_bytes(json.dumps([b.hex() for b in bodies]).encode())
     script = _NAMESPACED.format(
-        port=_free_port(), python=sys.executable, seconds=seconds, processes=processes
+        port=_free_port(),
+        python=sys.executable,
+        seconds=seconds,
+        processes=processes,
+        deadline=START_DEADLINE,
     )
     done = subprocess.run(  # noqa: S603
         ["unshare", "-n", "sh", "-c", script],  # noqa: S607 - util-linux unshare
@@ -336,6 +341,7 @@ def _openssl_ocsp(
         text=True,
         check=False,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        timeout=START_DEADLINE + seconds + 120,  # the namespace (and openssl in it) ends with the shell
     )
     match = re.search(r"RESULT (\S+) (\d+)", done.stdout)
     if match is None:
@@ -347,20 +353,22 @@ def bench_ocsp(runtime: Runtime, folder: Path, *, smoke: bool) -> None:
     bodies = _export_for_openssl(runtime, folder)
     seconds, processes = (2.0, 2) if smoke else (8.0, 3)
     runtime.databases.dispose()
-    rate, failed = _renkei_ocsp(folder, bodies, seconds=seconds, processes=processes)
+    rate, failures, cpu_per = _renkei_ocsp(folder, bodies, seconds=seconds, processes=processes)
     baseline = _openssl_ocsp(folder, bodies, seconds=seconds, processes=processes)
-    extra = f"{len(bodies)} certificates, {processes} keep-alive client processes, {seconds:.0f}s; failed {failed}"
-    if isinstance(baseline, str):
-        report("OCSP (renkei, pre-produced)", rate, "responses/s", extra=f"{extra}; {baseline}")
-    else:
-        report(
-            "OCSP (renkei, pre-produced)",
-            rate,
-            "responses/s",
-            baseline_name="openssl ocsp -index",
-            baseline=baseline[0],
-            extra=f"{extra}; openssl failed {baseline[1]}",
-        )
+    extra = f"{len(bodies)} certificates, {processes} keep-alive client processes, {seconds:.0f}s; failed {failures}"
+    figure(
+        "OCSP (renkei, pre-produced)",
+        rate,
+        "responses/s",
+        baseline_name=None if isinstance(baseline, str) else "openssl ocsp -index",
+        baseline=None if isinstance(baseline, str) else baseline[0],
+        cpu_seconds=cpu_per,
+        ops=1,
+        database="SQLite",
+        extra=f"{extra}; {baseline}"
+        if isinstance(baseline, str)
+        else f"{extra}; openssl failed {baseline[1]}",
+    )
 
 
 def _revoked_population(runtime: Runtime, n: int) -> None:
@@ -371,8 +379,7 @@ def _revoked_population(runtime: Runtime, n: int) -> None:
     with runtime.session("jpki") as session:
         authority = ca.authorities(session, settings=runtime.settings)["sign"]
         authority_id = authority.id
-    at = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
-    until = dt.datetime(2031, 4, 1, 14, 59, 59, tzinfo=dt.UTC)
+    at, until = _revoked_at(), _until()
     first = 1 << 62
     batch = 20_000
     for offset in range(0, n, batch):
@@ -459,11 +466,10 @@ def _openssl_gencrl(runtime: Runtime, folder: Path, n: int) -> float | str:
             x509.load_der_x509_certificate(authority.certificate_der).public_bytes(serialization.Encoding.PEM)
         )
     first = 1 << 62
+    expiry, revoked = _until().strftime("%y%m%d%H%M%SZ"), _revoked_at().strftime("%y%m%d%H%M%SZ")
     with (folder / "index.txt").open("w") as index:
         for i in range(n):
-            index.write(
-                f"R\t310401145959Z\t260401000000Z,keyCompromise\t{first + i:X}\tunknown\t/CN=BENCH{i:019d}\n"
-            )
+            index.write(f"R\t{expiry}\t{revoked},keyCompromise\t{first + i:X}\tunknown\t/CN=BENCH{i:019d}\n")
     (folder / "crlnumber").write_text("01\n")
     (folder / "ca.cnf").write_text(_CA_CONFIG)
     start = time.perf_counter()
@@ -489,51 +495,72 @@ def bench_crl(runtime: Runtime, folder: Path, *, smoke: bool, label: str) -> Non
     fill_start = time.perf_counter()
     _revoked_population(runtime, n)
     fill = time.perf_counter() - fill_start
-    start = time.perf_counter()
-    with runtime.session("jpki") as session:
+    with metered() as meter, runtime.session("jpki") as session:
         published = crl.publish(session, settings=runtime.settings, role="sign")
         der_bytes = published.der
-    elapsed = time.perf_counter() - start
+    elapsed = meter.wall
     parsed = x509.load_der_x509_crl(der_bytes)
     assert len(parsed) >= n, (len(parsed), n)
     folder.mkdir(parents=True, exist_ok=True)
     baseline = _openssl_gencrl(runtime, folder, n)
     extra = f"n={n:,}, {len(der_bytes) / 1e6:.1f} MB DER (setup insert {fill:.1f}s); lower is better"
-    if isinstance(baseline, str):
-        report(f"CRL generation ({label})", elapsed * 1000, "ms", extra=f"{extra}; {baseline}")
-    else:
-        report(
-            f"CRL generation ({label})",
-            elapsed * 1000,
-            "ms",
-            baseline_name="openssl ca -gencrl",
-            baseline=baseline * 1000,
-            extra=extra,
-        )
+    figure(
+        f"CRL generation ({label})",
+        elapsed * 1000,
+        "ms",
+        baseline_name=None if isinstance(baseline, str) else "openssl ca -gencrl",
+        baseline=None if isinstance(baseline, str) else baseline * 1000,
+        higher_is_better=False,
+        cpu_seconds=meter.cpu,
+        wall_seconds=meter.wall,
+        ops=n,
+        size=n,
+        database=label,
+        extra=f"{extra}; {baseline}" if isinstance(baseline, str) else extra,
+    )
 
 
 def run(*, smoke: bool, postgres_url: str | None) -> None:
+    # Each figure on its own: a failing OCSP measurement (say) no longer hides the CRL figure.
     with tempfile.TemporaryDirectory(prefix="renkei-bench-jpki-") as tmp:
         folder = Path(tmp)
         with Runtime(_settings(folder / "var")) as runtime:
-            bench_issuance(runtime, smoke=smoke, label="SQLite")
-            bench_ocsp(runtime, folder / "var", smoke=smoke)
-        with Runtime(_settings(folder / "crl")) as runtime:
-            bench_crl(runtime, folder / "crl-openssl", smoke=smoke, label="SQLite")
+            with measuring("issuance (SQLite)", database="SQLite"):
+                bench_issuance(runtime, smoke=smoke, label="SQLite")
+            with measuring("OCSP (renkei, pre-produced)", database="SQLite"):
+                bench_ocsp(runtime, folder / "var", smoke=smoke)
+        with (
+            measuring("CRL generation (SQLite)", database="SQLite"),
+            Runtime(_settings(folder / "crl")) as rt,
+        ):
+            bench_crl(rt, folder / "crl-openssl", smoke=smoke, label="SQLite")
         if postgres_url is None or not postgres_available(postgres_url):
-            print("  PostgreSQL not reachable: skipping the PostgreSQL figures", flush=True)
+            failed("PostgreSQL figures", "PostgreSQL not reachable", database="PostgreSQL")
         else:
             with (
                 scratch_database_url(postgres_url, folder) as url,
                 Runtime(_settings(folder / "pg", url)) as runtime,
             ):
-                bench_issuance(runtime, smoke=smoke, label="PostgreSQL")
-                bench_crl(runtime, folder / "pg-openssl", smoke=smoke, label="PostgreSQL")
+                with measuring("issuance (PostgreSQL)", database="PostgreSQL"):
+                    bench_issuance(runtime, smoke=smoke, label="PostgreSQL")
+                with measuring("CRL generation (PostgreSQL)", database="PostgreSQL"):
+                    bench_crl(runtime, folder / "pg-openssl", smoke=smoke, label="PostgreSQL")
         print(f"  peak memory: {peak_rss_mb():,.0f} MB", flush=True)
 
 
 def _main(argv: list[str]) -> int:
     """`python -m benchmarks.bench_jpki load URL BODIES SECONDS PROCESSES` (used inside the network namespace)."""
+    if len(argv) == 4 and argv[0] == "wait":  # poll OpenSSL's responder with a real request until it answers
+        body = bytes.fromhex(json.loads(Path(argv[2]).read_text())[0])
+        rate, _failed = 0.0, 0
+        deadline = time.monotonic() + float(argv[3])
+        while time.monotonic() < deadline:
+            rate, _failed = load(argv[1], [body], seconds=0.2, processes=1)
+            if rate > 0:
+                return 0
+            time.sleep(0.2)
+        print("openssl ocsp did not answer", file=sys.stderr)
+        return 1
     if len(argv) == 5 and argv[0] == "load":
         bodies = [bytes.fromhex(h) for h in json.loads(Path(argv[2]).read_text())]
         rate, failed = load(argv[1], bodies, seconds=float(argv[3]), processes=int(argv[4]))

@@ -24,7 +24,7 @@ from typing import ClassVar
 import httpx
 from pydantic import SecretStr
 
-from benchmarks.common import report
+from benchmarks.common import START_DEADLINE, report
 from renkei.addressee import service as addressee
 from renkei.core.ids import municipality_agency_code
 from renkei.core.settings import Settings
@@ -262,7 +262,7 @@ class Processes:
         return {name: _cpu_seconds(proc.pid) for name, proc in self.procs.items() if name != "echo"}
 
     def _wait(self, name: str) -> None:
-        deadline = time.monotonic() + 180  # a loaded machine starts Python slowly
+        deadline = time.monotonic() + START_DEADLINE  # generous: a busy machine starts servers slowly
         while time.monotonic() < deadline:
             if self.procs[name].poll() is not None:
                 raise RuntimeError(

@@ -11,17 +11,33 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import peak_rss_mb, postgres_available, report, scratch_database_url
+from benchmarks.common import (
+    Aim,
+    Servers,
+    failed,
+    figure,
+    free_port,
+    measuring,
+    metered,
+    peak_rss_mb,
+    postgres_available,
+    process_cpu_seconds,
+    run_child,
+    scratch_database_url,
+)
 
 LG_CODE = "131121"
-FULL_SIZES = (200_000, 1_000_000)
+FULL_SIZES = (100_000, 1_000_000)
+AIM_RATE = Aim("value", ">=", 20_000, "≥ 20,000 residents/s")
+AIM_CPU = Aim("value", "<=", 100, "≤ 100 µs CPU per resident")
+AIM_RSS = Aim("value", "<=", 300, "< 300 MB, flat in the size")
 SMOKE_SIZES = (2_000, 5_000)
 _KEYS = {
     "mynumber_key": "11",
@@ -66,27 +82,85 @@ def _template(workdir: Path, database_url: str | None) -> str:
     return name
 
 
-def _register(path: Path, workdir: Path, database_url: str | None, template: str | None) -> dict[str, Any]:
+def _backend_cpu(database_url: str | None) -> dict[int, float]:
+    """CPU seconds so far of the PostgreSQL backends serving this run's databases (same machine), by PID."""
+    if database_url is None:
+        return {}
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    from renkei.core.db import create_engine
+
+    url = make_url(database_url)
+    engine = create_engine(url.set(database="postgres"))
+    with engine.connect() as conn:
+        pids = conn.scalars(
+            sa.text("SELECT pid FROM pg_stat_activity WHERE datname LIKE :p AND pid <> pg_backend_pid()"),
+            {"p": f"{url.database}%"},
+        ).all()
+    engine.dispose()
+    return {int(pid): process_cpu_seconds(int(pid)) for pid in pids}
+
+
+def _register(
+    path: Path, workdir: Path, database_url: str | None, template: str | None, *, served: bool = False
+) -> dict[str, Any]:
+    """Register the file; `served`: 住基ネット runs as `renkei serve jukinet` in its own process (over HTTP)."""
+    import os
+
     from renkei.addressee.intake import import_population
     from renkei.protocol.jukinet import JukinetClient
+    from renkei.protocol.transport import HttpTransport
     from renkei.runtime import Runtime
 
-    with Runtime(_settings(workdir, database_url, template)) as runtime:
-        jukinet = JukinetClient(runtime.transport)
-        jukinet.register_municipality(LG_CODE)
-        runtime.databases.engine("lg" + LG_CODE)  # create and migrate outside the timed part
-        start = time.perf_counter()
-        cpu = time.process_time()
-        result = import_population(
-            lambda: runtime.municipal_session(LG_CODE),
-            path=path,
-            lg_code=LG_CODE,
-            jukinet=jukinet,
-            settings=runtime.settings,
-        )
-        seconds = time.perf_counter() - start
-        cpu = time.process_time() - cpu
-    return {"rows": result.registered, "seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak_rss_mb()}
+    settings = _settings(workdir, database_url, template)
+    with Servers() as servers:
+        transport = None
+        server_pids: tuple[int, ...] = ()
+        if served:
+            port = free_port()
+            env = {
+                **os.environ,
+                "RENKEI_DATA_DIR": str(workdir),
+                "RENKEI_DATABASE_URL": database_url or "",
+                "RENKEI_DATABASE_TEMPLATE": template or "",
+                **{f"RENKEI_{k.upper()}": v * 32 for k, v in _KEYS.items()},
+            }
+            if not database_url:
+                del env["RENKEI_DATABASE_URL"]
+            renkei = str(Path(sys.executable).parent / "renkei")
+            proc = servers.start(
+                "jukinet",
+                [renkei, "serve", "jukinet", "--port", str(port)],
+                env=env,
+                health_url=f"http://127.0.0.1:{port}/healthz",
+            )
+            server_pids = (proc.pid,)
+            transport = HttpTransport({"jukinet": f"http://127.0.0.1:{port}"}, timeout=600)
+        with Runtime(settings, transport=transport) as runtime:
+            jukinet = JukinetClient(runtime.transport)
+            jukinet.register_municipality(LG_CODE)
+            runtime.databases.engine("lg" + LG_CODE)  # create and migrate outside the timed part
+            backends = _backend_cpu(database_url)
+            with metered(*server_pids) as meter:
+                result = import_population(
+                    lambda: runtime.municipal_session(LG_CODE),
+                    path=path,
+                    lg_code=LG_CODE,
+                    jukinet=jukinet,
+                    settings=runtime.settings,
+                )
+                after = _backend_cpu(database_url)
+            database_cpu = sum(cpu - backends.get(pid, 0.0) for pid, cpu in after.items())
+    return {
+        "rows": result.registered,
+        "seconds": meter.wall,
+        "cpu_seconds": meter.cpu,
+        "client_cpu_seconds": meter.cpu_self,
+        "server_cpu_seconds": meter.cpu_others,
+        "database_cpu_seconds": database_cpu,
+        "peak_mb": peak_rss_mb(),
+    }
 
 
 def _plain(path: Path, workdir: Path, database_url: str | None, template: str | None) -> dict[str, Any]:
@@ -103,6 +177,7 @@ def _plain(path: Path, workdir: Path, database_url: str | None, template: str | 
     marker = "?" if engine.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO bare VALUES ({', '.join([marker] * 13)})"
     rows = 0
+    backends = _backend_cpu(database_url)
     start = time.perf_counter()
     cpu = time.process_time()
     with path.open(encoding="utf-8", newline="") as handle:
@@ -122,73 +197,124 @@ def _plain(path: Path, workdir: Path, database_url: str | None, template: str | 
             rows += len(chunk)
     seconds = time.perf_counter() - start
     cpu = time.process_time() - cpu
+    database_cpu = sum(c - backends.get(pid, 0.0) for pid, c in _backend_cpu(database_url).items())
     databases.dispose()
-    return {"rows": rows, "seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak_rss_mb()}
+    return {
+        "rows": rows,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "database_cpu_seconds": database_cpu,
+        "peak_mb": peak_rss_mb(),
+    }
 
 
 def _child(kind: str, path: Path, workdir: Path, database_url: str | None, template: str) -> dict[str, Any]:
-    command = [
-        sys.executable,
-        "-m",
-        "benchmarks.bench_residents",
-        kind,
-        str(path),
-        str(workdir),
-        database_url or "",
-        template,
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - our own module
-    if done.returncode != 0:
-        raise RuntimeError(f"{kind} failed: {done.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    # A fresh process per measurement: its peak RSS is the measured path's own, not the set-up's.
+    return run_child(
+        "benchmarks.bench_residents", kind, str(path), str(workdir), database_url or "", template
+    )
 
 
 def _measure(label: str, path: Path, size: int, workdir: Path, database_url: str | None) -> None:
     template = _template(workdir, database_url)
-    registered = _child("register", path, workdir / f"reg-{label}-{size}", database_url, template)
-    plain = _child("plain", path, workdir / f"plain-{label}-{size}", database_url, template)
-    report(
-        f"{label} {size:,} residents registered end to end",
-        registered["rows"] / registered["seconds"],
-        "rows/s",
-        baseline_name="plain bulk insert into a bare table",
-        baseline=plain["rows"] / plain["seconds"],
-        extra=f"{registered['seconds']:.1f} s, peak RSS {registered['peak_mb']:.0f} MB "
-        f"(plain {plain['peak_mb']:.0f} MB)",
-    )
-    # On a shared machine wall time includes waiting for a core; client CPU time shows what the code costs.
-    report(
-        f"{label} {size:,} residents per client CPU second",
-        registered["rows"] / registered["cpu_seconds"],
-        "rows/s",
-        baseline_name="plain insert per client CPU second",
-        baseline=plain["rows"] / plain["cpu_seconds"],
-    )
+    with measuring(f"{label} {size:,}: plain bulk insert (baseline)", database=label):
+        plain = _child("plain", path, workdir / f"plain-{label}-{size}", database_url, template)
+    plain_cpu = plain["cpu_seconds"] + plain["database_cpu_seconds"]
+    for mode, kind in (("in one process", "register"), ("jukinet served", "register-served")):
+        name = f"{label} {size:,} residents registered end to end, {mode}"
+        with measuring(name, database=label):
+            # A database of its own per run (on PostgreSQL too: node databases are named after the base URL).
+            url = (
+                None
+                if database_url is None
+                else f"{database_url}{kind.replace('register', 'r').replace('-', '')}"
+            )
+            got = _child(kind, path, workdir / f"{kind}-{label}-{size}", url, template)
+            rows = got["rows"]
+            assert rows == size, (rows, size)
+            # Summed over processes: this one, the jukinet server (when served) and the PostgreSQL backends.
+            cpu = got["cpu_seconds"] + got["database_cpu_seconds"]
+            split = (
+                f"CPU µs/resident: client {got['client_cpu_seconds'] / rows * 1e6:.0f}, "
+                f"jukinet server {got['server_cpu_seconds'] / rows * 1e6:.0f}, "
+                f"database server {got['database_cpu_seconds'] / rows * 1e6:.0f}"
+            )
+            figure(
+                name,
+                rows / got["seconds"],
+                "rows/s",
+                baseline_name="plain bulk insert into a bare table",
+                baseline=plain["rows"] / plain["seconds"],
+                aim=AIM_RATE,
+                cpu_seconds=cpu,
+                wall_seconds=got["seconds"],
+                baseline_cpu_seconds=plain_cpu,
+                baseline_ops=plain["rows"],
+                ops=rows,
+                size=size,
+                database=label,
+                series=f"registration, {mode} ({label})",
+                peak_rss_mb=got["peak_mb"],
+                extra=f"{got['seconds']:.1f} s; {split}",
+            )
+            # On a shared machine wall time includes waiting for a core; CPU time shows what the code costs.
+            figure(
+                f"{label} {size:,} residents, {mode}: CPU per resident, all processes",
+                cpu / rows * 1e6,
+                "µs CPU",
+                baseline_name="plain insert, CPU per row",
+                baseline=plain_cpu / plain["rows"] * 1e6,
+                aim=AIM_CPU,
+                higher_is_better=False,
+                cpu_seconds=cpu,
+                ops=rows,
+                size=size,
+                database=label,
+            )
+            figure(
+                f"{label} {size:,} residents, {mode}: peak RSS of the registering process",
+                got["peak_mb"],
+                "MB",
+                baseline_name="plain insert process",
+                baseline=plain["peak_mb"],
+                aim=AIM_RSS,
+                higher_is_better=False,
+                size=size,
+                database=label,
+            )
 
 
 def run(*, smoke: bool, postgres_url: str | None) -> None:
     from renkei.residents.population import write_csv
 
     sizes = SMOKE_SIZES if smoke else FULL_SIZES
+    # Knobs to bound a run on a shared machine: RENKEI_BENCH_SIZES=1000000, RENKEI_BENCH_DATABASES=postgresql
+    if os.environ.get("RENKEI_BENCH_SIZES"):
+        sizes = tuple(int(v) for v in os.environ["RENKEI_BENCH_SIZES"].split(","))
+    databases = os.environ.get("RENKEI_BENCH_DATABASES", "sqlite,postgresql").split(",")
     with tempfile.TemporaryDirectory(prefix="renkei-bench-residents-") as tmp:
         workdir = Path(tmp)
         files = {}
         for size in sizes:
             files[size] = workdir / f"population-{size}.csv"
             write_csv(files[size], lg_code=LG_CODE, count=size, seed=size)
-        for size in sizes:
+        for size in sizes if "sqlite" in databases else ():
             _measure("SQLite", files[size], size, workdir, None)
-        if postgres_url and postgres_available(postgres_url):
+        if "postgresql" not in databases:
+            pass
+        elif postgres_url and postgres_available(postgres_url):
             # Smoke runs one PostgreSQL size: creating and migrating node databases dominates at small sizes.
             for size in sizes[-1:] if smoke else sizes:
                 with scratch_database_url(postgres_url, workdir) as url:
                     _measure("PostgreSQL", files[size], size, workdir, url)
         else:
-            print("  PostgreSQL: not reachable, skipped", flush=True)
+            failed("PostgreSQL figures", "PostgreSQL not reachable", database="PostgreSQL")
 
 
 if __name__ == "__main__":
     kind, file, work, url, template = sys.argv[1:6]
-    measure = {"register": _register, "plain": _plain}[kind]
-    print(json.dumps(measure(Path(file), Path(work), url or None, template)), flush=True)
+    if kind == "plain":
+        out = _plain(Path(file), Path(work), url or None, template)
+    else:
+        out = _register(Path(file), Path(work), url or None, template, served=kind == "register-served")
+    print(json.dumps(out), flush=True)

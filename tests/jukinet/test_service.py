@@ -257,3 +257,30 @@ def test_acquisition_numbers_are_single_use_and_reveal_nothing(runtime: Runtime)
             service.resolve_acquisition_numbers(s, acquisition_numbers=["NOPE"])
         with pytest.raises(Invalid):
             service.issue_acquisition_numbers(s, lg_code=SETAGAYA, juminhyo_codes=codes[:1])
+
+
+def test_bulk_rows_are_numbered_like_persons_and_a_bad_row_is_named(runtime: Runtime) -> None:
+    from renkei.protocol.jukinet import JukinetClient
+    from renkei.protocol.jukinet_bulk import PersonRow
+
+    client = JukinetClient(runtime.transport)
+    client.register_municipality(CHIYODA)
+    codes = client.issue_juminhyo_codes(CHIYODA, 3)
+    rows = [
+        PersonRow(
+            code, "山田　花子", "ヤマダ　ハナコ", None, dt.date(1990, 1, 2), "2", "東京都千代田区", f"k{i}"
+        )
+        for i, code in enumerate(codes)
+    ]
+    first = client.register_person_rows(CHIYODA, rows[:2])
+    assert [c for c, _ in first] == codes[:2]
+    assert all(ids.validate_mynumber(n) == n for _, n in first)
+    # A retry with a fresh code but the same request key answers what was issued the first time.
+    again = client.register_person_rows(CHIYODA, [rows[0]._replace(juminhyo_code=codes[2])])
+    assert again == first[:1]
+    with pytest.raises(Invalid) as bad:
+        client.register_person_rows(CHIYODA, [rows[2]._replace(sex="3")])  # type: ignore[arg-type]
+    assert bad.value.field == "rows"
+    assert bad.value.record == "rows.0.5"
+    with runtime.session("jukinet") as s:
+        assert s.get(JukinetPerson, codes[0]) is not None

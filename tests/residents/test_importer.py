@@ -159,3 +159,37 @@ def test_a_file_with_the_wrong_headings_or_municipality_is_refused(runtime: Runt
             settings=runtime.settings,
         )
     assert "取込先" in rejected.value.errors[0].message
+
+
+def test_a_bad_row_in_the_last_chunk_keeps_nothing_and_asks_jukinet_for_nothing(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from renkei.jukinet.models import JukinetPerson
+    from renkei.residents import importer
+
+    monkeypatch.setattr(importer, "CHUNK", 3)
+    path = write(tmp_path / "late.csv", [good(n) for n in range(1, 10)] + [good(10, 性別="?")])
+    with pytest.raises(BatchRejected) as rejected:
+        run(runtime, path)
+    assert [e.record for e in rejected.value.errors] == ["11行目"]
+    assert count(runtime) == 0
+    with runtime.session("jukinet") as s:
+        assert s.query(JukinetPerson).count() == 0
+
+
+def test_chunks_numbered_ahead_still_register_each_resident_once(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from renkei.residents import importer
+
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    # 宛名番号 3 appears in the second and in the third chunk: the third is numbered while the second is stored.
+    rows = [good(1), good(2), good(3), good(4), good(3), good(5), good(6)]
+    path = write(tmp_path / "dup.csv", rows)
+    result = run(runtime, path, on_error="skip")
+    assert (result.read, result.registered, result.already_registered) == (7, 6, 1)  # type: ignore[attr-defined]
+    again = run(runtime, path, on_error="skip")
+    assert (again.registered, again.already_registered) == (0, 7)  # type: ignore[attr-defined]
+    with runtime.municipal_session(CHIYODA) as s:
+        assert service.counts(s)["registered"] == 6
+        assert addressee.counts(s)["active_residents"] == 6

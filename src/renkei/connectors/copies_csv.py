@@ -66,6 +66,7 @@ def parse_copies_csv(handle: IO[str], *, name: str) -> Iterator[CopyInput | Inva
         yield Invalid(f"必須の列がありません: {', '.join(missing)}", record=f"{name}:1")
         return
     position = {column: index for index, column in enumerate(header)}
+    fixed = tuple(position.get(column) for column in FIXED)  # looked up once per file, not per cell
     for row in reader:
         line = f"{name}:{reader.line_num}"
         if not any(cell.strip() for cell in row):
@@ -76,26 +77,25 @@ def parse_copies_csv(handle: IO[str], *, name: str) -> Iterator[CopyInput | Inva
             )
             continue
         try:
-            yield _entry(row, position, items, line)
+            yield _entry(row, fixed, items, line)
         except Invalid as error:
             yield error if error.record else Invalid(error.message, record=line, field=error.field)
 
 
-def _entry(row: list[str], position: dict[str, int], items: list[tuple[int, str]], line: str) -> CopyInput:
-    def cell(column: str) -> str:
-        index = position.get(column)
-        return row[index].strip() if index is not None else ""
-
-    for column in REQUIRED:
-        if not cell(column):
+def _entry(
+    row: list[str], fixed: tuple[int | None, ...], items: list[tuple[int, str]], line: str
+) -> CopyInput:
+    (segment, record_id, integrated, atena, system, tm, dataset, record_key, version, since, until) = (
+        row[index].strip() if index is not None else "" for index in fixed
+    )
+    for column, value in ((RECORD_ID, record_id), (TM, tm), (DATASET, dataset), (VERSION, version)):
+        if not value:
             raise Invalid("必須項目が空です", record=line, field=column)
-    segment = cell(SEGMENT) or SEGMENT_REGISTER
+    segment = segment or SEGMENT_REGISTER
     if segment not in (SEGMENT_REGISTER, SEGMENT_DELETE):
         raise Invalid(
             f"登録削除区分は 1（登録）または 2（削除）です: {segment!r}", record=line, field=SEGMENT
         )
-    integrated = cell(INTEGRATED)
-    atena = cell(ATENA)
     if not integrated and not atena:
         raise Invalid(f"{INTEGRATED} か {ATENA} のどちらかが必要です", record=line, field=INTEGRATED)
     values: dict[str, object] = {}
@@ -105,23 +105,21 @@ def _entry(row: list[str], position: dict[str, int], items: list[tuple[int, str]
         if raw.startswith(NIL_PREFIX):
             values[tk] = None
             reasons[tk] = raw[len(NIL_PREFIX) :] or "NotAcceptable"
-        elif raw.strip() == "":
-            values[tk] = None
         else:
-            values[tk] = raw.strip()
+            values[tk] = raw.strip() or None
     return CopyInput(
         source=line,
         segment=segment,
-        record_id=cell(RECORD_ID),
+        record_id=record_id,
         integrated_number=validate_atena(integrated, field=INTEGRATED) if integrated else None,
         atena=validate_atena(atena, field=ATENA) if atena else None,
-        system=cell(SYSTEM) or None,
-        tm_code=cell(TM),
-        dataset_no=cell(DATASET),
-        dataset_record_key=cell(RECORD_KEY) or cell(DATASET),
-        version=cell(VERSION),
-        published_from=parse_date(cell(FROM), record=line, field=FROM),
-        published_to=parse_date(cell(TO), record=line, field=TO),
+        system=system or None,
+        tm_code=tm,
+        dataset_no=dataset,
+        dataset_record_key=record_key or dataset,
+        version=version,
+        published_from=parse_date(since, record=line, field=FROM),
+        published_to=parse_date(until, record=line, field=TO),
         items=values,
         null_reasons=reasons,
     )

@@ -17,6 +17,8 @@ from renkei.jukinet.numbering import NumberingKeys
 from renkei.protocol.api import Empty, ServiceApi, operation
 from renkei.protocol.identity import Caller
 from renkei.protocol.jukinet import Identity, IdentityChange, Municipality, Person
+from renkei.protocol.jukinet_bulk import OPERATION as PERSON_ROWS
+from renkei.protocol.jukinet_bulk import RegisterPersonRowsAnswer, RegisterPersonRowsRequest
 from renkei.protocol.transport import Transport
 
 NODE = "jukinet"
@@ -121,6 +123,19 @@ def api(databases: Databases, settings: Settings, transport: Transport) -> Servi
             )
         return Registered.model_construct(registered=registered)
 
+    @operation(PERSON_ROWS, RegisterPersonRowsRequest, RegisterPersonRowsAnswer, callers=MUNICIPALITY)
+    def register_person_rows(request: RegisterPersonRowsRequest, caller: Caller) -> RegisterPersonRowsAnswer:
+        """付番（一括、行形式）: 一人一行で個人番号を生成 / assign My Numbers to compact rows (bulk load)."""
+        caller.must_be_municipality(request.lg_code)
+        with databases.session(NODE) as session:
+            registered = service.register_persons(
+                session,
+                lg_code=request.lg_code,
+                persons=request.rows,  # type: ignore[arg-type]  # PersonRow has Person's attributes
+                keys=numbering(),
+            )
+        return RegisterPersonRowsAnswer.model_construct(registered=registered)
+
     @operation("report_changes", Changes, Empty, callers=MUNICIPALITY)
     def report_changes(request: Changes, caller: Caller) -> Empty:
         """異動の通知（自団体の住民のみ） / report 異動 of this municipality's residents."""
@@ -168,6 +183,7 @@ def api(databases: Databases, settings: Settings, transport: Transport) -> Servi
         municipalities,
         issue_juminhyo_codes,
         register_persons,
+        register_person_rows,
         report_changes,
         identity,
         issue_acquisition_numbers,

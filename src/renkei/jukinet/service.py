@@ -29,6 +29,7 @@ from renkei.jukinet.models import (
 from renkei.jukinet.numbering import NumberingKeys, derive_mynumber, mynumber_hash
 from renkei.jukinet.places import municipality_names
 from renkei.protocol.jukinet import Identity, IdentityChange, Municipality, Person
+from renkei.protocol.jukinet_bulk import PersonRow
 
 MAX_BATCH = 10_000
 _CODES: sa.Table = JukinetJuminhyoCode.__table__  # type: ignore[assignment]
@@ -142,7 +143,7 @@ def issue_juminhyo_codes(session: Session, *, lg_code: str, count: int) -> list[
 
 # --- 付番 and 本人確認情報 --------------------------------------------------------------------------------
 def register_persons(
-    session: Session, *, lg_code: str, persons: Sequence[Person], keys: NumberingKeys
+    session: Session, *, lg_code: str, persons: Sequence[Person | PersonRow], keys: NumberingKeys
 ) -> list[tuple[str, str]]:
     """付番: issue a My Number for each person and record their 本人確認情報; answer (住民票コード, My Number) in order.
 

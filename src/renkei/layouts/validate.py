@@ -35,9 +35,9 @@ def _empty(value: Any) -> bool:
     return value is None or value == ""
 
 
-def _scalar(item: Item, value: Any, where: str, record: str | None) -> Any:
+def _scalar(item: Item, value: Any, prefix: str, record: str | None) -> Any:
     def bad(reason: str) -> Invalid:
-        return Invalid(reason, record=record, field=where)
+        return Invalid(reason, record=record, field=f"{prefix}{item.label}")
 
     if item.type == "integer":
         if isinstance(value, bool) or not isinstance(value, int | str):
@@ -81,6 +81,18 @@ def _flatten(values: Mapping[str, Any], headers: frozenset[str]) -> dict[str, An
     return flat
 
 
+_REQUIRED: dict[int, tuple[dict[str, Item], tuple[Item, ...]]] = {}
+
+
+def _required(known: dict[str, Item]) -> tuple[Item, ...]:
+    """The required items of a level, found once per layout level (not by a walk over every item per copy)."""
+    hit = _REQUIRED.get(id(known))
+    if hit is None or hit[0] is not known:
+        hit = (known, tuple(item for item in known.values() if item.required))
+        _REQUIRED[id(known)] = hit
+    return hit[1]
+
+
 def _group(
     known: dict[str, Item],
     values: Mapping[str, Any],
@@ -92,14 +104,15 @@ def _group(
     clean: dict[str, Any] = {}
     for tk, value in values.items():
         item = known.get(tk)
-        where = f"{prefix}{tk}"
         if item is None:
-            errors.append(Invalid("データ標準レイアウトにない項目コードです", record=record, field=where))
+            errors.append(
+                Invalid("データ標準レイアウトにない項目コードです", record=record, field=f"{prefix}{tk}")
+            )
             continue
-        where = f"{prefix}{item.label}"
-        if _empty(value):
+        if value is None or value == "":
             continue
         if item.kind == ItemKind.REPEAT:
+            where = f"{prefix}{item.label}"
             if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
                 errors.append(
                     Invalid("繰返し項目は項目の組のリストで指定してください", record=record, field=where)
@@ -118,11 +131,11 @@ def _group(
             ]
             continue
         try:
-            clean[tk] = _scalar(item, value, where, record)
+            clean[tk] = _scalar(item, value, prefix, record)
         except Invalid as error:
             errors.append(error)
-    for item in known.values():
-        if item.required and _empty(values.get(item.tk)):
+    for item in _required(known):
+        if _empty(values.get(item.tk)):
             errors.append(
                 Invalid("必須項目が設定されていません", record=record, field=f"{prefix}{item.label}")
             )

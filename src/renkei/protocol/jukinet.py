@@ -8,11 +8,15 @@ when the hub resolves a 取得番号 (ARCHITECTURE §2).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from renkei.protocol.transport import Transport
+
+if TYPE_CHECKING:
+    from renkei.protocol.jukinet_bulk import PersonRow
 
 SERVICE = "jukinet"
 
@@ -121,6 +125,17 @@ class JukinetClient:
             {"lg_code": lg_code, "persons": _PERSONS.dump_python(persons, mode="json")},
         )
         return [Numbered(juminhyo_code=c, mynumber=n) for c, n in answer["registered"]]
+
+    def register_person_rows(self, lg_code: str, rows: Sequence[PersonRow]) -> list[tuple[str, str]]:
+        """付番 as `register_persons`, for a bulk chunk: rows travel as plain tuples, validated once by jukinet.
+
+        Answers (住民票コード, My Number) per row, same order, with the same retry semantics."""
+        from renkei.protocol.jukinet_bulk import OPERATION
+
+        answer = self._transport.call(
+            SERVICE, OPERATION, {"lg_code": lg_code, "rows": [tuple(row) for row in rows]}
+        )
+        return [(str(c), str(n)) for c, n in answer["registered"]]
 
     def report_changes(self, changes: list[IdentityChange]) -> None:
         self._transport.call(

@@ -1,7 +1,7 @@
 """`renkei residents import`: stream a population CSV (UTF-8 or CP932) onto the register in chunks.
 
-Every bad row is named by line, field and reason. `abort` (the default) reads the whole file first and keeps
-none of it if any row is bad; `skip` keeps the good rows and writes the bad ones, with the reason, to a rejects
+Every bad row is named by line, field and reason. `abort` (the default) validates the whole file first (staging
+the parsed rows, so it is parsed once) and keeps none of it if any row is bad; `skip` keeps the good rows and writes the bad ones, with the reason, to a rejects
 file. Rows whose 宛名番号 is already on the register are left alone, so importing a file twice changes nothing.
 Memory stays flat: the file is read line by line and registered a chunk (one transaction) at a time.
 """
@@ -12,9 +12,12 @@ import codecs
 import csv
 import datetime as dt
 import gc
+import marshal
 import re
+import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
@@ -22,16 +25,25 @@ from typing import IO, Any, Literal
 from sqlalchemy.orm import Session
 
 from renkei.core import clock, ids
+from renkei.core.bulk import sparse_collections
 from renkei.core.errors import BatchRejected, Conflict, Invalid
 from renkei.core.settings import Settings
 from renkei.protocol.jukinet import JukinetClient
 from renkei.residents import rules
 from renkei.residents.population import ENCODINGS, HEADINGS
 from renkei.residents.schemas import RELATIONSHIPS, Registered, ResidentRow
-from renkei.residents.service.registration import find_conflicts, identity_text, register_residents
+from renkei.residents.service.registration import (
+    NumberedRows,
+    find_conflicts,
+    identity_text,
+    not_yet_registered,
+    request_numbers,
+    store_numbered,
+)
 
 OnError = Literal["abort", "skip"]
 CHUNK = 5_000
+_COLLECT_EVERY = 4  # chunks between full garbage collections during an import
 KEEP_ERRORS = 1_000
 _SEX = {"男": "1", "女": "2", "1": "1", "2": "2"}
 _KANA = re.compile(r"[ァ-ヶー・ヽヾ　 ]+")
@@ -269,22 +281,46 @@ def _rows(
         yield chunk
 
 
-@contextmanager
-def _sparse_collections() -> Iterator[None]:
-    """Run the cyclic garbage collector less often while a file is imported.
+def _stage(chunks: Iterator[list[ResidentRow]], spool: IO[bytes]) -> None:
+    """Write validated chunks to a spool file as plain tuples (marshal): one parse pass, memory flat."""
+    for chunk in chunks:
+        marshal.dump(
+            [
+                (
+                    r.atena_number,
+                    r.household_number,
+                    r.relationship,
+                    r.surname,
+                    r.given_name,
+                    r.surname_kana,
+                    r.given_name_kana,
+                    r.birth_date.toordinal(),
+                    r.sex,
+                    r.postal_code,
+                    r.address,
+                    r.resident_since.toordinal(),
+                    r.line,
+                )
+                for r in chunk
+            ],
+            spool,
+        )
 
-    A chunk allocates hundreds of thousands of short-lived objects (rows, tuples, ciphertexts); at the default
-    threshold (700) the collector ran about 900 times per 20,000 residents and re-scanned everything the
-    process holds (SQLAlchemy and pydantic structures) in the older generations: 15–20 % of the CPU time.
-    Most of those objects are freed by reference counting anyway; cyclic garbage is still collected, every
-    50,000 net allocations, so memory stays bounded. The previous thresholds come back afterwards.
-    """
-    previous = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
+
+def _unstage(spool: IO[bytes]) -> Iterator[list[ResidentRow]]:
+    spool.seek(0)
+    day = dt.date.fromordinal
+    while True:
+        try:
+            staged = marshal.load(spool)  # noqa: S302 - our own spool, written above by this process
+        except EOFError:
+            return
+        yield [
+            ResidentRow(
+                t[0], t[1], t[2], t[3], t[4], t[5], t[6], day(t[7]), t[8], t[9], t[10], day(t[11]), t[12]
+            )
+            for t in staged
+        ]
 
 
 def _drop_conflicts(
@@ -337,6 +373,12 @@ def import_file(
     `encoding` is utf-8, cp932 or auto (`detect_encoding`; the result says which was chosen and why). A row
     whose 宛名番号 is on the register with different identity data is a conflict, reported with both
     versions, never counted as already registered; with `abort` a conflict refuses the whole file.
+
+    The file is parsed once (decision 0111). `abort` validates it whole while staging the parsed rows in a
+    temporary spool file, and registers from the spool only if no row was bad. 付番 at 住基ネット for the next
+    chunk runs in a worker thread while this chunk is written to the register (and, over HTTP, while
+    `renkei serve jukinet` works in its own process), so both cores work.
+
     `after_chunk` runs inside each chunk's transaction with the newly registered (the addressee's 付番 uses it,
     so a resident and their 統合宛名番号 commit together). `progress` is called with the rows read so far.
     """
@@ -347,43 +389,81 @@ def import_file(
         encoding, note = detect_encoding(path)
     else:
         note = "指定どおり"
-    with _sparse_collections():
+    with sparse_collections(), ExitStack() as stack:
         known = frozenset(m.lg_code for m in jukinet.municipalities())
         if lg_code not in known:
             raise Invalid(f"住基ネットに未登録の団体です: {lg_code}", field="地方公共団体コード")
-        if on_error == "abort":
-            check = ImportResult()
-            for chunk in _rows(path, encoding, lg_code=lg_code, known=known, result=check, rejects=None):
-                with sessions() as session:
-                    _drop_conflicts(session, chunk, check, None, {})
-            if check.rejected:
-                raise BatchRejected(f"{path.name}: {check.rejected} 行に誤りがあります", check.errors)
         result = ImportResult(encoding=encoding, encoding_note=note)
-        handle: IO[str] | None = None
         writer = None
-        try:
-            if on_error == "skip" and rejects is not None:
-                # In the input's encoding with CRLF, as the system that wrote the input (and Excel) reads it.
-                handle = rejects.open("w", encoding=rejects_encoding(encoding), errors="replace", newline="")
-                writer = csv.writer(handle, lineterminator="\r\n")
-                writer.writerow(["行番号", "項目", "理由", "元の行", "登録済みの内容"])
-            texts: dict[int, str] = {}
-            for read in _rows(
-                path, encoding, lg_code=lg_code, known=known, result=result, rejects=writer, texts=texts
-            ):
+        if on_error == "skip" and rejects is not None:
+            # In the input's encoding with CRLF, as the system that wrote the input (and Excel) reads it.
+            handle = stack.enter_context(
+                rejects.open("w", encoding=rejects_encoding(encoding), errors="replace", newline="")
+            )
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerow(["行番号", "項目", "理由", "元の行", "登録済みの内容"])
+        texts: dict[int, str] = {}
+        chunks = _rows(
+            path,
+            encoding,
+            lg_code=lg_code,
+            known=known,
+            result=result,
+            rejects=writer,
+            texts=texts if on_error == "skip" else None,  # the original lines, for the rejects file
+        )
+        if on_error == "abort":
+            spool = stack.enter_context(tempfile.TemporaryFile(prefix="renkei-import-"))
+            _stage(chunks, spool)
+            for staged in _unstage(spool):  # conflicts with the register refuse the whole file too
+                with sessions() as session:
+                    _drop_conflicts(session, staged, result, None, {})
+            if result.rejected:
+                raise BatchRejected(f"{path.name}: {result.rejected} 行に誤りがあります", result.errors)
+            chunks = _unstage(spool)
+
+        def number(chunk: list[ResidentRow]) -> tuple[int, NumberedRows]:
+            with sessions() as session:
+                new = not_yet_registered(session, chunk)
+            return len(chunk), request_numbers(lg_code, new, jukinet) if new else NumberedRows([], [], [])
+
+        def store(size: int, numbered: NumberedRows) -> None:
+            with sessions() as session:
+                # A row numbered while an earlier chunk was being stored may have become registered since
+                # (the same 宛名番号 in two chunks): it is left alone like any row already on the register.
+                fresh = {r.atena_number for r in not_yet_registered(session, numbered.rows)}
+                if len(fresh) < len(numbered.rows):
+                    keep = [i for i, r in enumerate(numbered.rows) if r.atena_number in fresh]
+                    numbered = NumberedRows(
+                        [numbered.rows[i] for i in keep],
+                        [numbered.codes[i] for i in keep],
+                        [numbered.mynumbers[i] for i in keep],
+                    )
+                registered = store_numbered(session, lg_code=lg_code, numbered=numbered, settings=settings)
+                if after_chunk is not None and registered:
+                    after_chunk(session, registered)
+            result.registered += len(registered)
+            result.already_registered += size - len(registered)
+            if progress is not None:
+                progress(result.read)
+
+        pool = stack.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="renkei-numbering"))
+        pending: Future[tuple[int, NumberedRows]] | None = None
+        for index, read in enumerate(chunks):
+            chunk = read
+            if on_error == "skip":  # conflicts are dropped here, in this thread, before 付番 is asked
                 with sessions() as session:
                     chunk = _drop_conflicts(session, read, result, writer, texts)
-                    registered = register_residents(
-                        session, lg_code=lg_code, rows=chunk, jukinet=jukinet, settings=settings
-                    )
-                    if after_chunk is not None and registered:
-                        after_chunk(session, registered)
-                result.registered += len(registered)
-                result.already_registered += len(chunk) - len(registered)
-                texts.clear()
-                if progress is not None:
-                    progress(result.read)
-        finally:
-            if handle is not None:
-                handle.close()
+            texts.clear()
+            ahead = pool.submit(number, chunk)
+            if pending is not None:
+                store(*pending.result())
+            pending = ahead
+            if index % _COLLECT_EVERY == _COLLECT_EVERY - 1:
+                # With the sparse thresholds, cyclic garbage that reached the oldest generation waited for a
+                # collection that rarely came: over HTTP each chunk's request and response (httpx objects in a
+                # cycle, ~1 MB of buffers) stayed, 0.2 KB per resident. A full collection now and then bounds it.
+                gc.collect()
+        if pending is not None:
+            store(*pending.result())
     return result

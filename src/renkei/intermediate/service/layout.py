@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from renkei import layouts
@@ -9,14 +10,19 @@ from renkei.core.errors import NotFound
 from renkei.intermediate.schemas import CopyInput
 
 
-def validate_copy(entry: CopyInput) -> dict[str, Any]:
+def validate_copy(entry: CopyInput, *, on: dt.date | None = None) -> dict[str, Any]:
     """Items checked against the layout the copy names (TM, data set, 版 valid today); the data to store.
 
     Unknown TK codes, wrong types, missing required items and an expired 版 raise `Invalid` (several errors in one
     copy: `BatchRejected`), each naming the copy and the item. Null items keep their ReasonOfNull beside.
     """
     clean = layouts.validate_copy(
-        entry.items, tm=entry.tm_code, version=entry.version, dataset=entry.dataset_no, record=entry.source
+        entry.items,
+        tm=entry.tm_code,
+        version=entry.version,
+        dataset=entry.dataset_no,
+        on=on,
+        record=entry.source,
     )
     return {"items": clean, "null": dict(entry.null_reasons)}
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from renkei.addressee import service as addressee
+from renkei.core.bulk import select_in
 from renkei.core.errors import Invalid, NotFound, RenkeiError
 from renkei.intermediate.models import IntermediateSign
 from renkei.intermediate.schemas import CopyInput
@@ -32,6 +33,9 @@ def integrated_number_for(
     return addressee.find_by_atena(session, system=system, atena=atena).integrated_number
 
 
+_SIGNS: sa.Table = IntermediateSign.__table__  # type: ignore[assignment]
+
+
 def resolve_integrated_numbers(
     session: Session, *, lg_code: str, entries: Sequence[CopyInput]
 ) -> dict[int, str | RenkeiError]:
@@ -44,10 +48,13 @@ def resolve_integrated_numbers(
     direct = {e.integrated_number for e in entries if e.integrated_number}
     known: dict[tuple[str | None, str | None, str | None], str | RenkeiError] = {}
     if direct:
-        for number in session.scalars(
-            sa.select(IntermediateSign.integrated_number).where(
-                IntermediateSign.lg_code == lg_code, IntermediateSign.integrated_number.in_(direct)
-            )
+        for (number,) in select_in(
+            session,
+            _SIGNS,
+            ("integrated_number",),
+            "integrated_number",
+            list(direct),
+            equal={"lg_code": lg_code},
         ):
             known[(number, None, None)] = number
     out: dict[int, str | RenkeiError] = {}

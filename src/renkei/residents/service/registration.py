@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -12,7 +13,8 @@ from renkei.core import clock, ids
 from renkei.core.bulk import insert_rows, select_in
 from renkei.core.errors import Conflict, Invalid, NotFound
 from renkei.core.settings import Settings
-from renkei.protocol.jukinet import JukinetClient, Person
+from renkei.protocol.jukinet import JukinetClient
+from renkei.protocol.jukinet_bulk import PersonRow
 from renkei.residents import rules, sealing
 from renkei.residents.models import ResidentsChange, ResidentsHousehold, ResidentsResident
 from renkei.residents.schemas import Registered, ResidentRow, ResidentView
@@ -82,34 +84,65 @@ def register_residents(
     nothing. Returns the newly registered, each with its My Number, for the addressee to take in memory.
     """
     lg_code = ids.validate_lg_code(lg_code)
+    new = not_yet_registered(session, rows)
+    if not new:
+        return []
+    return store_numbered(
+        session, lg_code=lg_code, numbered=request_numbers(lg_code, new, jukinet), settings=settings
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NumberedRows:
+    """Rows of a batch with the 住民票コード and My Number 住基ネット answered for each (same order)."""
+
+    rows: list[ResidentRow]
+    codes: list[str]
+    mynumbers: list[str]
+
+
+def not_yet_registered(session: Session, rows: Sequence[ResidentRow]) -> list[ResidentRow]:
+    """The rows whose 宛名番号 is not on the register yet (a batch must not repeat a 宛名番号)."""
     atenas = [r.atena_number for r in rows]
     if len(set(atenas)) != len(atenas):
         raise Invalid("同じ宛名番号が重複しています", field="宛名番号")
     existing = set(_ids_of(session, atenas))
-    new = [r for r in rows if r.atena_number not in existing]
-    if not new:
-        return []
+    return [r for r in rows if r.atena_number not in existing]
+
+
+def request_numbers(lg_code: str, rows: Sequence[ResidentRow], jukinet: JukinetClient) -> NumberedRows:
+    """付番 for a batch not yet on the register: a fresh 住民票コード pool, then one compact 付番 call.
+
+    Touches no municipal table, so an import can run it for the next chunk while this one is stored. A retry
+    (same 宛名番号, hence the same request key) gets the first attempt's code and number back."""
+    new = list(rows)
     codes = jukinet.issue_juminhyo_codes(lg_code, len(new))
-    names = [full_name(r.surname, r.given_name) for r in new]
-    kanas = [full_name(r.surname_kana, r.given_name_kana) for r in new]
-    numbered = jukinet.register_persons(
+    numbered = jukinet.register_person_rows(
         lg_code,
         [
-            Person(
-                juminhyo_code=code,
-                name=name,
-                name_kana=kana,
-                birth_date=r.birth_date,
-                sex=r.sex,  # type: ignore[arg-type]
-                address=r.address,
-                request_key=f"{lg_code}:{r.atena_number}",
+            PersonRow(
+                code,
+                f"{r.surname}　{r.given_name}",
+                f"{r.surname_kana}　{r.given_name_kana}",
+                None,
+                r.birth_date,
+                r.sex,  # type: ignore[arg-type]
+                r.address,
+                f"{lg_code}:{r.atena_number}",
             )
-            for r, code, name, kana in zip(new, codes, names, kanas, strict=True)
+            for r, code in zip(new, codes, strict=True)
         ],
     )
-    # A retry after a failure on this side gets the first attempt's code back (the fresh one stays unused).
-    codes = [n.juminhyo_code for n in numbered]
-    mynumbers = [n.mynumber for n in numbered]
+    return NumberedRows(new, [c for c, _ in numbered], [n for _, n in numbered])
+
+
+def store_numbered(
+    session: Session, *, lg_code: str, numbered: NumberedRows, settings: Settings
+) -> list[Registered]:
+    """Write numbered rows onto the register (households first) in the session's transaction."""
+    new, codes, mynumbers = numbered.rows, numbered.codes, numbered.mynumbers
+    if not new:
+        return []
     households = ensure_households(session, new)
     sealer = sealing.sealer(settings)
     aad = sealing.associated_data
@@ -142,19 +175,18 @@ def register_residents(
         ],
     )
     ids_by_atena = _ids_of(session, [r.atena_number for r in new])
-    resident_ids = [ids_by_atena[r.atena_number] for r in new]
     return [
         Registered(
-            resident_id=rid,
+            resident_id=ids_by_atena[r.atena_number],
             atena_number=r.atena_number,
-            name=name,
-            name_kana=kana,
+            name=f"{r.surname}　{r.given_name}",
+            name_kana=f"{r.surname_kana}　{r.given_name_kana}",
             birth_date=r.birth_date,
             sex=r.sex,
             address=r.address,
             mynumber=number,
         )
-        for rid, r, name, kana, number in zip(resident_ids, new, names, kanas, mynumbers, strict=True)
+        for r, number in zip(new, mynumbers, strict=True)
     ]
 
 
