@@ -44,7 +44,7 @@ def test_domain_errors_cross_the_wire_with_their_field(runtime: Runtime) -> None
     assert missing.value.field == "地方公共団体コード"
     with pytest.raises(Invalid) as bad:
         runtime.transport.call("jukinet", "register_persons", {"lg_code": "131016", "persons": [{"name": 1}]})
-    assert bad.value.field == "persons.0.juminhyo_code"  # the first bad field, with its place in the batch
+    assert bad.value.field == "persons" and bad.value.record == "persons.0.juminhyo_code"
     with pytest.raises(Invalid):
         runtime.transport.call("jukinet", "resolve_acquisition_numbers", {"acquisition_numbers": "x"})
     with pytest.raises(NotFound):

@@ -88,7 +88,11 @@ def parse(model: type[Req], body: Mapping[str, Any]) -> Req:
         return model.model_validate(body)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or None
+        loc = [str(part) for part in first["loc"]]
+        where = ".".join(loc) or None
+        if any(isinstance(part, int) for part in first["loc"]):
+            # An item of a batch: the field is the list, the record says which item and which of its fields.
+            raise Invalid(f"電文の形式が不正です: {first['msg']}", record=where, field=loc[0]) from None
         raise Invalid(f"電文の形式が不正です: {first['msg']}", field=where) from None
 
 
