@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from renkei.core.db import Databases
 from renkei.core.errors import Invalid
 from renkei.core.settings import Settings
-from renkei.jukinet import service
+from renkei.jukinet import provision, service
 from renkei.jukinet.numbering import NumberingKeys
 from renkei.protocol.jukinet import IdentityChange, Person
+from renkei.protocol.provision import ProvisionRequest, RecipientRegistration
 from renkei.protocol.transport import Body, Dispatcher, Transport, dispatcher_from
 
 NODE = "jukinet"
@@ -27,6 +28,20 @@ def _parse(adapter: TypeAdapter[Any], value: Any, field: str) -> Any:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise Invalid(f"形式が不正です: {first['msg']}", record=where, field=field) from None
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _model(cls: type[M], body: Body) -> M:
+    """Parse a request body into its message, a bad one into `Invalid` naming the field (never a 500)."""
+    try:
+        return cls.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        field = str(first["loc"][-1]) if first["loc"] else cls.__name__
+        raise Invalid(f"形式が不正です: {first['msg']}", record=where or None, field=field) from None
 
 
 def _str_list(body: Body, name: str) -> list[str]:
@@ -46,6 +61,9 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport) -
         if not keys:
             keys.append(NumberingKeys.from_master(settings.secret("jukinet_key")))
         return keys[0]
+
+    def provision_key() -> Any:
+        return provision.signing_key(settings.secret("jukinet_key"))
 
     def op(func: Callable[[Any, Body], Body]) -> Callable[[Body], Body]:
         def run(body: Body) -> Body:
@@ -103,6 +121,31 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport) -
                     s, acquisition_numbers=_str_list(b, "acquisition_numbers")
                 )
             }
+        ),
+        # 本人確認情報の提供 to national bodies (住基法第30条の9) and its disclosure.
+        "provision_affairs": op(
+            lambda s, b: {"affairs": [a.model_dump(mode="json") for a in provision.affairs()]}
+        ),
+        "register_recipient": op(
+            lambda s, b: provision.register_recipient(
+                s, registration=_model(RecipientRegistration, b)
+            ).model_dump(mode="json")
+        ),
+        "recipients": op(
+            lambda s, b: {"recipients": [r.model_dump(mode="json") for r in provision.recipients(s)]}
+        ),
+        "provide_identity": op(
+            lambda s, b: provision.provide(
+                s, request=_model(ProvisionRequest, b), keys=numbering(), key=provision_key()
+            ).model_dump(mode="json")
+        ),
+        "provision_disclosure": op(
+            lambda s, b: provision.disclosure(s, juminhyo_code=str(b.get("juminhyo_code", ""))).model_dump(
+                mode="json"
+            )
+        ),
+        "verify_provisions": op(
+            lambda s, b: provision.verify_records(s, key=provision_key()).model_dump(mode="json")
         ),
     }
     return dispatcher_from(operations, NODE)

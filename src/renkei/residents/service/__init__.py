@@ -2,6 +2,7 @@
 
 from renkei.residents.service.acquisition import issue_acquisition_numbers, mynumber_of
 from renkei.residents.service.changes import change_address, change_name, move_in, move_out, record_death
+from renkei.residents.service.disclosure import provision_disclosure
 from renkei.residents.service.outbox import acknowledge, pending_events
 from renkei.residents.service.queries import (
     changes_of,
@@ -30,6 +31,7 @@ __all__ = [
     "mynumber_of",
     "open_certificate",
     "pending_events",
+    "provision_disclosure",
     "record_birth",
     "record_death",
     "register_residents",
