@@ -23,6 +23,9 @@ from renkei.protocol.provision import (
     ProvisionClient,
     ProvisionRequest,
     RecipientRegistration,
+    migration_csv,
+    migration_report_of,
+    month_range,
 )
 from renkei.residents import service as residents
 from renkei.runtime import Runtime
@@ -287,3 +290,34 @@ def verify_records(runtime: Runtime) -> None:
     if not check.ok:
         raise SystemExit(1)
     click.echo("改ざんは検出されませんでした")
+
+
+@group.command("migration-report")
+@click.option("--month", required=True, help="報告年月 YYYY-MM")
+@click.option(
+    "--out", "out", type=click.Path(path_type=Path, dir_okay=False), default=None, help="CSVの出力先"
+)
+@click.option("--check/--no-check", default=True, help="各団体の住民記録の転入件数と突き合わせる")
+@runtime_options
+def migration_report(month: str, out: Path | None, check: bool, runtime: Runtime) -> None:
+    """住民基本台帳人口移動報告用データ（月次の転入者数） / the monthly in-migration file for 統計局."""
+    report = migration_report_of(runtime.transport, month)
+    if out is not None:
+        out.write_bytes(migration_csv(report).encode("utf-8"))
+    click.echo(f"{report.month}: 転入者 {report.total}人、{len(report.rows)}区分 SHA-256 {report.digest}")
+    for lg_code, count in sorted(report.by_municipality.items()):
+        click.echo(f"  {lg_code}\t{count}人")
+    if not check:
+        return
+    start, end = month_range(report.month)
+    mismatches = 0
+    for lg_code in runtime.municipalities():
+        with runtime.municipal_session(lg_code) as session:
+            recorded = residents.changes_recorded(session, kind="move_in", start=start, end=end)
+        reported = report.by_municipality.get(lg_code, 0)
+        if recorded != reported:
+            mismatches += 1
+            click.echo(f"  不一致 {lg_code}: 住民記録の転入 {recorded}件、報告 {reported}人")
+    if mismatches:
+        raise SystemExit(1)
+    click.echo("各団体の住民記録の転入件数と一致しました")

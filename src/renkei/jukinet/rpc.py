@@ -10,7 +10,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from renkei.core.db import Databases
 from renkei.core.errors import Invalid
 from renkei.core.settings import Settings
-from renkei.jukinet import provision, service
+from renkei.jukinet import migration, provision, service
 from renkei.jukinet.numbering import NumberingKeys
 from renkei.protocol.jukinet import IdentityChange, Person
 from renkei.protocol.provision import ProvisionRequest, RecipientRegistration
@@ -143,6 +143,10 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport) -
             lambda s, b: provision.disclosure(s, juminhyo_code=str(b.get("juminhyo_code", ""))).model_dump(
                 mode="json"
             )
+        ),
+        # 住民基本台帳人口移動報告用データ (住基法第37条).
+        "migration_report": op(
+            lambda s, b: migration.report(s, month=str(b.get("month", ""))).model_dump(mode="json")
         ),
         "verify_provisions": op(
             lambda s, b: provision.verify_records(s, key=provision_key()).model_dump(mode="json")

@@ -8,12 +8,16 @@ raises it as `Forbidden`. Decisions 0080–0082.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from renkei.core.errors import Forbidden
+from renkei.core.clock import JST
+from renkei.core.errors import Forbidden, Invalid
 from renkei.protocol.jukinet import IdentityChange, IdentityStatus, Sex
 from renkei.protocol.transport import Transport
 
@@ -171,3 +175,67 @@ class ProvisionClient:
 
     def verify_records(self) -> LedgerCheck:
         return LedgerCheck.model_validate(self._transport.call(SERVICE, "verify_provisions", {}))
+
+
+# --- 住民基本台帳人口移動報告用データ (decision 0083) ---------------------------------------------------------
+class MigrationRow(_Message):
+    """転入者数 of one cell: 転入先, 従前の住所地, 性別, 年齢階級."""
+
+    lg_code: str
+    lg_name: str
+    from_lg_code: str
+    from_lg_name: str
+    sex: Sex
+    age_band: str
+    count: int
+
+
+class MigrationReport(_Message):
+    month: str  # YYYY-MM, months in Asia/Tokyo by the time 全国サーバ recorded the 転入
+    rows: list[MigrationRow]
+    total: int
+    by_municipality: dict[str, int]
+    digest: str  # SHA-256 of the CSV file, so a reproduction can be compared byte for byte
+
+
+MIGRATION_HEADINGS = (
+    "報告年月",
+    "転入先市区町村コード",
+    "転入先市区町村名",
+    "従前住所地市区町村コード",
+    "従前住所地市区町村名",
+    "性別",
+    "年齢階級",
+    "転入者数",
+)
+
+
+def migration_csv(report: MigrationReport) -> str:
+    """The file as delivered: UTF-8, CRLF, MIGRATION_HEADINGS, rows in the report's order (decision 0083)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(MIGRATION_HEADINGS)
+    for r in report.rows:
+        writer.writerow(
+            (report.month, r.lg_code, r.lg_name, r.from_lg_code, r.from_lg_name, r.sex, r.age_band, r.count)
+        )
+    return out.getvalue()
+
+
+_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+
+
+def month_range(month: str) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) in UTC of a 報告年月 YYYY-MM, the month taken in Asia/Tokyo."""
+    match = _MONTH.fullmatch(month.strip())
+    if match is None:
+        raise Invalid("報告年月は 2025-04 の形で指定してください", record=month, field="報告年月")
+    year, mon = int(match[1]), int(match[2])
+    start = dt.datetime(year, mon, 1, tzinfo=JST)
+    end = dt.datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=JST)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def migration_report_of(transport: Transport, month: str) -> MigrationReport:
+    """The monthly 人口移動報告用データ from 全国サーバ."""
+    return MigrationReport.model_validate(transport.call(SERVICE, "migration_report", {"month": month}))

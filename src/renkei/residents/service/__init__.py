@@ -6,6 +6,7 @@ from renkei.residents.service.disclosure import provision_disclosure
 from renkei.residents.service.outbox import acknowledge, pending_events
 from renkei.residents.service.queries import (
     changes_of,
+    changes_recorded,
     counts,
     find_by_atena_number,
     get_resident,
@@ -20,6 +21,7 @@ __all__ = [
     "change_address",
     "change_name",
     "changes_of",
+    "changes_recorded",
     "counts",
     "find_by_atena_number",
     "get_resident",

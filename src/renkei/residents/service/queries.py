@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -86,3 +88,17 @@ def counts(session: Session) -> dict[str, int]:
     )
     total = session.scalar(sa.select(sa.func.count()).select_from(ResidentsResident))
     return {"residents": int(active or 0), "households": int(households or 0), "registered": int(total or 0)}
+
+
+def changes_recorded(session: Session, *, kind: str, start: dt.datetime, end: dt.datetime) -> int:
+    """How many 異動 of `kind` this register recorded in [start, end) (the 人口移動報告 check counts 転入)."""
+    found = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ResidentsChange)
+        .where(
+            ResidentsChange.kind == kind,
+            ResidentsChange.recorded_at >= start,
+            ResidentsChange.recorded_at < end,
+        )
+    )
+    return int(found or 0)
