@@ -26,6 +26,7 @@ SUBCOMMANDS = (
     "jpki",
     "governance",
     "jukinet",
+    "disaster",
 )
 
 

@@ -17,6 +17,7 @@ COMPONENTS_WITH_TABLES = (
     "portal",
     "governance",
     "jpki",
+    "disaster",
 )
 
 for _name in COMPONENTS_WITH_TABLES:

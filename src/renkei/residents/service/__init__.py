@@ -12,6 +12,7 @@ from renkei.residents.service.queries import (
     get_resident,
     household_members,
     list_residents,
+    residents_at,
 )
 from renkei.residents.service.registration import record_birth, register_residents
 from renkei.residents.service.transfer import open_certificate, seal_certificate
@@ -37,5 +38,6 @@ __all__ = [
     "record_birth",
     "record_death",
     "register_residents",
+    "residents_at",
     "seal_certificate",
 ]

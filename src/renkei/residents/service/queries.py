@@ -102,3 +102,19 @@ def changes_recorded(session: Session, *, kind: str, start: dt.datetime, end: dt
         )
     )
     return int(found or 0)
+
+
+def residents_at(session: Session, *, address_prefixes: list[str]) -> list[ResidentView]:
+    """Active residents whose address begins with any of the prefixes (an area struck by a disaster)."""
+    prefixes = [p.strip() for p in address_prefixes if p.strip()]
+    if not prefixes:
+        return []
+    rows = session.scalars(
+        sa.select(ResidentsResident)
+        .where(
+            ResidentsResident.status == "active",
+            sa.or_(*(ResidentsResident.address.startswith(p, autoescape=True) for p in prefixes)),
+        )
+        .order_by(ResidentsResident.atena_number)
+    )
+    return [view(session, r) for r in rows]
