@@ -27,6 +27,8 @@ SUBCOMMANDS = (
     "governance",
     "jukinet",
     "disaster",
+    "kiosk",
+    "certificates",
 )
 
 

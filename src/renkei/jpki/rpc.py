@@ -8,7 +8,8 @@ from typing import Any
 
 from renkei.core.db import Databases
 from renkei.core.settings import Settings
-from renkei.jpki import service
+from renkei.jpki import holders, service
+from renkei.jpki.ocsp import OcspResponder
 from renkei.protocol.jpki import (
     CardApplication,
     IdentityChange,
@@ -25,6 +26,18 @@ NODE = "jpki"
 
 
 def dispatcher(databases: Databases, settings: Settings, transport: Transport | None = None) -> Dispatcher:
+    responders: list[OcspResponder] = []
+
+    def ocsp(body: Body) -> Body:
+        # RFC 6960 over the protocol for 証明書交付センター (コンビニ交付); the same responder as `renkei serve jpki`.
+        if not responders:
+            responders.append(OcspResponder(lambda: databases.session(NODE), settings))
+        try:
+            request = base64.b64decode(str(body.get("request", "")), validate=True)
+        except ValueError:
+            request = b""
+        return {"response": base64.b64encode(responders[0].respond(request)).decode()}
+
     def op(handler: Callable[[Any, Body], Any]) -> Callable[[Body], Body]:
         def run(body: Body) -> Body:
             with databases.session(NODE) as session:
@@ -108,6 +121,8 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport | 
                 service.publish_crl(s, settings=settings, role=str(b["role"]), delta=bool(b.get("delta")))
             )
         ),
+        "ocsp": ocsp,
+        "certificate_holder": op(lambda s, b: holders.certificate_holder(s, serial=str(b.get("serial", "")))),
         "ca_certificates": op(
             lambda s, b: {
                 role: base64.b64encode(der).decode()

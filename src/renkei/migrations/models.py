@@ -18,6 +18,8 @@ COMPONENTS_WITH_TABLES = (
     "governance",
     "jpki",
     "disaster",
+    "certificates",
+    "kiosk",
 )
 
 for _name in COMPONENTS_WITH_TABLES:

@@ -50,6 +50,12 @@ class Runtime:
         dispatcher = municipal_dispatcher(lg_code, self)
         if dispatcher is not None:
             self.in_process.mount(municipality_node(lg_code), dispatcher)
+        # 証明書発行サーバ (コンビニ交付), a service of its own per municipality: lg<code>-certificates.
+        certificates: Any = importlib.import_module("renkei.certificates.rpc")
+        self.in_process.mount(
+            f"{municipality_node(lg_code)}-certificates",
+            certificates.dispatcher(lg_code, self.databases, self.settings, self.transport),
+        )
 
     def municipalities(self) -> list[str]:
         """団体コード of the municipalities whose node database exists here."""

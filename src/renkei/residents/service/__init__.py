@@ -15,15 +15,19 @@ from renkei.residents.service.queries import (
     residents_at,
 )
 from renkei.residents.service.registration import record_birth, register_residents
+from renkei.residents.service.seals import SealView, abolish_seal, current_seal, register_seal
 from renkei.residents.service.transfer import open_certificate, seal_certificate
 
 __all__ = [
+    "SealView",
+    "abolish_seal",
     "acknowledge",
     "change_address",
     "change_name",
     "changes_of",
     "changes_recorded",
     "counts",
+    "current_seal",
     "find_by_atena_number",
     "get_resident",
     "household_members",
@@ -38,6 +42,7 @@ __all__ = [
     "record_birth",
     "record_death",
     "register_residents",
+    "register_seal",
     "residents_at",
     "seal_certificate",
 ]
