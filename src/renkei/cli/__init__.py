@@ -29,6 +29,7 @@ SUBCOMMANDS = (
     "disaster",
     "kiosk",
     "certificates",
+    "lgwan",
 )
 
 

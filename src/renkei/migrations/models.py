@@ -20,6 +20,7 @@ COMPONENTS_WITH_TABLES = (
     "disaster",
     "certificates",
     "kiosk",
+    "lgwan",
 )
 
 for _name in COMPONENTS_WITH_TABLES:

@@ -19,7 +19,7 @@ from renkei.core.settings import Settings
 from renkei.protocol.transport import Dispatcher, HttpTransport, InProcessTransport, Transport
 
 # National services that answer protocol calls; each has `rpc.dispatcher(databases, settings)`.
-NATIONAL_SERVICES = ("jukinet", "hub", "jpki", "portal")
+NATIONAL_SERVICES = ("jukinet", "hub", "jpki", "portal", "lgwan")
 
 
 def municipality_node(lg_code: str) -> str:

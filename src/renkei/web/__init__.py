@@ -31,6 +31,7 @@ ROUTER_MODULES = (
     "jukinet",
     "disaster",
     "kiosk",
+    "lgwan",
 )
 
 

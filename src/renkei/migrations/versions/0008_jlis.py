@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0006
-Create Date: 2026-12-01 22:33:48.224788
+Create Date: 2026-12-01 22:41:46.059767
 """
 
 from __future__ import annotations
@@ -151,6 +151,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_kiosk_transaction_lg_code"), ["lg_code"], unique=False)
 
     op.create_table(
+        "lgwan_asp_service",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("registration_number", sa.String(length=12), nullable=True),
+        sa.Column("provider", sa.String(length=100), nullable=False),
+        sa.Column("provider_kind", sa.String(length=20), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("category", sa.String(length=30), nullable=False),
+        sa.Column("connection_form", sa.String(length=30), nullable=False),
+        sa.Column("description", sa.String(length=400), nullable=False),
+        sa.Column("status", sa.String(length=4), nullable=False),
+        sa.Column("applied_at", renkei.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("registered_at", renkei.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("abolished_at", renkei.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lgwan_asp_service")),
+        sa.UniqueConstraint("provider", "name", name=op.f("uq_lgwan_asp_service_provider_name")),
+        sa.UniqueConstraint("registration_number", name=op.f("uq_lgwan_asp_service_registration_number")),
+    )
+    op.create_table(
         "disaster_house",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("disaster_id", sa.Integer(), nullable=False),
@@ -192,6 +210,20 @@ def upgrade() -> None:
     with op.batch_alter_table("disaster_shelter", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_disaster_shelter_disaster_id"), ["disaster_id"], unique=False)
 
+    op.create_table(
+        "lgwan_review_item",
+        sa.Column("service_id", sa.Integer(), nullable=False),
+        sa.Column("code", sa.String(length=4), nullable=False),
+        sa.Column("result", sa.String(length=4), nullable=False),
+        sa.Column("note", sa.String(length=200), nullable=False),
+        sa.Column("checked_at", renkei.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["service_id"],
+            ["lgwan_asp_service.id"],
+            name=op.f("fk_lgwan_review_item_service_id_lgwan_asp_service"),
+        ),
+        sa.PrimaryKeyConstraint("service_id", "code", name=op.f("pk_lgwan_review_item")),
+    )
     op.create_table(
         "disaster_victim",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -352,6 +384,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_disaster_victim_disaster_id"))
 
     op.drop_table("disaster_victim")
+    op.drop_table("lgwan_review_item")
     with op.batch_alter_table("disaster_shelter", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_disaster_shelter_disaster_id"))
 
@@ -360,6 +393,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_disaster_house_disaster_id"))
 
     op.drop_table("disaster_house")
+    op.drop_table("lgwan_asp_service")
     with op.batch_alter_table("kiosk_transaction", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_kiosk_transaction_lg_code"))
         batch_op.drop_index(batch_op.f("ix_kiosk_transaction_kiosk_id"))
