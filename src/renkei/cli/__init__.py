@@ -30,6 +30,7 @@ SUBCOMMANDS = (
     "kiosk",
     "certificates",
     "lgwan",
+    "cardapps",
 )
 
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from renkei.core.db import Databases
 from renkei.core.settings import Settings
-from renkei.jpki import holders, service
+from renkei.jpki import card_apps, holders, service
 from renkei.jpki.ocsp import OcspResponder
+from renkei.protocol.card_apps import AppRegistration
 from renkei.protocol.jpki import (
     CardApplication,
     IdentityChange,
@@ -122,6 +123,38 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport | 
             )
         ),
         "ocsp": ocsp,
+        # マイナンバーカードアプリケーション搭載システム (decision 0088).
+        "card_app_register": op(lambda s, b: card_apps.register(s, registration=_registration(b))),
+        "card_app_registry": op(
+            lambda s, b: {
+                "apps": [a.model_dump(mode="json") for a in card_apps.registry(s, lg_code=b.get("lg_code"))]
+            }
+        ),
+        "card_app_write": op(
+            lambda s, b: card_apps.write(
+                s,
+                settings=settings,
+                lg_code=str(b.get("lg_code", "")),
+                card_number=str(b.get("card_number", "")),
+                app_code=str(b.get("app_code", "")),
+                pin=str(b.get("pin", "")),
+                data=dict(b["data"]) if isinstance(b.get("data"), dict) else {},
+            )
+        ),
+        "card_app_read": op(
+            lambda s, b: {
+                "apps": [
+                    a.model_dump(mode="json")
+                    for a in card_apps.read(
+                        s,
+                        settings=settings,
+                        card_number=str(b.get("card_number", "")),
+                        pin=None if b.get("pin") is None else str(b["pin"]),
+                    )
+                ]
+            }
+        ),
+        "card_app_delete": op(lambda s, b: _delete_app(s, settings, b)),
         "certificate_holder": op(lambda s, b: holders.certificate_holder(s, serial=str(b.get("serial", "")))),
         "ca_certificates": op(
             lambda s, b: {
@@ -131,6 +164,32 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport | 
         ),
     }
     return dispatcher_from(operations, NODE)
+
+
+def _registration(body: Body) -> AppRegistration:
+    from pydantic import ValidationError
+
+    from renkei.core.errors import Invalid
+
+    try:
+        return AppRegistration.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise Invalid(
+            f"形式が不正です: {first['msg']}", field=str(first["loc"][-1]) if first["loc"] else "app"
+        ) from None
+
+
+def _delete_app(session: Any, settings: Settings, body: Body) -> Body:
+    card_apps.delete(
+        session,
+        settings=settings,
+        lg_code=str(body.get("lg_code", "")),
+        card_number=str(body.get("card_number", "")),
+        app_code=str(body.get("app_code", "")),
+        pin=str(body.get("pin", "")),
+    )
+    return {}
 
 
 def _verify(session: Any, request: VerificationRequest) -> Any:

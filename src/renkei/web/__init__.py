@@ -32,6 +32,7 @@ ROUTER_MODULES = (
     "disaster",
     "kiosk",
     "lgwan",
+    "cardapps",
 )
 
 

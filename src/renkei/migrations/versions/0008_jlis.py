@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0006
-Create Date: 2026-12-01 22:41:46.059767
+Create Date: 2026-12-01 22:48:38.493989
 """
 
 from __future__ import annotations
@@ -85,6 +85,20 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("disaster_disaster", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_disaster_disaster_lg_code"), ["lg_code"], unique=False)
+
+    op.create_table(
+        "jpki_card_app_registration",
+        sa.Column("code", sa.String(length=12), nullable=False),
+        sa.Column("lg_code", sa.String(length=6), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("purpose", sa.String(length=200), nullable=False),
+        sa.Column("pin_to_read", sa.Boolean(), nullable=False),
+        sa.Column("registered_at", renkei.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("code", name=op.f("pk_jpki_card_app_registration")),
+        sa.UniqueConstraint("lg_code", "name", name=op.f("uq_jpki_card_app_registration_lg_code_name")),
+    )
+    with op.batch_alter_table("jpki_card_app_registration", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_jpki_card_app_registration_lg_code"), ["lg_code"], unique=False)
 
     op.create_table(
         "jukinet_provision",
@@ -259,6 +273,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_disaster_victim_house_id"), ["house_id"], unique=False)
 
     op.create_table(
+        "jpki_card_app",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("card_id", sa.Integer(), nullable=False),
+        sa.Column("app_code", sa.String(length=12), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("issued_at", renkei.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", renkei.core.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["app_code"],
+            ["jpki_card_app_registration.code"],
+            name=op.f("fk_jpki_card_app_app_code_jpki_card_app_registration"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["card_id"], ["jpki_card.id"], name=op.f("fk_jpki_card_app_card_id_jpki_card")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_jpki_card_app")),
+    )
+    with op.batch_alter_table("jpki_card_app", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_jpki_card_app_card_id"), ["card_id"], unique=False)
+
+    op.create_table(
         "residents_seal",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("resident_id", sa.Integer(), nullable=False),
@@ -379,6 +414,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_residents_seal_resident_id"))
 
     op.drop_table("residents_seal")
+    with op.batch_alter_table("jpki_card_app", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_jpki_card_app_card_id"))
+
+    op.drop_table("jpki_card_app")
     with op.batch_alter_table("disaster_victim", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_disaster_victim_house_id"))
         batch_op.drop_index(batch_op.f("ix_disaster_victim_disaster_id"))
@@ -407,6 +446,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_jukinet_provision_juminhyo_code"))
 
     op.drop_table("jukinet_provision")
+    with op.batch_alter_table("jpki_card_app_registration", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_jpki_card_app_registration_lg_code"))
+
+    op.drop_table("jpki_card_app_registration")
     with op.batch_alter_table("disaster_disaster", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_disaster_disaster_lg_code"))
 
