@@ -42,36 +42,29 @@ def _name(code: str) -> str:
 def move_ins(session: Session, *, month: str) -> list[tuple[str, str, str, str]]:
     """(転入先, 従前の住所地, 性別, 年齢階級) of each 転入 recorded in `month`."""
     start, end = month_range(month)
-    changes = session.execute(
-        sa.select(
-            JukinetIdentityChange.id,
-            JukinetIdentityChange.juminhyo_code,
-            JukinetIdentityChange.lg_code,
-            JukinetIdentityChange.effective_on,
-            JukinetPerson.birth_date,
-            JukinetPerson.sex,
-        )
-        .join(JukinetPerson, JukinetPerson.juminhyo_code == JukinetIdentityChange.juminhyo_code)
-        .where(
-            JukinetIdentityChange.kind == "move_in",
-            JukinetIdentityChange.recorded_at >= start,
-            JukinetIdentityChange.recorded_at < end,
-        )
-        .order_by(JukinetIdentityChange.id)
-    ).all()
     previous = sa.orm.aliased(JukinetIdentityChange)
-    result = []
-    for change_id, code, lg_code, effective_on, born, sex in changes:
-        origin = session.scalar(
-            sa.select(previous.lg_code)
-            .where(previous.juminhyo_code == code, previous.id < change_id)
-            .order_by(previous.id.desc())
-            .limit(1)
-        )
-        if origin == lg_code:
-            continue  # not a move across a municipal boundary: 移動者数 does not count it
-        result.append((lg_code, origin or UNKNOWN, sex, age_band(_age(born, effective_on))))
-    return result
+    change = JukinetIdentityChange
+    # 従前の住所地: the municipality of the change recorded just before, in the same statement (no query per row).
+    origin = (
+        sa.select(previous.lg_code)
+        .where(previous.juminhyo_code == change.juminhyo_code, previous.id < change.id)
+        .order_by(previous.id.desc())
+        .limit(1)
+        .correlate(change)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(change.lg_code, origin, change.effective_on, JukinetPerson.birth_date, JukinetPerson.sex)
+        .join(JukinetPerson, JukinetPerson.juminhyo_code == change.juminhyo_code)
+        .where(change.kind == "move_in", change.recorded_at >= start, change.recorded_at < end)
+        .order_by(change.id)
+    ).all()
+    return [
+        (lg_code, from_lg or UNKNOWN, sex, age_band(_age(born, effective_on)))
+        for lg_code, from_lg, effective_on, born, sex in rows
+        # not a move across a municipal boundary: 移動者数 does not count it
+        if from_lg != lg_code
+    ]
 
 
 def _band_order(band: str) -> int:
