@@ -79,6 +79,8 @@ def test_a_kiosk_issuance_from_the_command_line_verifies_and_settles(
         cli_env, "certificates", "history", "--lg-code", CITY_A, "--resident", str(holder.resident_id)
     )
     assert "住民票の写し" in out and "KIOSK-0001" in out
+    code, out = invoke(cli_env, "kiosk", "history", "--card", holder.card_number, "--pin", AUTH_PIN)
+    assert code == 0 and "交付履歴 1件" in out and "住民票の写し" in out
     code, out = invoke(cli_env, "kiosk", "transactions")
     assert "交付" in out and "拒否" in out
 
@@ -98,6 +100,14 @@ def test_the_kiosk_screen_gives_a_pdf_or_the_message_a_kiosk_shows(runtime: Runt
     )
     assert done.status_code == 200 and done.headers["content-type"] == "application/pdf"
     assert browser.get("/kiosk/check?lg_code=131016&code=AAAA-AAAA-AAAA-AAAA").status_code == 200
+    own = browser.post(
+        "/kiosk/history", data={"card_number": holder.card_number, "pin": AUTH_PIN, "csrf_token": token}
+    )
+    assert own.status_code == 200 and "交付履歴 1件" in own.text and "印鑑登録証明書" in own.text
+    refused = browser.post(
+        "/kiosk/history", data={"card_number": holder.card_number, "pin": "2222", "csrf_token": token}
+    )
+    assert "あと" in refused.text and "交付履歴 1件" not in refused.text
     clerk, _ = logged_in(runtime, "juki")
     page = clerk.get(f"/certificates/residents/{holder.resident_id}")
     assert page.status_code == 200 and "印鑑登録証明書" in page.text and "WEB-KIOSK" in page.text

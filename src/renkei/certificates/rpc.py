@@ -45,5 +45,19 @@ def dispatcher(lg_code: str, databases: Databases, settings: Settings, transport
         with databases.session(node) as session:
             return service.check_code(session, code=str(body.get("code", ""))).model_dump(mode="json")
 
-    operations: dict[str, Callable[[Body], Body]] = {"issue_certificate": issue, "check_code": check}
+    def history(body: Body) -> Body:
+        try:
+            resident_id = int(body.get("resident_id", ""))
+        except (TypeError, ValueError):
+            raise Invalid("住民IDは数字です", field="resident_id") from None
+        with databases.session(node) as session:
+            rows = service.history(session, resident_id=resident_id)
+        fields = ("number", "kind", "kiosk_id", "copies", "fee", "issued_at")
+        return {"issued": [r.model_dump(mode="json", include=set(fields)) for r in rows]}
+
+    operations: dict[str, Callable[[Body], Body]] = {
+        "issue_certificate": issue,
+        "check_code": check,
+        "history": history,
+    }
     return dispatcher_from(operations, f"{node}-certificates")

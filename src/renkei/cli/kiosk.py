@@ -92,3 +92,20 @@ def transactions(limit: int, runtime: Runtime) -> None:
                 f"{t.at.astimezone(JST):%Y-%m-%d %H:%M}\t{t.kiosk_id}\t{KIND_LABELS[t.kind]}\t{t.lg_code or '-'}\t"
                 f"{'交付' if t.outcome == 'issued' else '拒否'}\t{t.number or ''}\t{t.message}"
             )
+
+
+@group.command("history")
+@click.option("--kiosk", "kiosk_id", default="KIOSK-0001")
+@click.option("--card", "card_number", required=True)
+@click.option("--pin", required=True)
+@runtime_options
+def history(kiosk_id: str, card_number: str, pin: str, runtime: Runtime) -> None:
+    """本人の証明書交付履歴をキオスクで見る / the person's own issuance history, after card and PIN."""
+    mount_municipalities(runtime)
+    message, records = service.history(runtime.transport, kiosk_id=kiosk_id, card_number=card_number, pin=pin)
+    click.echo(message)
+    for r in records:
+        where = r.kiosk_id or "窓口"
+        click.echo(
+            f"{r.issued_at.astimezone(JST):%Y-%m-%d %H:%M}\t{KIND_LABELS[r.kind]}\t第{r.number}号\t{where}\t{r.fee}円"
+        )

@@ -25,6 +25,7 @@ from renkei.protocol.kiosk import (
     KIND_LABELS,
     CertificateOrder,
     CertificateServer,
+    IssuanceRecord,
     IssuedDocument,
     IssueRequest,
     KioskJpki,
@@ -147,6 +148,22 @@ def issue(
             )
         )
     return outcome
+
+
+def history(
+    transport: Transport, *, kiosk_id: str, card_number: str, pin: str
+) -> tuple[str, list[IssuanceRecord]]:
+    """交付履歴 for the person at the kiosk, after the same card, PIN and OCSP checks as an issuance."""
+    try:
+        serial = _authenticate(transport, kiosk_id=kiosk_id, card_number=card_number, pin=pin)
+        try:
+            holder = KioskJpki(transport).certificate_holder(serial)
+            records = CertificateServer(transport, holder.lg_code).history(holder.resident_id)
+        except RenkeiError as error:
+            raise _Refusal("history", error.message) from None
+    except _Refusal as refusal:
+        return refusal.message, []
+    return f"交付履歴 {len(records)}件", records
 
 
 @dataclass(frozen=True)

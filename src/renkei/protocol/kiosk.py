@@ -72,6 +72,17 @@ class CodeCheck(_Message):
     message: str
 
 
+class IssuanceRecord(_Message):
+    """One certificate issued to the person, as the municipality recorded it (shown to the person at a kiosk)."""
+
+    number: str
+    kind: CertificateKind
+    kiosk_id: str | None
+    copies: int
+    fee: int
+    issued_at: dt.datetime
+
+
 class CertificateHolder(_Message):
     """Whose 利用者証明用 certificate this is, in the municipality's register (jpki knows it from the window)."""
 
@@ -89,6 +100,10 @@ class CertificateServer:
     def issue(self, request: IssueRequest) -> IssuedDocument:
         answer = self._transport.call(self._service, "issue_certificate", request.model_dump(mode="json"))
         return IssuedDocument.model_validate(answer)
+
+    def history(self, resident_id: int) -> list[IssuanceRecord]:
+        answer = self._transport.call(self._service, "history", {"resident_id": resident_id})
+        return [IssuanceRecord.model_validate(r) for r in answer["issued"]]
 
     def check_code(self, code: str) -> CodeCheck:
         return CodeCheck.model_validate(self._transport.call(self._service, "check_code", {"code": code}))

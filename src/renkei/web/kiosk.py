@@ -28,7 +28,9 @@ CSRF = [Depends(check_csrf)]
 
 @router.get("/kiosk", response_class=HTMLResponse)
 def screen(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "kiosk/screen.html", {"kinds": KIND_LABELS, "message": None})
+    return templates.TemplateResponse(
+        request, "kiosk/screen.html", {"kinds": KIND_LABELS, "message": None, "records": None}
+    )
 
 
 @router.post("/kiosk", dependencies=CSRF, response_model=None)
@@ -63,13 +65,32 @@ def use(
         order=order,
     )
     if not outcome.issued or outcome.document is None:
-        context = {"kinds": KIND_LABELS, "message": outcome.message}
+        context = {"kinds": KIND_LABELS, "message": outcome.message, "records": None}
         return templates.TemplateResponse(request, "kiosk/screen.html", context, status_code=403)
     return Response(
         outcome.pdf(),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{outcome.document.number}.pdf"'},
     )
+
+
+@router.post("/kiosk/history", dependencies=CSRF, response_class=HTMLResponse)
+def own_history(
+    request: Request,
+    *,
+    card_number: Annotated[str, Form()],
+    pin: Annotated[str, Form()],
+    kiosk_id: Annotated[str, Form()] = "WEB-KIOSK",
+) -> HTMLResponse:
+    """The person's own 交付履歴 at the kiosk (card and PIN, as for an issuance)."""
+    runtime = get_runtime(request)
+    for lg_code in runtime.municipalities():
+        runtime.mount_municipality(lg_code)
+    message, records = kiosk.history(
+        runtime.transport, kiosk_id=kiosk_id[:20] or "WEB-KIOSK", card_number=card_number.strip(), pin=pin
+    )
+    context = {"kinds": KIND_LABELS, "message": message, "records": records}
+    return templates.TemplateResponse(request, "kiosk/screen.html", context)
 
 
 @router.get("/kiosk/check", response_class=HTMLResponse)
