@@ -169,6 +169,7 @@ def kiosk_issuance(runtime: Runtime, *, lg_code: str) -> list[str]:
         f" → {path}",
         f"  証明書確認番号 {outcome.document.verification_code}、電子公印 {'有効' if check.ok else '無効'}（{check.signer}）",
         f"  カードの空き領域: 印鑑登録証（登録番号 {registered.number}）",
+        f"  キオスク画面 /kiosk でカード番号 {card.card_number}・暗証番号 {DEMO_AUTH_PIN} を入れると証明書を取得できます",
     ]
 
 

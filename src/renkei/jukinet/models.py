@@ -62,6 +62,8 @@ class JukinetPerson(Base):
     """本人確認情報: the current 基本4情報 of one person, keyed by 住民票コード, with the My Number sealed."""
 
     __tablename__ = "jukinet_person"
+    # 照会 by 基本4情報 (本人確認情報の提供) narrows by 生年月日 and 性別 first.
+    __table_args__ = (sa.Index("ix_jukinet_person_birth_date_sex", "birth_date", "sex"),)
 
     juminhyo_code: Mapped[str] = mapped_column(sa.String(11), primary_key=True)
     lg_code: Mapped[str] = mapped_column(sa.String(6), index=True)
