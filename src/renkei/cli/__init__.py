@@ -28,6 +28,12 @@ SUBCOMMANDS = (
     "federation",
     "local_use",
     "migration",
+    "jukinet",
+    "disaster",
+    "kiosk",
+    "certificates",
+    "lgwan",
+    "cardapps",
 )
 
 

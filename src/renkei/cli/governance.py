@@ -14,6 +14,7 @@ from renkei.governance import incidents, network, overview, pia, register, train
 from renkei.governance.excel.importer import import_workbook, network_inventory_from_workbook
 from renkei.governance.excel.workbook import export_workbook
 from renkei.governance.pdf import risk_analysis_pdf
+from renkei.protocol.lgwan import LgwanRegistry
 
 if TYPE_CHECKING:
     from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
@@ -91,16 +92,23 @@ def network_group() -> None:
 @network_group.command("check")
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="登録せずに点検する構成ファイル（.json または .xlsx）")  # fmt: skip
+@click.option("--asp-registry", is_flag=True, help="LGWAN-ASPの登録簿（J-LIS）と照合する（規則N8）")
 @municipality_option
 @runtime_options
-def network_check(path: Path | None, lg_code: str, runtime: Runtime) -> None:
+def network_check(path: Path | None, asp_registry: bool, lg_code: str, runtime: Runtime) -> None:
     """Check the stored inventory (or FILE without storing it); exit 1 when there are findings."""
     if path is not None:
         inventory = _read_inventory(path, lg_code, runtime, store=False)
     else:
         with runtime.municipal_session(lg_code) as session:
             inventory = network.load_inventory(session)
-    findings = network.check(inventory)
+    asp = None
+    if asp_registry:
+        registered = LgwanRegistry(runtime.transport).services(status="登録")
+        asp = {s.name for s in registered} | {
+            s.registration_number for s in registered if s.registration_number
+        }
+    findings = network.check(inventory, asp_services=asp)
     click.echo(f"ネットワークモデル: {inventory.model}　区画 {len(inventory.segments)}　ホスト・端末 "
                f"{len(inventory.hosts)}　通信経路 {len(inventory.flows)}")  # fmt: skip
     for finding in findings:

@@ -8,6 +8,7 @@ rule and the rows (the sheet rows or the stored names) that break it.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +46,10 @@ RULES = {
     "N5": "インターネットへの出口は都道府県のセキュリティクラウドに集約する",
     "N6": "αモデルでは職員端末をLGWAN接続系に置き、インターネットは画面転送で閲覧する",
     "N7": "β・β'モデルではインターネット接続系の職員端末に多要素認証等の追加対策を講じる",
+    "N8": "LGWAN上のASPサービスは、J-LISのLGWAN-ASPとして登録されたものに限り利用する",
 }
+# A segment of zone LGWAN named "ASP:<service>" stands for an LGWAN-ASP service (decision 0087).
+ASP_PREFIX = "ASP:"
 
 
 @dataclass(frozen=True)
@@ -157,8 +161,12 @@ def validate(inventory: Inventory) -> None:
         raise BatchRejected("ネットワーク構成に誤りがあります", errors)
 
 
-def check(inventory: Inventory) -> list[Finding]:
-    """Apply rules N1–N7 to a valid inventory; findings in rule order."""
+def check(inventory: Inventory, *, asp_services: Collection[str] | None = None) -> list[Finding]:
+    """Apply rules N1–N7 to a valid inventory; findings in rule order.
+
+    With `asp_services` (the names and registration numbers of the services registered at J-LIS, read by the
+    caller over protocol), N8 also checks every flow to an "ASP:…" segment of zone LGWAN against them.
+    """
     validate(inventory)
     zone = {s.name: s.zone for s in inventory.segments}
     seg_ref = {s.name: s.ref for s in inventory.segments}
@@ -230,6 +238,19 @@ def check(inventory: Inventory) -> list[Finding]:
                 found.append(
                     Finding("N7", f"{h.name}: {inventory.model}モデルの端末に多要素認証がありません", [h.ref])
                 )
+    if asp_services is not None:
+        registered = set(asp_services)
+        for f in inventory.flows:
+            if zone[f.destination] == LGWAN and f.destination.startswith(ASP_PREFIX):
+                name = f.destination[len(ASP_PREFIX) :].strip()
+                if name not in registered:
+                    found.append(
+                        Finding(
+                            "N8",
+                            f"{f.code}: {f.source} → {f.destination} はLGWAN-ASPとして登録されていないサービスです",
+                            flow_rows(f),
+                        )
+                    )
     return sorted(found, key=lambda f: f.rule)
 
 

@@ -246,3 +246,30 @@ class LogEntry(Base):
     # Both unique: two writers racing for the same tail cannot both commit, so the chain never forks.
     prev_hash: Mapped[bytes] = mapped_column(sa.LargeBinary, unique=True)
     entry_hash: Mapped[bytes] = mapped_column(sa.LargeBinary, unique=True)
+
+
+class CardAppRegistration(Base):
+    """An application registered for the card's free space (マイナンバーカードアプリケーション搭載システム)."""
+
+    __tablename__ = "jpki_card_app_registration"
+
+    code: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    lg_code: Mapped[str] = mapped_column(sa.String(6), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    purpose: Mapped[str] = mapped_column(sa.String(200))
+    pin_to_read: Mapped[bool] = mapped_column(sa.Boolean)
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    __table_args__ = (sa.UniqueConstraint("lg_code", "name"),)
+
+
+class CardApp(Base):
+    """One application written in a card's free space, with its data (e.g. a 印鑑登録証 number)."""
+
+    __tablename__ = "jpki_card_app"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    card_id: Mapped[int] = mapped_column(sa.ForeignKey("jpki_card.id"), index=True)
+    app_code: Mapped[str] = mapped_column(sa.ForeignKey("jpki_card_app_registration.code"))
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -13,8 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from renkei.core.db import Databases
 from renkei.core.errors import Invalid
 from renkei.core.settings import Settings
-from renkei.jpki import service
+from renkei.jpki import card_apps, holders, service
+from renkei.jpki.ocsp import OcspResponder
 from renkei.protocol.api import Empty, ServiceApi, operation
+from renkei.protocol.card_apps import AppRegistration, AppView, CardAppView
 from renkei.protocol.identity import Caller
 from renkei.protocol.jpki import (
     CardApplication,
@@ -35,6 +37,7 @@ from renkei.protocol.jpki import (
     VerifierRegistration,
     unb64,
 )
+from renkei.protocol.kiosk import CertificateHolder
 from renkei.protocol.transport import Transport
 
 NODE = "jpki"
@@ -103,12 +106,125 @@ class CaCertificates(_Model):
     model_config = ConfigDict(extra="allow")
 
 
+class OcspBody(_Model):
+    request: str = Field(max_length=20_000, description="Base64 of a DER OCSPRequest (RFC 6960)")
+
+
+class OcspAnswer(_Model):
+    response: str = Field(description="Base64 of the DER OCSPResponse")
+
+
+class Registry(_Model):
+    lg_code: str | None = Field(default=None, min_length=6, max_length=6)
+
+
+class Apps(_Model):
+    apps: list[AppView]
+
+
+class CardApps(_Model):
+    apps: list[CardAppView]
+
+
+class CardAppWrite(CardNumber):
+    lg_code: str = Field(min_length=6, max_length=6)
+    app_code: str = Field(min_length=1, max_length=40)
+    pin: str = Field(min_length=1, max_length=16)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class CardAppRead(CardNumber):
+    pin: str | None = Field(default=None, max_length=16)
+
+
+class CardAppDelete(CardNumber):
+    lg_code: str = Field(min_length=6, max_length=6)
+    app_code: str = Field(min_length=1, max_length=40)
+    pin: str = Field(min_length=1, max_length=16)
+
+
+class Serial(_Model):
+    serial: str = Field(min_length=1, max_length=40, description="the certificate's serial number, hex")
+
+
 def _window(caller: Caller, check: IdentityCheck) -> None:
     caller.must_be_municipality(check.lg_code, field="check.lg_code")
 
 
 def api(databases: Databases, settings: Settings, transport: Transport | None = None) -> ServiceApi:
     del transport
+    responders: list[OcspResponder] = []
+
+    @operation("ocsp", OcspBody, OcspAnswer, callers=ANYONE)
+    def ocsp(body: OcspBody, _caller: Caller) -> OcspAnswer:
+        """OCSP（RFC 6960）を電文で: 証明書交付センター等の検証用 / OCSP over the protocol."""
+        if not responders:
+            responders.append(OcspResponder(lambda: databases.session(NODE), settings))
+        try:
+            request = base64.b64decode(body.request, validate=True)
+        except ValueError:
+            request = b""
+        return OcspAnswer(response=base64.b64encode(responders[0].respond(request)).decode())
+
+    # マイナンバーカードアプリケーション搭載システム (decision 0088): only the registering municipality touches
+    # its application, and only on its own residents' cards (checked in card_apps).
+    @operation("card_app_register", AppRegistration, AppView, callers=WINDOW)
+    def card_app_register(registration: AppRegistration, caller: Caller) -> AppView:
+        """カード空き領域のアプリケーション登録 / register a free-space application."""
+        caller.must_be_municipality(registration.lg_code)
+        with databases.session(NODE) as session:
+            return card_apps.register(session, registration=registration)
+
+    @operation("card_app_registry", Registry, Apps, callers=ANYONE)
+    def card_app_registry(request: Registry, _caller: Caller) -> Apps:
+        """登録済みのアプリケーション / the registered applications."""
+        with databases.session(NODE) as session:
+            return Apps(apps=card_apps.registry(session, lg_code=request.lg_code))
+
+    @operation("card_app_write", CardAppWrite, CardAppView, callers=WINDOW)
+    def card_app_write(request: CardAppWrite, caller: Caller) -> CardAppView:
+        """カードへの書込み（暗証番号） / write an application's data on a card (PIN)."""
+        caller.must_be_municipality(request.lg_code)
+        with databases.session(NODE) as session:
+            return card_apps.write(
+                session,
+                settings=settings,
+                lg_code=request.lg_code,
+                card_number=request.card_number,
+                app_code=request.app_code,
+                pin=request.pin,
+                data=request.data,
+            )
+
+    @operation("card_app_read", CardAppRead, CardApps, callers=WINDOW)
+    def card_app_read(request: CardAppRead, _caller: Caller) -> CardApps:
+        """カードのアプリケーションの読取り / read a card's applications."""
+        with databases.session(NODE) as session:
+            found = card_apps.read(
+                session, settings=settings, card_number=request.card_number, pin=request.pin
+            )
+        return CardApps(apps=found)
+
+    @operation("card_app_delete", CardAppDelete, Empty, callers=WINDOW)
+    def card_app_delete(request: CardAppDelete, caller: Caller) -> Empty:
+        """カードからの削除（暗証番号） / delete an application from a card (PIN)."""
+        caller.must_be_municipality(request.lg_code)
+        with databases.session(NODE) as session:
+            card_apps.delete(
+                session,
+                settings=settings,
+                lg_code=request.lg_code,
+                card_number=request.card_number,
+                app_code=request.app_code,
+                pin=request.pin,
+            )
+        return Empty()
+
+    @operation("certificate_holder", Serial, CertificateHolder, callers={"municipality", "portal"})
+    def certificate_holder(request: Serial, _caller: Caller) -> CertificateHolder:
+        """証明書の名義人（発行団体と住民） / whose certificate a serial is."""
+        with databases.session(NODE) as session:
+            return holders.certificate_holder(session, serial=request.serial)
 
     @operation("issue_card", CardApplication, IssuedCard, callers=WINDOW)
     def issue_card(application: CardApplication, caller: Caller) -> IssuedCard:
@@ -269,4 +385,11 @@ def api(databases: Databases, settings: Settings, transport: Transport | None = 
         card_login_response,
         publish_crl,
         ca_certificates,
+        ocsp,
+        card_app_register,
+        card_app_registry,
+        card_app_write,
+        card_app_read,
+        card_app_delete,
+        certificate_holder,
     )

@@ -1,4 +1,5 @@
-"""Tables of 住基ネット全国サーバ: municipalities, 住民票コード pools, issued My Numbers, 本人確認情報, 取得番号."""
+"""Tables of 住基ネット全国サーバ: municipalities, 住民票コード pools, issued My Numbers, 本人確認情報, 取得番号,
+recipients of 本人確認情報 and the log of every provision."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from renkei.core.db import Base, UTCDateTime
+from renkei.protocol.ledger import Ledger, LedgerEntryMixin, LedgerRootMixin
 
 
 class JukinetMunicipality(Base):
@@ -60,6 +62,8 @@ class JukinetPerson(Base):
     """本人確認情報: the current 基本4情報 of one person, keyed by 住民票コード, with the My Number sealed."""
 
     __tablename__ = "jukinet_person"
+    # 照会 by 基本4情報 (本人確認情報の提供) narrows by 生年月日 and 性別 first.
+    __table_args__ = (sa.Index("ix_jukinet_person_birth_date_sex", "birth_date", "sex"),)
 
     juminhyo_code: Mapped[str] = mapped_column(sa.String(11), primary_key=True)
     lg_code: Mapped[str] = mapped_column(sa.String(6), index=True)
@@ -105,3 +109,37 @@ class JukinetAcquisitionNumber(Base):
     lg_code: Mapped[str] = mapped_column(sa.String(6))
     issued_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class JukinetRecipient(Base):
+    """A national body registered to receive 機構保存本人確認情報 (住基法第30条の9, 別表第一)."""
+
+    __tablename__ = "jukinet_recipient"
+
+    code: Mapped[str] = mapped_column(sa.String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class JukinetProvision(LedgerEntryMixin, Base):
+    """本人確認情報の提供 records: one entry per 照会 answered or refused, in a hash chain (decision 0081)."""
+
+    __tablename__ = "jukinet_provision"
+
+    juminhyo_code: Mapped[str | None] = mapped_column(sa.String(11), index=True, nullable=True)
+    recipient_code: Mapped[str | None] = mapped_column(sa.String(16), index=True, nullable=True)
+
+
+class JukinetProvisionRoot(LedgerRootMixin, Base):
+    """Signed tree heads of the provision records."""
+
+    __tablename__ = "jukinet_provision_root"
+
+
+PROVISIONS: Ledger[JukinetProvision, JukinetProvisionRoot] = Ledger(
+    "jukinet-provision",
+    JukinetProvision,
+    JukinetProvisionRoot,
+    index_columns=("juminhyo_code", "recipient_code"),
+    root_every=50,
+)

@@ -7,18 +7,30 @@ Only the hub resolves 取得番号.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from renkei.core.db import Databases
 from renkei.core.errors import Forbidden
 from renkei.core.settings import Settings
-from renkei.jukinet import service
+from renkei.jukinet import migration, provision, service
 from renkei.jukinet.numbering import NumberingKeys
 from renkei.protocol.api import Empty, ServiceApi, operation
 from renkei.protocol.identity import Caller
 from renkei.protocol.jukinet import Identity, IdentityChange, Municipality, Person
 from renkei.protocol.jukinet_bulk import OPERATION as PERSON_ROWS
 from renkei.protocol.jukinet_bulk import RegisterPersonRowsAnswer, RegisterPersonRowsRequest
+from renkei.protocol.provision import (
+    Affair,
+    Disclosure,
+    LedgerCheck,
+    MigrationReport,
+    ProvisionAnswer,
+    ProvisionRequest,
+    Recipient,
+    RecipientRegistration,
+)
 from renkei.protocol.transport import Transport
 
 NODE = "jukinet"
@@ -74,6 +86,18 @@ class ResolvedCodes(_Model):
     juminhyo_codes: list[str]
 
 
+class Affairs(_Model):
+    affairs: list[Affair]
+
+
+class Recipients(_Model):
+    recipients: list[Recipient]
+
+
+class Month(_Model):
+    month: str = Field(min_length=7, max_length=7, pattern=r"^[0-9]{4}-[0-9]{2}$", description="YYYY-MM")
+
+
 def api(databases: Databases, settings: Settings, transport: Transport) -> ServiceApi:
     """Operations of 住基ネット全国サーバ; `transport` is unused (jukinet calls no one)."""
     del transport
@@ -84,6 +108,55 @@ def api(databases: Databases, settings: Settings, transport: Transport) -> Servi
         if not keys:
             keys.append(NumberingKeys.from_master(settings.secret("jukinet_key")))
         return keys[0]
+
+    def provision_key() -> Any:
+        return provision.signing_key(settings.secret("jukinet_key"))
+
+    # 本人確認情報の提供 to national bodies (住基法第30条の9) and its disclosure; the national bodies' own
+    # certificates are not modelled yet, so their calls come through 住基ネット's operators (decision 0080).
+    @operation("provision_affairs", Empty, Affairs, callers=ANYONE)
+    def provision_affairs(_request: Empty, _caller: Caller) -> Affairs:
+        """住基法別表の事務（本人確認情報の提供先と利用事務） / the 別表 事務 that may receive 本人確認情報."""
+        return Affairs(affairs=list(provision.affairs()))
+
+    @operation("register_recipient", RecipientRegistration, Recipient, callers={"operator"})
+    def register_recipient(registration: RecipientRegistration, _caller: Caller) -> Recipient:
+        """提供先（国の機関等）の登録（運用者） / register a national body as a recipient."""
+        with databases.session(NODE) as session:
+            return provision.register_recipient(session, registration=registration)
+
+    @operation("recipients", Empty, Recipients, callers={"operator"})
+    def recipients(_request: Empty, _caller: Caller) -> Recipients:
+        """登録済みの提供先 / the registered recipients."""
+        with databases.session(NODE) as session:
+            return Recipients(recipients=provision.recipients(session))
+
+    @operation("provide_identity", ProvisionRequest, ProvisionAnswer, callers={"operator"})
+    def provide_identity(request: ProvisionRequest, _caller: Caller) -> ProvisionAnswer:
+        """本人確認情報の提供（別表の事務に限る、記録付き） / provide 本人確認情報 for a 別表 事務."""
+        with databases.session(NODE) as session:
+            return provision.provide(session, request=request, keys=numbering(), key=provision_key())
+
+    @operation("provision_disclosure", JuminhyoCode, Disclosure, callers=MUNICIPALITY | {"portal"})
+    def provision_disclosure(request: JuminhyoCode, caller: Caller) -> Disclosure:
+        """本人確認情報の提供状況の開示 / who received this person's 本人確認情報."""
+        with databases.session(NODE) as session:
+            if caller.role == "municipality":  # only for a person registered with the caller
+                found = service.identity(session, juminhyo_code=request.juminhyo_code)
+                caller.must_be_municipality(found.lg_code, field="juminhyo_code")
+            return provision.disclosure(session, juminhyo_code=request.juminhyo_code)
+
+    @operation("migration_report", Month, MigrationReport, callers={"operator"})
+    def migration_report(request: Month, _caller: Caller) -> MigrationReport:
+        """住民基本台帳人口移動報告用データ（月次） / the monthly in-migration data."""
+        with databases.session(NODE) as session:
+            return migration.report(session, month=request.month)
+
+    @operation("verify_provisions", Empty, LedgerCheck, callers={"operator"})
+    def verify_provisions(_request: Empty, _caller: Caller) -> LedgerCheck:
+        """提供記録の改ざん検知 / verify the provision records."""
+        with databases.session(NODE) as session:
+            return provision.verify_records(session, key=provision_key())
 
     @operation("register_municipality", LgCode, Municipality, callers=MUNICIPALITY)
     def register_municipality(request: LgCode, caller: Caller) -> Municipality:
@@ -188,4 +261,11 @@ def api(databases: Databases, settings: Settings, transport: Transport) -> Servi
         identity,
         issue_acquisition_numbers,
         resolve_acquisition_numbers,
+        provision_affairs,
+        register_recipient,
+        recipients,
+        provide_identity,
+        provision_disclosure,
+        migration_report,
+        verify_provisions,
     )

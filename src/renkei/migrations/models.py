@@ -17,6 +17,10 @@ COMPONENTS_WITH_TABLES = (
     "portal",
     "governance",
     "jpki",
+    "disaster",
+    "certificates",
+    "kiosk",
+    "lgwan",
 )
 
 for _name in COMPONENTS_WITH_TABLES:

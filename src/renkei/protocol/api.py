@@ -166,3 +166,30 @@ def split_endpoint(endpoint: str) -> tuple[str, str] | None:
     if match is None:
         raise Invalid(f"接続先URLの形式が不正です: {endpoint}", field="endpoint")
     return match[1], "lg" + match[2]
+
+
+class AnyBody(BaseModel):
+    """The body of an operation not yet given models of its own (documented as a free-form object)."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+# Who may call an operation that has no declared callers yet: any holder of an organisation certificate.
+CERTIFIED = frozenset({"municipality", "business", "operator", "portal", "hub", "jpki", "jukinet"})
+
+
+def untyped(
+    name: str, handler: Callable[[Body], Body], *, callers: Iterable[str] = CERTIFIED
+) -> Operation[AnyBody, AnyBody]:
+    """An operation written as `body -> body`, served with free-form models until it gets typed ones."""
+
+    def run(request: AnyBody, _caller: Caller) -> AnyBody:
+        return AnyBody.model_validate(handler(request.model_dump()))
+
+    return Operation(name, AnyBody, AnyBody, run, frozenset(callers), f"{name}（型定義なし / untyped）")
+
+
+def untyped_api(name: str, operations: Mapping[str, Callable[[Body], Body]]) -> ServiceApi:
+    """A service of `body -> body` operations (see `untyped`)."""
+    api = ServiceApi(name, service_kind(name), f"renkei {name}")
+    return api.add(*(untyped(op, handler) for op, handler in operations.items()))

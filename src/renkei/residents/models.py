@@ -87,3 +87,19 @@ class ResidentsEventAck(Base):
     consumer: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     event_id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
     acknowledged_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ResidentsSeal(Base):
+    """印鑑登録 (each municipality's 印鑑条例): one registered seal per resident at a time, by 登録番号.
+
+    `impression` is the text the seal bears (印影 in renkei is drawn from it; decision 0086).
+    """
+
+    __tablename__ = "residents_seal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    resident_id: Mapped[int] = mapped_column(sa.ForeignKey("residents_resident.id"), index=True)
+    number: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    impression: Mapped[str] = mapped_column(sa.String(8))
+    registered_on: Mapped[dt.date] = mapped_column(sa.Date)
+    abolished_on: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)

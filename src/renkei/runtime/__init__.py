@@ -22,7 +22,7 @@ from renkei.protocol.hub import HubClient
 from renkei.protocol.transport import HttpTransport, InProcessTransport, Transport
 
 # National services that answer protocol calls; each has `rpc.api(databases, settings, transport)`.
-NATIONAL_SERVICES = ("jukinet", "hub", "jpki", "portal")
+NATIONAL_SERVICES = ("jukinet", "hub", "jpki", "portal", "lgwan")
 
 
 def municipality_node(lg_code: str) -> str:
@@ -54,6 +54,12 @@ class Runtime:
         dispatcher = municipal_dispatcher(lg_code, self)
         if dispatcher is not None:
             self.in_process.mount(municipality_node(lg_code), dispatcher)
+        # 証明書発行サーバ (コンビニ交付), a service of its own per municipality: lg<code>-certificates.
+        certificates: Any = importlib.import_module("renkei.certificates.rpc")
+        self.in_process.mount(
+            f"{municipality_node(lg_code)}-certificates",
+            certificates.dispatcher(lg_code, self.databases, self.settings, self.transport),
+        )
 
     def join_hub(self, lg_code: str) -> HubClient:
         """The hub client for a municipality's node, joined once per process: in one process every
@@ -118,7 +124,8 @@ def national_dispatcher(name: str, runtime: Runtime) -> ServiceApi | None:
         if exc.name in (f"renkei.{name}", f"renkei.{name}.rpc"):
             return None
         raise
-    found: ServiceApi = module.api(runtime.databases, runtime.settings, runtime.transport)
+    factory = getattr(module, "api", None) or module.dispatcher  # `dispatcher`: a service not yet typed
+    found: ServiceApi = factory(runtime.databases, runtime.settings, runtime.transport)
     return found
 
 

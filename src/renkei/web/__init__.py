@@ -30,6 +30,11 @@ ROUTER_MODULES = (
     "governance_region",
     "governance_evaluation",
     "governance_training",
+    "jukinet",
+    "disaster",
+    "kiosk",
+    "lgwan",
+    "cardapps",
 )
 
 

@@ -122,3 +122,33 @@ def changes_per_month(
         if key in counted:
             counted[key] += 1
     return list(counted.items())
+
+
+def changes_recorded(session: Session, *, kind: str, start: dt.datetime, end: dt.datetime) -> int:
+    """How many 異動 of `kind` this register recorded in [start, end) (the 人口移動報告 check counts 転入)."""
+    found = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ResidentsChange)
+        .where(
+            ResidentsChange.kind == kind,
+            ResidentsChange.recorded_at >= start,
+            ResidentsChange.recorded_at < end,
+        )
+    )
+    return int(found or 0)
+
+
+def residents_at(session: Session, *, address_prefixes: list[str]) -> list[ResidentView]:
+    """Active residents whose address begins with any of the prefixes (an area struck by a disaster)."""
+    prefixes = [p.strip() for p in address_prefixes if p.strip()]
+    if not prefixes:
+        return []
+    rows = session.scalars(
+        sa.select(ResidentsResident)
+        .where(
+            ResidentsResident.status == "active",
+            sa.or_(*(ResidentsResident.address.startswith(p, autoescape=True) for p in prefixes)),
+        )
+        .order_by(ResidentsResident.atena_number)
+    )
+    return [view(session, r) for r in rows]
