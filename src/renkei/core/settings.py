@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     session_secret: SecretStr | None = None
     session_secret_file: Path | None = None
 
+    # Witnessed records (docs/decisions/0100): a node accepts a new records head only with this many witness
+    # cosignatures; each municipal node is witnessed by the hub and by the peer nodes named here ("lg011002").
+    witness_quorum: int = 1
+    record_witness_peers: list[str] = []
+
     web_host: str = "127.0.0.1"
     web_port: int = 8000
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 from renkei.core.db import Databases
 from renkei.core.errors import Invalid
 from renkei.core.settings import Settings
-from renkei.hub import service
+from renkei.hub import service, witness
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.messages import (
     AgencyRegistration,
@@ -19,6 +19,7 @@ from renkei.protocol.messages import (
     QueryRequest,
     SignAcquisitionRequest,
 )
+from renkei.protocol.tlog import AddCheckpointRequest, WitnessedRequest
 from renkei.protocol.transport import Body, Dispatcher, Transport, dispatcher_from
 
 NODE = "hub"
@@ -81,6 +82,16 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport) -
         with databases.session(NODE) as session:
             return service.person_records(session, request=request, settings=settings).model_dump(mode="json")
 
+    def witness_add_checkpoint(body: Body) -> Body:
+        request = _parse(AddCheckpointRequest, body)
+        with databases.session(NODE) as session:
+            return witness.add_checkpoint(session, request=request, settings=settings).model_dump(mode="json")
+
+    def witness_checkpoints(body: Body) -> Body:
+        request = _parse(WitnessedRequest, body)
+        with databases.session(NODE) as session:
+            return witness.witnessed(session, request=request).model_dump(mode="json")
+
     operations: dict[str, Callable[[Body], Body]] = {
         "info": info,
         "register_agency": register_agency,
@@ -90,5 +101,7 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport) -
         "poll": poll,
         "deliver_pending": deliver_pending,
         "person_records": person_records,
+        "witness_add_checkpoint": witness_add_checkpoint,
+        "witness_checkpoints": witness_checkpoints,
     }
     return dispatcher_from(operations, NODE)

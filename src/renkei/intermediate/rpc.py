@@ -7,7 +7,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import TypeVar
 
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from renkei.core.db import Databases
@@ -16,8 +18,10 @@ from renkei.core.ids import validate_lg_code
 from renkei.core.settings import Settings
 from renkei.intermediate import service
 from renkei.intermediate.schemas import QueryOutcome, QueryRequest
+from renkei.intermediate.service import witness
 from renkei.protocol.hub import HubClient
 from renkei.protocol.messages import ForwardedQuery
+from renkei.protocol.tlog import AddCheckpointRequest, WitnessedRequest
 from renkei.protocol.transport import Body, Dispatcher, Transport, dispatcher_from
 
 
@@ -89,8 +93,23 @@ def dispatcher(lg_code: str, databases: Databases, settings: Settings, transport
             )
         return {"pending": pending}
 
+    def witness_add_checkpoint(body: Body) -> Body:
+        request = _parse_model(AddCheckpointRequest, body)
+        with databases.session(node) as session:
+            answer = witness.add_checkpoint(
+                session, lg_code=lg_code, settings=settings, hub=hub, request=request
+            )
+        return answer.model_dump(mode="json")
+
+    def witness_checkpoints(body: Body) -> Body:
+        request = _parse_model(WitnessedRequest, body)
+        with databases.session(node) as session:
+            return witness.witnessed(session, lg_code=lg_code, request=request).model_dump(mode="json")
+
     return dispatcher_from(
         {
+            "witness_add_checkpoint": witness_add_checkpoint,
+            "witness_checkpoints": witness_checkpoints,
             "provide": provide,
             "self_information": self_information,
             "query": query,
@@ -100,6 +119,18 @@ def dispatcher(lg_code: str, databases: Databases, settings: Settings, transport
         },
         node,
     )
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _parse_model(model: type[M], body: Body) -> M:
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]) or None
+        raise Invalid(f"電文の形式が不正です: {first['msg']}", field=field) from None
 
 
 def _request(body: Body) -> QueryRequest:

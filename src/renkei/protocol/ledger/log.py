@@ -5,17 +5,36 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Generic
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from renkei.core import clock
-from renkei.core.errors import Invalid, NotFound
-from renkei.protocol import merkle, signing
+from renkei.core.errors import Invalid, NotFound, RenkeiError
+from renkei.protocol import merkle, signing, tlog
 from renkei.protocol.ledger.entries import GENESIS, E, R, chain_hash, tree_head_payload
 from renkei.protocol.ledger.proofs import InclusionProof, Problem, Report
+from renkei.protocol.ledger.witness import (
+    LedgerCosignatureMixin,
+    PublishResult,
+    WitnessedHead,
+    WitnessTarget,
+)
+
+_PENDING = "renkei_ledger_unsigned"
+# Above this many entries `verify` compares the witnessed roots only and builds no consistency proof (which
+# needs every leaf hash in memory).
+PROOF_LEAVES_LIMIT = 2_000_000
+
+
+def _sign_pending(session: Session) -> None:
+    """before_commit: sign the head of every log this transaction appended to (one head per batch)."""
+    pending: dict[int, tuple[Ledger[Any, Any], signing.Ed25519PrivateKey]] = session.info.pop(_PENDING, {})
+    for ledger, key in pending.values():
+        ledger.sign_root(session, key=key)
 
 
 class Ledger(Generic[E, R]):
@@ -29,12 +48,14 @@ class Ledger(Generic[E, R]):
         *,
         index_columns: tuple[str, ...] = (),
         root_every: int = 100,
+        cosignature_model: type[LedgerCosignatureMixin] | None = None,
     ) -> None:
         self.log_id = log_id
         self.entry_model = entry_model
         self.root_model = root_model
         self.index_columns = index_columns
         self.root_every = root_every
+        self.cosignature_model = cosignature_model
 
     # -- writing -------------------------------------------------------------------------------------
     def _lock(self, session: Session) -> None:
@@ -70,7 +91,11 @@ class Ledger(Generic[E, R]):
         key: signing.Ed25519PrivateKey | None = None,
         at: dt.datetime | None = None,
     ) -> list[int]:
-        """Append entries in order (one bulk insert); sign a tree head each time the size crosses a multiple of `root_every`."""
+        """Append entries in order (one bulk insert).
+
+        With a key, the head is signed once per batch: when the caller's transaction commits (so a loop of
+        appends in one transaction signs one head), and also each time the size crosses `root_every`.
+        """
         self._lock(session)
         seq, prev = self._head(session)
         recorded_at = (at or clock.now()).astimezone(dt.UTC)
@@ -97,6 +122,11 @@ class Ledger(Generic[E, R]):
             session.execute(sa.insert(self.entry_model), rows)
         if key is not None and due:
             self.sign_root(session, key=key, at=recorded_at)
+        elif key is not None and rows:
+            pending = session.info.setdefault(_PENDING, {})
+            if not pending and not event.contains(session, "before_commit", _sign_pending):
+                event.listen(session, "before_commit", _sign_pending)
+            pending[id(self)] = (self, key)
         return [row["seq"] for row in rows]
 
     def sign_root(
@@ -182,12 +212,145 @@ class Ledger(Generic[E, R]):
         leaves = self._leaves(session, second)
         return merkle.consistency_path(leaves, first)
 
+    # -- witnessing -------------------------------------------------------------------------------------
+    def checkpoint(self, session: Session, *, origin: str) -> tlog.Checkpoint | None:
+        """The newest signed head as a C2SP checkpoint (None while no head is signed)."""
+        head = self.latest_root(session)
+        return None if head is None else tlog.Checkpoint(origin, head.tree_size, bytes(head.root_hash))
+
+    def _cosignatures(self) -> type[LedgerCosignatureMixin]:
+        if self.cosignature_model is None:
+            raise Invalid("この記録には証人の副署を保存する表がありません", record=self.log_id)
+        return self.cosignature_model
+
+    def last_cosigned(self, session: Session, *, witness: str) -> LedgerCosignatureMixin | None:
+        model = self._cosignatures()
+        return session.scalars(
+            sa.select(model).where(model.witness == witness).order_by(model.tree_size.desc()).limit(1)
+        ).first()
+
+    def cosigned_sizes(self, session: Session, *, quorum: int) -> list[int]:
+        """Tree sizes holding at least `quorum` cosignatures (the heads this log has accepted)."""
+        model = self._cosignatures()
+        rows = session.execute(
+            sa.select(model.tree_size)
+            .group_by(model.tree_size)
+            .having(sa.func.count() >= quorum)
+            .order_by(model.tree_size)
+        )
+        return [int(r[0]) for r in rows]
+
+    def publish(
+        self,
+        session: Session,
+        *,
+        origin: str,
+        key: signing.Ed25519PrivateKey,
+        witnesses: Sequence[WitnessTarget],
+        client: tlog.WitnessClient,
+        quorum: int,
+    ) -> PublishResult:
+        """Sign the head (if entries are unsigned), send it to every witness and store their cosignatures.
+
+        Each witness gets a consistency proof from the size it last cosigned; when it answers 409 with another
+        size the proof is rebuilt once from that size. The head counts as accepted with `quorum` cosignatures.
+        """
+        self.sign_root(session, key=key)
+        checkpoint = self.checkpoint(session, origin=origin)
+        if checkpoint is None:
+            return PublishResult(origin, 0, quorum)
+        result = PublishResult(origin, checkpoint.size, quorum)
+        note = checkpoint.signed(key)
+        model = self._cosignatures()
+        leaves: list[bytes] | None = None
+        for target in witnesses:
+            last = self.last_cosigned(session, witness=target.name)
+            if last is not None and last.tree_size == checkpoint.size:
+                result.cosigned_by.append(target.name)
+                continue
+            old = last.tree_size if last is not None else 0
+            answer: str | None = None
+            for _attempt in range(2):
+                if 0 < old < checkpoint.size and leaves is None:
+                    leaves = self._leaves(session, checkpoint.size)
+                proof = (
+                    merkle.consistency_path(leaves, old)
+                    if leaves is not None and 0 < old < checkpoint.size
+                    else []
+                )
+                try:
+                    answer = client.add_checkpoint(target.service, tlog.AddCheckpoint(old, proof, note))
+                    break
+                except tlog.WitnessRefused as refused:
+                    size = refused.size
+                    if size is None or size == old:
+                        result.failures.append((target.name, str(refused)))
+                        break
+                    if size > checkpoint.size:
+                        result.failures.append(
+                            (
+                                target.name,
+                                f"証人は {size} 件の記録を確認済みですが、記録は {checkpoint.size} 件です",
+                            )
+                        )
+                        break
+                    old = size
+                except RenkeiError as exc:
+                    result.failures.append((target.name, exc.message))
+                    break
+            if answer is None:
+                continue
+            try:
+                lines = tlog.parse_signature_lines(answer)
+            except tlog.NoteError as exc:
+                result.failures.append((target.name, f"副署の形式が不正です: {exc}"))
+                continue
+            text = checkpoint.text()
+            good = [
+                (line, ts)
+                for line in lines
+                if line.name == target.name
+                and (ts := tlog.verify_cosignature(text, line, target.public_key)) is not None
+            ]
+            if not good:
+                result.failures.append((target.name, "証人の副署が検証できません"))
+                continue
+            line, ts = good[0]
+            values: dict[str, Any] = {
+                "tree_size": checkpoint.size,
+                "witness": target.name,
+                "root_hash": checkpoint.root_hash,
+                "cosignature": line.line(),
+                "cosigned_at": dt.datetime.fromtimestamp(ts, dt.UTC),
+            }
+            session.add(model(**values))
+            session.flush()
+            result.cosigned_by.append(target.name)
+        return result
+
     # -- verification ----------------------------------------------------------------------------------
     def verify(
-        self, session: Session, *, public_key: signing.Ed25519PublicKey | str, batch: int = 10_000
+        self,
+        session: Session,
+        *,
+        public_key: signing.Ed25519PublicKey | str,
+        batch: int = 10_000,
+        witnessed: Sequence[WitnessedHead] = (),
     ) -> Report:
-        """Recompute every chain hash and every signed head; name the entries that were edited or deleted."""
+        """Recompute every chain hash and every signed head; name the entries that were edited or deleted.
+
+        `witnessed` are the heads the log's witnesses hold: the recomputed tree must have each one's root at
+        its size (what a rewrite re-signed with the log's own key cannot fake), the log must reach each size
+        (else its newest entries were deleted), and an RFC 9162 consistency proof from each witness's newest
+        head to the log's newest signed head, built from the recomputed leaves, must verify.
+        """
         report = Report(self.log_id)
+        by_size: dict[int, list[WitnessedHead]] = {}
+        for held in witnessed:
+            by_size.setdefault(held.tree_size, []).append(held)
+        report.witnessed = len(witnessed)
+        leaves: list[bytes] | None = [] if witnessed else None
+        contradicted: set[str] = set()  # report the first witnessed head each witness contradicts
         key = signing.load_signing_public_key(public_key) if isinstance(public_key, str) else public_key
         roots = {r.tree_size: r for r in session.scalars(sa.select(self.root_model))}
         report.roots = len(roots)
@@ -240,7 +403,23 @@ class Ledger(Generic[E, R]):
             for offset, name in enumerate(self.index_columns):
                 if row[5 + offset] != body.get(name):
                     report.problems.append(Problem(seq, f"索引列 {name} が記録の内容と一致しません"))
-            frontier.append(merkle.leaf_hash(actual))
+            leaf = merkle.leaf_hash(actual)
+            frontier.append(leaf)
+            if leaves is not None:
+                leaves.append(leaf)
+                if len(leaves) > PROOF_LEAVES_LIMIT:
+                    leaves = None
+            for held in by_size.get(seq, ()):
+                if held.witness not in contradicted and frontier.root() != held.root_hash:
+                    contradicted.add(held.witness)
+                    report.problems.append(
+                        Problem(
+                            None,
+                            f"証人 {held.witness} が副署したツリーヘッドと一致しません"
+                            f"（この範囲までの記録が書き換えられ、ハッシュの再計算や再署名がされています）",
+                            tree_size=seq,
+                        )
+                    )
             prev, prev_stored = actual, stored_hash
             expected = seq + 1
             report.entries += 1
@@ -270,5 +449,37 @@ class Ledger(Generic[E, R]):
                     tree_size=max(missing_tail),
                 )
             )
-        report.unsigned_tail = last - max((s for s in roots if s <= last), default=0)
+        beyond = [held for held in witnessed if held.tree_size > last]
+        if beyond:
+            far = max(beyond, key=lambda h: h.tree_size)
+            report.problems.append(
+                Problem(
+                    last + 1,
+                    f"末尾の記録が削除されています（証人 {far.witness} は {far.tree_size} 件の記録に副署済み）",
+                    last_seq=far.tree_size,
+                    tree_size=far.tree_size,
+                )
+            )
+        newest = max((s for s in roots if s <= last), default=0)
+        if leaves is not None and newest and not report.problems:
+            newest_root = bytes(roots[newest].root_hash)
+            latest_by_witness: dict[str, WitnessedHead] = {}
+            for held in witnessed:
+                if held.tree_size <= newest and (
+                    held.witness not in latest_by_witness
+                    or held.tree_size > latest_by_witness[held.witness].tree_size
+                ):
+                    latest_by_witness[held.witness] = held
+            for held in latest_by_witness.values():
+                proof = merkle.consistency_path(leaves[:newest], held.tree_size)
+                if not merkle.verify_consistency(held.tree_size, newest, held.root_hash, newest_root, proof):
+                    report.problems.append(
+                        Problem(
+                            None,
+                            f"証人 {held.witness} のツリーヘッドから最新のツリーヘッドへの整合性証明が成り立ちません",
+                            tree_size=newest,
+                        )
+                    )
+                report.consistency_proofs += 1
+        report.unsigned_tail = last - newest
         return report
