@@ -14,7 +14,9 @@ from renkei.protocol import merkle, signing, tlog
 # The signed-note example of golang.org/x/mod/sumdb/note (its package documentation): a fixed key, text and line.
 GO_SIGNER = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 GO_VERIFIER = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
-GO_TEXT = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
+GO_TEXT = (
+    "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
+)
 GO_LINE = "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
 
 
@@ -41,7 +43,9 @@ def test_a_cosignature_is_bound_to_the_witness_key_the_time_and_the_checkpoint()
     assert tlog.verify_cosignature(text, line, witness.public_key()) == 1_790_000_000
     assert tlog.verify_cosignature(text, line, signing.generate_signing_key().public_key()) is None
     assert tlog.verify_cosignature(text.replace("\n7\n", "\n8\n"), line, witness.public_key()) is None
-    forged = tlog.NoteSignature(line.name, line.blob[:4] + (1_790_000_001).to_bytes(8, "big") + line.blob[12:])
+    forged = tlog.NoteSignature(
+        line.name, line.blob[:4] + (1_790_000_001).to_bytes(8, "big") + line.blob[12:]
+    )
     assert tlog.verify_cosignature(text, forged, witness.public_key()) is None
     # a note signature by the same key is not a cosignature (another key id, algorithm 0x04 vs 0x01)
     [plain] = tlog.parse_signature_lines(tlog.sign_note_line(text, "w.test/w1", witness))
