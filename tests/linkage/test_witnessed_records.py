@@ -222,3 +222,42 @@ def test_concurrent_checkpoints_from_one_old_size_are_cosigned_once(runtime: Run
     for t in threads:
         t.join(timeout=60)
     assert sorted(answers) == [200, 409, 409, 409], answers
+
+
+def test_old_records_archived_to_a_file_still_link_to_the_live_log_and_verify_from_the_archive(
+    runtime: Runtime, cli_env: dict[str, str], tmp_path: Any
+) -> None:
+    exchanged(runtime)
+    assert run(cli_env, "records", "publish")[0] == 0
+    with runtime.session("hub") as session:
+        size = session.scalar(sa.select(sa.func.max(HubRecordRoot.tree_size)))
+    assert size is not None and size >= 2
+    out = tmp_path / "hub-1.jsonl"
+    code, text = run(
+        cli_env, "records", "archive", "--node", "hub", "--through", str(size), "--out", str(out)
+    )
+    assert code == 0 and f"seq 1–{size}" in text, text
+    with runtime.session("hub") as session:
+        bodies = [r.body for r in session.scalars(sa.select(HubRecord).where(HubRecord.seq <= size))]
+        assert all(set(b) == {"_archived"} for b in bodies)
+        assert session.scalar(sa.select(sa.func.count()).where(HubRecord.person_ref.is_not(None))) == 0
+    code, text = run(cli_env, "records", "verify", "--node", "hub")
+    assert code == 0 and f"アーカイブ済み {size} 件" in text, text
+    code, text = run(cli_env, "records", "verify-archive", str(out), "--node", "hub")
+    assert code == 0 and f"アーカイブの記録 {size} 件" in text, text
+
+    # a record added after the archive chains on; the live log and the archive still verify
+    from renkei.hub import signs
+    from renkei.hub.models import RECORDS as HUB_RECORDS
+
+    with runtime.session("hub") as session:
+        HUB_RECORDS.append(session, {"result": "refused"}, key=signs.hub_keys(runtime.settings).signing)
+    assert run(cli_env, "records", "verify", "--node", "hub")[0] == 0
+    assert run(cli_env, "records", "verify-archive", str(out), "--node", "hub")[0] == 0
+    lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
+    edited = lines[1].replace('"result": "', '"result": "x', 1)
+    assert edited != lines[1]
+    bad = tmp_path / "hub-1-edited.jsonl"
+    bad.write_text("".join([lines[0], edited, *lines[2:]]), encoding="utf-8")
+    code, text = run(cli_env, "records", "verify-archive", str(bad), "--node", "hub")
+    assert code == 1 and "seq 1] アーカイブの記録が改ざんされています" in text, text

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import Any
+
 import click
 
 from renkei.cli.common import runtime_options
 from renkei.cli.query import municipalities
 from renkei.core.ids import validate_lg_code
+from renkei.hub import signs as hub_signs
+from renkei.hub.models import RECORDS as HUB_RECORDS
 from renkei.intermediate import service
+from renkei.intermediate.service.records import RECORDS as NODE_RECORDS
 from renkei.protocol.ledger import Report
 from renkei.protocol.ledger.witness import FORK, INCONSISTENT
 from renkei.runtime import Runtime, municipality_node, witnessing
@@ -28,6 +35,7 @@ def _print(node: str, found: witnessing.WitnessedReport) -> bool:
             f"{node}: OK 記録 {report.entries} 件、署名付きツリーヘッド {report.roots} 件"
             f"（未署名の末尾 {report.unsigned_tail} 件）、証人のヘッド {report.witnessed} 件、"
             f"整合性証明 {report.consistency_proofs} 件"
+            + (f"、アーカイブ済み {report.archived} 件" if report.archived else "")
         )
         return True
     if report.ok:
@@ -100,6 +108,55 @@ def publish(runtime: Runtime) -> None:
         ok = ok and result.accepted
     if not ok:
         raise SystemExit(1)
+
+
+def _ledger(runtime: Runtime, node: str) -> tuple[str, Any, Any]:
+    """(database node, ledger, public key) of `hub` or a municipality code."""
+    if node == "hub":
+        return "hub", HUB_RECORDS, hub_signs.hub_keys(runtime.settings).signing.public_key()
+    lg_code = validate_lg_code(node)
+    with runtime.municipal_session(lg_code) as session:
+        key = service.node_keys(session, lg_code=lg_code, settings=runtime.settings).signing_key
+    return municipality_node(lg_code), NODE_RECORDS, key.public_key()
+
+
+@group.command("archive")
+@click.option("--node", required=True, help="hub または団体コード")
+@click.option("--through", type=int, required=True, help="この seq 以前の最新の署名付きツリーヘッドまで")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@runtime_options
+def archive(node: str, through: int, out: Path, runtime: Runtime) -> None:
+    """古い記録をアーカイブファイルへ移す（ハッシュ連鎖は現用の記録につながる） / archive old entries."""
+    name, ledger, _key = _ledger(runtime, node)
+    if out.exists():
+        raise click.ClickException(f"出力先が既にあります: {out}")
+    partial = out.with_name(out.name + ".partial")
+    with runtime.session(name) as session, partial.open("w", encoding="utf-8") as handle:
+        summary = ledger.archive(session, through=through, handle=handle)
+        os.fsync(handle.fileno())
+        partial.replace(out)
+    click.echo(
+        f"{name}: seq {summary['first_seq']}–{summary['last_seq']} の {summary['entries']} 件を {out} へ移しました"
+        f"（sha256 {summary['sha256']}）"
+    )
+
+
+@group.command("verify-archive")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--node", required=True, help="hub または団体コード")
+@runtime_options
+def verify_archive(path: Path, node: str, runtime: Runtime) -> None:
+    """アーカイブファイルを単独で、また現用の記録とのつながりを検証する（問題があれば終了コード1）."""
+    name, ledger, key = _ledger(runtime, node)
+    with runtime.session(name) as session, path.open(encoding="utf-8") as handle:
+        report = ledger.verify_archive(handle, public_key=key, session=session)
+    if report.ok:
+        click.echo(f"{name}: OK アーカイブの記録 {report.entries} 件、現用の記録につながります")
+        return
+    click.echo(f"{name}: NG アーカイブに問題があります（記録 {report.entries} 件）")
+    for problem in report.problems:
+        click.echo(f"  {problem}")
+    raise SystemExit(1)
 
 
 @group.command("list")

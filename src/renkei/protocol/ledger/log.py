@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Generic
+from typing import IO, Any, Generic
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -25,6 +26,14 @@ from renkei.protocol.ledger.witness import (
 )
 
 _PENDING = "renkei_ledger_unsigned"
+ARCHIVED = "_archived"  # the body of an entry moved to an archive file: {"_archived": "<sha256 of the file>"}
+ARCHIVE_FORMAT = "renkei-ledger-archive/1"
+
+
+def is_archived(body: Mapping[str, Any]) -> bool:
+    return len(body) == 1 and ARCHIVED in body
+
+
 # Above this many entries `verify` compares the witnessed roots only and builds no consistency proof (which
 # needs every leaf hash in memory).
 PROOF_LEAVES_LIMIT = 2_000_000
@@ -182,6 +191,12 @@ class Ledger(Generic[E, R]):
         entry = session.get(entries, seq)
         if entry is None:
             raise NotFound(f"記録 seq {seq} がありません", record=self.log_id, field="seq")
+        if is_archived(entry.body):
+            raise NotFound(
+                f"記録 seq {seq} はアーカイブ済みです（アーカイブファイルで検証してください）",
+                record=self.log_id,
+                field="seq",
+            )
         query = sa.select(roots).where(roots.tree_size >= seq)
         query = (
             query.where(roots.tree_size == tree_size) if tree_size else query.order_by(roots.tree_size.desc())
@@ -328,6 +343,157 @@ class Ledger(Generic[E, R]):
             result.cosigned_by.append(target.name)
         return result
 
+    # -- archiving (7-year retention) --------------------------------------------------------------------
+    def archive(self, session: Session, *, through: int, handle: IO[str]) -> dict[str, Any]:
+        """Move entries up to the newest signed head at or below `through` to an archive file (JSON lines).
+
+        The file starts with a header naming the log, the range, the hash before its first entry, the Merkle
+        frontier before it and the signed head at its end; then one line per entry as hashed. In the live log
+        the archived entries keep seq, time and both hashes (so the chain, the tree, every later head and the
+        witnesses' heads still verify) and their body becomes {"_archived": sha256 of the file}.
+        """
+        roots, entries = self.root_model, self.entry_model
+        head = session.scalars(
+            sa.select(roots).where(roots.tree_size <= through).order_by(roots.tree_size.desc()).limit(1)
+        ).first()
+        if head is None:
+            raise Invalid(
+                f"seq {through} 以前に署名付きツリーヘッドがありません", record=self.log_id, field="through"
+            )
+        rows = list(
+            session.scalars(sa.select(entries).where(entries.seq <= head.tree_size).order_by(entries.seq))
+        )
+        todo = [r for r in rows if not is_archived(r.body)]
+        if not todo:
+            raise Invalid(f"seq {head.tree_size} までの記録はアーカイブ済みです", record=self.log_id)
+        first = todo[0].seq
+        before = session.get(roots, first - 1) if first > 1 else None
+        if first > 1 and before is None:
+            raise Invalid("前回のアーカイブの境界に署名付きツリーヘッドがありません", record=self.log_id)
+        header = {
+            "format": ARCHIVE_FORMAT,
+            "log": self.log_id,
+            "first_seq": first,
+            "last_seq": head.tree_size,
+            "prev_hash": bytes(todo[0].prev_hash).hex(),
+            "start_frontier": before.frontier if before is not None else [],
+            "head": {
+                "tree_size": head.tree_size,
+                "root_hash": bytes(head.root_hash).hex(),
+                "signed_at": head.signed_at.astimezone(dt.UTC).isoformat(),
+                "key_id": head.key_id,
+                "signature": head.signature,
+            },
+        }
+        digest = hashlib.sha256()
+        for item in [header] + [
+            {
+                "seq": r.seq,
+                "recorded_at": r.recorded_at.astimezone(dt.UTC).isoformat(),
+                "body": r.body,
+                "prev_hash": bytes(r.prev_hash).hex(),
+                "entry_hash": bytes(r.entry_hash).hex(),
+            }
+            for r in todo
+        ]:
+            line = json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n"
+            digest.update(line.encode())
+            handle.write(line)
+        handle.flush()
+        marker = {ARCHIVED: digest.hexdigest()}
+        session.execute(
+            sa.update(entries)
+            .where(entries.seq >= first, entries.seq <= head.tree_size)
+            .values(body=marker, **dict.fromkeys(self.index_columns))
+        )
+        session.flush()
+        return {
+            "first_seq": first,
+            "last_seq": head.tree_size,
+            "entries": len(todo),
+            "sha256": digest.hexdigest(),
+        }
+
+    def verify_archive(
+        self,
+        lines: Iterable[str],
+        *,
+        public_key: signing.Ed25519PublicKey | str,
+        session: Session | None = None,
+    ) -> Report:
+        """Check an archive file alone (chain, tree, signed head) and, with a session, its link to the live log."""
+        report = Report(self.log_id)
+        key = signing.load_signing_public_key(public_key) if isinstance(public_key, str) else public_key
+        digest = hashlib.sha256()
+        iterator = iter(lines)
+        try:
+            first_line = next(iterator)
+            header = json.loads(first_line)
+            digest.update(first_line.encode())
+            head = header["head"]
+            first, last = int(header["first_seq"]), int(header["last_seq"])
+            prev = bytes.fromhex(header["prev_hash"])
+            frontier = merkle.Frontier.load(header["start_frontier"])
+            root_hash = bytes.fromhex(head["root_hash"])
+            signed_at = dt.datetime.fromisoformat(head["signed_at"])
+        except (StopIteration, ValueError, KeyError, TypeError) as exc:
+            raise Invalid(f"アーカイブの見出しが不正です: {exc}", record=self.log_id) from None
+        if header.get("format") != ARCHIVE_FORMAT or header.get("log") != self.log_id:
+            raise Invalid("このログのアーカイブではありません", record=self.log_id, field="log")
+        if frontier.size != first - 1:
+            report.problems.append(Problem(first, "アーカイブの開始位置とMerkle木の境界が一致しません"))
+        try:
+            signing.verify(key, tree_head_payload(self.log_id, last, root_hash, signed_at), head["signature"])
+        except Invalid:
+            report.problems.append(
+                Problem(None, "アーカイブのツリーヘッドの署名が検証できません", tree_size=last)
+            )
+        hashes: dict[int, bytes] = {}
+        expected = first
+        for text in iterator:
+            digest.update(text.encode())
+            item = json.loads(text)
+            seq = int(item["seq"])
+            if seq != expected:
+                report.problems.append(
+                    Problem(expected, "アーカイブの記録が欠落しています", last_seq=seq - 1)
+                )
+            actual = chain_hash(prev, seq, dt.datetime.fromisoformat(item["recorded_at"]), item["body"])
+            if bytes.fromhex(item["prev_hash"]) != prev or actual != bytes.fromhex(item["entry_hash"]):
+                report.problems.append(Problem(seq, "アーカイブの記録が改ざんされています（ハッシュ不一致）"))
+            frontier.append(merkle.leaf_hash(actual))
+            hashes[seq] = actual
+            prev, expected = actual, seq + 1
+            report.entries += 1
+        if expected != last + 1:
+            report.problems.append(Problem(expected, "アーカイブの末尾の記録が欠落しています", last_seq=last))
+        elif frontier.root() != root_hash:
+            report.problems.append(
+                Problem(
+                    first, "アーカイブが署名付きツリーヘッドと一致しません", last_seq=last, tree_size=last
+                )
+            )
+        if session is not None:
+            entries = self.entry_model
+            live = session.execute(
+                sa.select(entries.seq, entries.entry_hash, entries.prev_hash, entries.body).where(
+                    entries.seq >= first, entries.seq <= last + 1
+                )
+            )
+            marker = {ARCHIVED: digest.hexdigest()}
+            for seq, entry_hash, prev_hash, body in live:
+                if seq <= last and (hashes.get(seq) != bytes(entry_hash) or body != marker):
+                    report.problems.append(Problem(seq, "アーカイブと現用の記録がつながりません"))
+                if seq == last + 1 and hashes.get(last) != bytes(prev_hash):
+                    report.problems.append(Problem(seq, "現用の記録がアーカイブの最後の記録と連鎖しません"))
+            live_head = session.get(self.root_model, last)
+            if live_head is None or bytes(live_head.root_hash) != root_hash:
+                report.problems.append(
+                    Problem(None, "アーカイブの末尾のツリーヘッドが現用の記録にありません", tree_size=last)
+                )
+        report.roots = 1
+        return report
+
     # -- verification ----------------------------------------------------------------------------------
     def verify(
         self,
@@ -372,6 +538,7 @@ class Ledger(Generic[E, R]):
         frontier = merkle.Frontier()
         expected, prev, prev_stored = 1, GENESIS, GENESIS
         last_signed_ok = 0
+        in_archive = True
         for found in rows:
             row: Any = found
             seq: int = row[0]
@@ -389,7 +556,15 @@ class Ledger(Generic[E, R]):
                     frontier.append(merkle.leaf_hash(b"deleted"))
                     expected += 1
                 prev = prev_stored = stored_prev
-            actual = chain_hash(stored_prev, seq, recorded_at, body)
+            if is_archived(body):
+                # Moved to an archive file (`archive`): the hash is taken as stored, the chain still checked.
+                if not in_archive:
+                    report.problems.append(Problem(seq, "先頭以外の記録にアーカイブ済みの印があります"))
+                actual = stored_hash
+                report.archived += 1
+            else:
+                in_archive = False
+                actual = chain_hash(stored_prev, seq, recorded_at, body)
             if actual != stored_hash:
                 report.problems.append(Problem(seq, "記録の内容が改ざんされています（ハッシュ不一致）"))
             elif stored_prev != prev and seq > 1 and prev_stored == prev:
@@ -448,6 +623,10 @@ class Ledger(Generic[E, R]):
                     last_seq=max(missing_tail),
                     tree_size=max(missing_tail),
                 )
+            )
+        if report.archived and report.archived not in roots:
+            report.problems.append(
+                Problem(report.archived, "アーカイブの境界に署名付きツリーヘッドがありません")
             )
         beyond = [held for held in witnessed if held.tree_size > last]
         if beyond:

@@ -34,6 +34,7 @@ class Report:
     roots: int = 0
     unsigned_tail: int = 0
     witnessed: int = 0
+    archived: int = 0
     consistency_proofs: int = 0
     problems: list[Problem] = field(default_factory=list)
 
