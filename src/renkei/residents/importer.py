@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from renkei.core import clock, ids
 from renkei.core.errors import BatchRejected, Invalid
+from renkei.core.gaiji import GaijiTable, clean_field
 from renkei.core.settings import Settings
 from renkei.protocol.jukinet import JukinetClient
 from renkei.residents.population import ENCODINGS, HEADINGS
@@ -87,8 +88,22 @@ def _undecodable(line: int, raw: bytes, encoding: str) -> Invalid:
             part.decode(encoding)
         except UnicodeDecodeError:
             heading = HEADINGS[index] if index < len(HEADINGS) else f"{index + 1}列目"
+            if encoding == "cp932" and _is_utf8(part):
+                return _error(
+                    line,
+                    heading,
+                    "cp932 で表せない文字が含まれています（UTF-8 の文字: 文字コードが混在しています）",
+                )
             return _error(line, heading, f"{encoding} で表せない文字が含まれています")
     return _error(line, "行", f"{encoding} として読めません")
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _date(value: str, line: int, heading: str, today: dt.date) -> dt.date:
@@ -110,6 +125,8 @@ def parse_row(
     lg_code: str,
     known_lg_codes: frozenset[str],
     today: dt.date | None = None,
+    encoding: str = "utf-8",
+    gaiji: GaijiTable | None = None,
 ) -> ResidentRow:
     """Validate one row; the first problem is raised as Invalid naming the line and the field.
 
@@ -138,6 +155,10 @@ def parse_row(
         since,
         code,
     ) = v
+    record = f"{line}行目"
+    surname = clean_field(surname, record=record, field="氏", encoding=encoding, table=gaiji)
+    given = clean_field(given, record=record, field="名", encoding=encoding, table=gaiji)
+    address = clean_field(address, record=record, field="住所", encoding=encoding, table=gaiji)
     if not _DIGITS.fullmatch(atena):
         raise _error(line, "宛名番号", f"15桁以内の半角数字ではありません: {atena!r}")
     if not _DIGITS.fullmatch(household):
@@ -195,6 +216,7 @@ def _rows(
     known: frozenset[str],
     result: ImportResult,
     rejects: Any | None,
+    gaiji: GaijiTable | None = None,
 ) -> Iterator[list[ResidentRow]]:
     """Valid rows in chunks; each bad row is counted, kept in `result.errors` (up to a limit) and written out."""
     chunk: list[ResidentRow] = []
@@ -205,7 +227,15 @@ def _rows(
         try:
             if isinstance(fields, Invalid):
                 raise fields
-            row = parse_row(line, fields, lg_code=lg_code, known_lg_codes=known, today=today)
+            row = parse_row(
+                line,
+                fields,
+                lg_code=lg_code,
+                known_lg_codes=known,
+                today=today,
+                encoding=encoding,
+                gaiji=gaiji,
+            )
             if row.atena_number in seen:
                 raise _error(line, "宛名番号", f"ファイル内で宛名番号が重複しています: {row.atena_number}")
         except Invalid as error:
@@ -254,8 +284,12 @@ def import_file(
     on_error: OnError = "abort",
     rejects: Path | None = None,
     after_chunk: Callable[[Session, list[Registered]], object] | None = None,
+    gaiji: GaijiTable | None = None,
 ) -> ImportResult:
     """Import a population file; each chunk is one transaction opened with `sessions()` (safe to re-run).
+
+    Names and addresses with private-use characters (外字) are refused unless `gaiji` maps them; undecodable or
+    mixed-encoding bytes are refused (`renkei.core.gaiji`).
 
     `after_chunk` runs inside each chunk's transaction with the newly registered (the addressee's 付番 uses it,
     so a resident and their 統合宛名番号 commit together).
@@ -269,7 +303,9 @@ def import_file(
             raise Invalid(f"住基ネットに未登録の団体です: {lg_code}", field="地方公共団体コード")
         if on_error == "abort":
             check = ImportResult()
-            for _ in _rows(path, encoding, lg_code=lg_code, known=known, result=check, rejects=None):
+            for _ in _rows(
+                path, encoding, lg_code=lg_code, known=known, result=check, rejects=None, gaiji=gaiji
+            ):
                 pass
             if check.rejected:
                 raise BatchRejected(f"{path.name}: {check.rejected} 行に誤りがあります", check.errors)
@@ -281,7 +317,9 @@ def import_file(
                 handle = rejects.open("w", encoding="utf-8", newline="")
                 writer = csv.writer(handle, lineterminator="\r\n")
                 writer.writerow(["行番号", "項目", "理由", "元の行"])
-            for chunk in _rows(path, encoding, lg_code=lg_code, known=known, result=result, rejects=writer):
+            for chunk in _rows(
+                path, encoding, lg_code=lg_code, known=known, result=result, rejects=writer, gaiji=gaiji
+            ):
                 with sessions() as session:
                     registered = register_residents(
                         session, lg_code=lg_code, rows=chunk, jukinet=jukinet, settings=settings
