@@ -25,6 +25,7 @@ SUBCOMMANDS = (
     "hub",
     "jpki",
     "governance",
+    "audit",
 )
 
 
