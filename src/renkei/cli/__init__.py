@@ -31,7 +31,8 @@ SUBCOMMANDS = (
 
 @click.group(cls=RenkeiGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="renkei")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="失敗時にトレースバックも表示する / show tracebacks on failure")
+def cli(debug: bool) -> None:
     """renkei（連携）: マイナンバー情報連携基盤のリファレンス実装 / My Number linkage reference implementation."""
 
 

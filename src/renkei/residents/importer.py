@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import fcntl
 import gc
 import re
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from renkei.core import clock, ids
-from renkei.core.errors import BatchRejected, Invalid
+from renkei.core.errors import BatchRejected, Conflict, Invalid
 from renkei.core.gaiji import GaijiTable, clean_field
 from renkei.core.settings import Settings
 from renkei.protocol.jukinet import JukinetClient
@@ -273,6 +276,47 @@ def _sparse_collections() -> Iterator[None]:
         gc.set_threshold(*previous)
 
 
+@contextmanager
+def exclusive_import(sessions: Callable[[], AbstractContextManager[Session]], lg_code: str) -> Iterator[None]:
+    """One import per municipality at a time, across processes: a second one is refused at once.
+
+    Two imports at once used to race: the second died on a unique key after 住基ネット had registered its people,
+    leaving 住基ネット with residents the municipality did not have. PostgreSQL: a session advisory lock on the
+    municipal database; SQLite: an exclusive flock on a lock file beside the database file.
+    """
+    busy = Conflict(
+        f"団体 {lg_code} への住民記録の取込が別に実行中です。終わってから実行してください"
+        "（同時の取込は、住基ネットと住民記録が食い違わないよう開始前に止めます）",
+        record=lg_code,
+        field="municipality",
+    )
+    with sessions() as session:
+        bind = session.get_bind()
+        if bind.dialect.name == "postgresql":
+            key = zlib.crc32(f"residents-import|{lg_code}".encode()) & 0x7FFFFFFF
+            if not session.execute(sa.select(sa.func.pg_try_advisory_lock(key))).scalar_one():
+                raise busy
+            try:
+                yield
+            finally:
+                session.execute(sa.select(sa.func.pg_advisory_unlock(key)))
+            return
+        database = str(bind.engine.url.database or "")
+    if not database or database == ":memory:":
+        yield
+        return
+    path = Path(database.removeprefix("file:")).with_name(f".import-{lg_code}.lock")
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise busy from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def import_file(
     sessions: Callable[[], AbstractContextManager[Session]],
     *,
@@ -297,7 +341,7 @@ def import_file(
     lg_code = ids.validate_lg_code(lg_code)
     if on_error not in ("abort", "skip"):
         raise Invalid("--on-error は abort か skip です", field="on_error")
-    with _sparse_collections():
+    with _sparse_collections(), exclusive_import(sessions, lg_code):
         known = frozenset(m.lg_code for m in jukinet.municipalities())
         if lg_code not in known:
             raise Invalid(f"住基ネットに未登録の団体です: {lg_code}", field="地方公共団体コード")
