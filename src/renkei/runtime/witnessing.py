@@ -149,3 +149,5 @@ class Publisher:
                 publish_all(self.runtime)
             except RenkeiError as exc:  # a witness down must not stop the loop; the next round retries
                 log.warning("records publication failed: %s", exc.message)
+            except Exception as exc:  # a database failure: name its class only (its text may carry data)
+                log.warning("records publication failed: %s", type(exc).__name__)
