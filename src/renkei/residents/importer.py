@@ -113,11 +113,11 @@ def _date(value: str, line: int, heading: str, today: dt.date) -> dt.date:
     try:
         date = dt.date.fromisoformat(value)
     except ValueError:
-        raise _error(line, heading, f"日付の形式が不正です（YYYY-MM-DD）: {value!r}") from None
+        raise _error(line, heading, "日付の形式が不正です（YYYY-MM-DD）") from None
     if date < _EARLIEST:
-        raise _error(line, heading, f"明治6年より前の日付は扱えません: {value}")
+        raise _error(line, heading, "明治6年より前の日付は扱えません")
     if date > today:
-        raise _error(line, heading, f"未来の日付です: {value}")
+        raise _error(line, heading, "未来の日付です")
     return date
 
 
@@ -171,15 +171,15 @@ def parse_row(
     if len(surname) > 50 or len(given) > 50:
         raise _error(line, "氏" if len(surname) > 50 else "名", "50文字を超えています")
     if not _KANA.fullmatch(surname_kana) or len(surname_kana) > 100:
-        raise _error(line, "氏カナ", f"全角カタカナではありません: {surname_kana!r}")
+        raise _error(line, "氏カナ", "全角カタカナではありません")
     if not _KANA.fullmatch(given_kana) or len(given_kana) > 100:
-        raise _error(line, "名カナ", f"全角カタカナではありません: {given_kana!r}")
+        raise _error(line, "名カナ", "全角カタカナではありません")
     birth_date = _date(birth, line, "生年月日", today)
     sex_code = _SEX.get(sex)
     if sex_code is None:
         raise _error(line, "性別", f"不明な性別です（男・女・1・2）: {sex!r}")
     if not _POSTAL.fullmatch(postal):
-        raise _error(line, "郵便番号", f"7桁の郵便番号ではありません: {postal!r}")
+        raise _error(line, "郵便番号", "7桁の郵便番号ではありません")
     if len(address) > 200:
         raise _error(line, "住所", "200文字を超えています")
     resident_since = _date(since, line, "住民となった日", today)
