@@ -261,3 +261,17 @@ def test_old_records_archived_to_a_file_still_link_to_the_live_log_and_verify_fr
     bad.write_text("".join([lines[0], edited, *lines[2:]]), encoding="utf-8")
     code, text = run(cli_env, "records", "verify-archive", str(bad), "--node", "hub")
     assert code == 1 and "seq 1] アーカイブの記録が改ざんされています" in text, text
+
+
+def test_verify_reports_an_unreachable_witness_and_still_checks_against_the_others(runtime: Runtime) -> None:
+    from renkei.runtime import witnessing
+
+    exchanged(runtime)
+    assert all(result.accepted for _node, result in witnessing.publish_all(runtime))
+    runtime.in_process.set_down("lg" + SETAGAYA)
+    try:
+        found = witnessing.hub_report(runtime)
+    finally:
+        runtime.in_process.set_down("lg" + SETAGAYA, False)
+    assert found.report.ok and found.report.witnessed >= 1, found.report.problems
+    assert any("問い合わせできません" in note for note in found.notes), found.notes

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
-from renkei.core.errors import Invalid
+from renkei.core.errors import Invalid, RenkeiError
 from renkei.core.settings import Settings
 from renkei.hub import signs
 from renkei.hub.delivery import route
@@ -105,7 +105,11 @@ def held_heads(
     notes: list[str] = []
     client = tlog.WitnessClient(transport)
     for target in targets:
-        answer = client.checkpoints(target.service, ORIGIN)
+        try:
+            answer = client.checkpoints(target.service, ORIGIN)
+        except RenkeiError as exc:  # an unreachable witness is reported, the others still checked
+            notes.append(f"証人 {target.name} に問い合わせできません: {exc.message}")
+            continue
         heads += [
             WitnessedHead(target.name, c.tree_size, bytes.fromhex(c.root_hash)) for c in answer.checkpoints
         ]

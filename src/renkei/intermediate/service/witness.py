@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.orm import Session
 
-from renkei.core.errors import NotFound
+from renkei.core.errors import NotFound, RenkeiError
 from renkei.core.settings import Settings
 from renkei.intermediate.models import IntermediateNode, IntermediateWitnessHead, IntermediateWitnessSeen
 from renkei.intermediate.service.node import node_keys
@@ -121,7 +121,11 @@ def held_heads(
     notes: list[str] = []
     client = tlog.WitnessClient(transport)
     for target in targets:
-        answer = client.checkpoints(target.service, origin)
+        try:
+            answer = client.checkpoints(target.service, origin)
+        except RenkeiError as exc:  # an unreachable witness is reported, the others still checked
+            notes.append(f"証人 {target.name} に問い合わせできません: {exc.message}")
+            continue
         heads += [
             WitnessedHead(target.name, c.tree_size, bytes.fromhex(c.root_hash)) for c in answer.checkpoints
         ]
