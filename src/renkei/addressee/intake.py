@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from renkei.addressee.service.people import register_residents
+from renkei.core.gaiji import GaijiTable
 from renkei.core.settings import Settings
 from renkei.protocol.jukinet import JukinetClient
 from renkei.residents.importer import ImportResult, OnError, import_file
@@ -26,6 +27,7 @@ def import_population(
     on_error: OnError = "abort",
     rejects: Path | None = None,
     progress: Callable[[int], object] | None = None,
+    gaiji: GaijiTable | None = None,
 ) -> ImportResult:
     """住民記録 import, 付番 (住民票コード and My Number from 住基ネット) and 統合宛名番号, chunk by chunk.
 
@@ -50,4 +52,5 @@ def import_population(
         rejects=rejects,
         after_chunk=to_addressee,
         progress=progress,
+        gaiji=gaiji,
     )

@@ -34,12 +34,14 @@ SUBCOMMANDS = (
     "certificates",
     "lgwan",
     "cardapps",
+    "audit",
 )
 
 
 @click.group(cls=LazyGroup, modules=SUBCOMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="renkei")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="失敗時にトレースバックも表示する / show tracebacks on failure")
+def cli(debug: bool) -> None:
     """renkei（連携）: マイナンバー情報連携基盤のリファレンス実装 / My Number linkage reference implementation."""
 
 

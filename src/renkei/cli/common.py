@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from renkei.cli.failures import describe
 from renkei.core.errors import BatchRejected, RenkeiError
 
 if TYPE_CHECKING:
@@ -57,7 +59,8 @@ def fail(error: RenkeiError) -> None:
 
 
 class RenkeiGroup(click.Group):
-    """A group that turns domain errors into a clear message and exit status 1, never a traceback."""
+    """A group that turns domain errors, and database, disk and lock failures, into one clear line and exit
+    status 1; the traceback only under --debug (renkei.cli.failures)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -65,3 +68,13 @@ class RenkeiGroup(click.Group):
         except RenkeiError as error:
             fail(error)
             return None
+        except Exception as exc:
+            failure = describe(exc)
+            if failure is None:
+                raise
+            if ctx.find_root().params.get("debug"):
+                traceback.print_exc()
+            click.echo(failure.line(), err=True)
+            if not ctx.find_root().params.get("debug"):
+                click.echo("（詳細は renkei --debug … で表示します）", err=True)
+            raise SystemExit(1) from None

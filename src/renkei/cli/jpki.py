@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from renkei.cli.common import runtime_options
 from renkei.core import wareki
 from renkei.core.wareki import both
+from renkei.jpki import export as jpki_export
 from renkei.jpki import service
 from renkei.protocol.jpki import CardApplication, CardView, CertKind, JpkiClient
 
@@ -293,6 +294,38 @@ def export_ca(folder: Path, runtime: Runtime) -> None:
     for role, der in ders.items():
         path = folder / f"{role}.pem"
         path.write_bytes(x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM))
+        click.echo(str(path))
+
+
+@group.command("export")
+@click.option("--out", "folder", type=click.Path(path_type=Path, file_okay=False), required=True)
+@click.option(
+    "--serial",
+    "serials",
+    multiple=True,
+    help="エンドエンティティ証明書 ROLE:SERIAL（例 sign:0x1a2b、シリアルは10進または0x付き16進）",
+)
+@click.option("--card", "cards", multiple=True, help="カード番号（そのカードの証明書をすべて）")
+@runtime_options
+def export(folder: Path, serials: tuple[str, ...], cards: tuple[str, ...], runtime: Runtime) -> None:
+    """CA・OCSPレスポンダ・指定したエンドエンティティの証明書をPEMで書き出す / write certificates as PEM."""
+    wanted: list[tuple[str, int]] = []
+    for text in serials:
+        role, _, number = text.partition(":")
+        try:
+            wanted.append((role, int(number, 0)))
+        except ValueError:
+            raise click.BadParameter(
+                f"ROLE:SERIAL の形式で指定してください: {text}", param_hint="--serial"
+            ) from None
+    with runtime.session("jpki") as session:
+        files = jpki_export.certificates(
+            session, settings=runtime.settings, serials=wanted, card_numbers=list(cards)
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        path = folder / name
+        path.write_bytes(data)
         click.echo(str(path))
 
 

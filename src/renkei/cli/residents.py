@@ -12,6 +12,7 @@ from renkei.addressee.intake import import_population
 from renkei.cli.common import runtime_options
 from renkei.cli.listing import emit, paging_options
 from renkei.cli.progress import count_lines, progress_bar
+from renkei.core.gaiji import load_table
 from renkei.core.wareki import both
 from renkei.protocol.jukinet import JukinetClient
 from renkei.residents import service
@@ -63,11 +64,27 @@ def group() -> None:
 @click.option(
     "--rejects", type=click.Path(path_type=Path, dir_okay=False), default=None, help="skip時の誤り行の出力先"
 )
+@click.option(
+    "--gaiji-table",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help="外字の対応表（UTF-8 CSV: 外字,置換,備考 / docs/gaiji-table.md）",
+)
 @runtime_options
 def import_(
-    *, path: Path, lg_code: str, encoding: str, on_error: str, rejects: Path | None, runtime: Runtime
+    *,
+    path: Path,
+    lg_code: str,
+    encoding: str,
+    on_error: str,
+    rejects: Path | None,
+    gaiji_table: Path | None,
+    runtime: Runtime,
 ) -> None:
-    """Register everyone in PATH: 住民票コード and My Number via 住基ネット, then a 統合宛名番号."""
+    """Register everyone in PATH: 住民票コード and My Number via 住基ネット, then a 統合宛名番号.
+
+    A name or address with a private-use character (外字) is refused unless --gaiji-table maps it.
+    """
     if on_error == "skip" and rejects is None:
         rejects = path.with_name(path.stem + ".rejects.csv")
     if encoding == "auto":
@@ -84,6 +101,7 @@ def import_(
             on_error=on_error,  # type: ignore[arg-type]
             rejects=rejects,
             progress=lambda read: bar.update(completed=read),
+            gaiji=load_table(gaiji_table) if gaiji_table is not None else None,
         )
     click.echo(
         f"読込 {result.read:,} 行 / 新規登録 {result.registered:,} 人 / "

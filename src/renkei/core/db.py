@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import fcntl
+import os
 import re
 import shutil
+import sqlite3
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,19 +66,41 @@ _NODE = re.compile(r"[a-z][a-z0-9_]{0,40}")
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
+    with contextlib.suppress(sqlite3.OperationalError):  # a read-only copy keeps the journal mode it has
+        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
+def _read_only_copy(path: Path) -> bool:
+    """A SQLite file this process may not write (an auditor's read-only copy of a data directory)."""
+    return path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def _note_database(context: Any) -> None:
+    """handle_error: say which database failed on the exception, so the CLI can name the file (never the SQL)."""
+    error = context.sqlalchemy_exception
+    if error is not None and context.engine is not None:
+        url = context.engine.url
+        name = url.database or ""
+        if name.startswith("file:"):
+            name = name[5:]
+        error.renkei_database = name if url.get_backend_name() == "sqlite" else f"{url.host}/{name}"
+
+
 def create_engine(url: str | URL, *, echo: bool = False) -> Engine:
+    """An engine whose errors never carry statement parameters (residents' data) and name their database."""
     url = make_url(url)
     if url.get_backend_name() == "sqlite":
-        engine = sa.create_engine(url, echo=echo)
+        engine = sa.create_engine(url, echo=echo, hide_parameters=not echo)
         event.listen(engine, "connect", _on_sqlite_connect)
-        return engine
-    return sa.create_engine(url, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    else:
+        engine = sa.create_engine(
+            url, echo=echo, hide_parameters=not echo, pool_pre_ping=True, pool_size=5, max_overflow=10
+        )
+    event.listen(engine, "handle_error", _note_database)
+    return engine
 
 
 class Databases:
@@ -104,6 +131,9 @@ class Databases:
             raise ValueError(f"bad node name {node!r}")
         if self.settings.database_url is None:
             path = (self.settings.data_dir / f"{node}.sqlite3").resolve()
+            if _read_only_copy(path):
+                # Opened read-only and immutable: no WAL switch, no -shm/-wal files, nothing written.
+                return make_url(f"sqlite:///file:{path}?mode=ro&immutable=1&uri=true")
             return make_url(f"sqlite:///{path}")
         base = make_url(self.settings.database_url)
         if base.get_backend_name() == "sqlite":
@@ -115,9 +145,10 @@ class Databases:
             engine = self._engines.get(node)
             if engine is None:
                 url = self.url_for(node)
-                ensure_database(url, template=self.settings.database_template)
-                engine = create_engine(url, echo=self.settings.sql_echo)
-                upgrade(engine)
+                with _setup_lock(url, node):
+                    ensure_database(url, template=self.settings.database_template)
+                    engine = create_engine(url, echo=self.settings.sql_echo)
+                    upgrade(engine)
                 self._engines[node] = engine
             return engine
 
@@ -174,6 +205,39 @@ class Databases:
 
 
 @contextmanager
+def _setup_lock(url: URL, node: str) -> Iterator[None]:
+    """Serialise creating and migrating a node database across processes (two first commands at once).
+
+    SQLite: an exclusive flock on a lock file beside the database; PostgreSQL: an advisory lock taken on the
+    server's maintenance database. A read-only copy takes no lock (nothing is created or migrated there).
+    """
+    if url.get_backend_name() == "sqlite":
+        if url.query.get("mode") == "ro" or not url.database or url.database == ":memory:":
+            yield
+            return
+        path = Path(url.database)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.with_name(f".{path.name}.setup.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+        return
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    key = zlib.crc32(f"renkei-setup|{url.database}".encode()) & 0x7FFFFFFF
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.select(sa.func.pg_advisory_lock(key)))
+            try:
+                yield
+            finally:
+                conn.execute(sa.select(sa.func.pg_advisory_unlock(key)))
+    finally:
+        admin.dispose()
+
+
+@contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One transaction: commit when the block ends normally, roll back on any error.
 
@@ -194,6 +258,8 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 def ensure_database(url: URL, *, template: str | None = None) -> None:
     """Create the node database if it does not exist (a SQLite file's folder; a PostgreSQL database)."""
     if url.get_backend_name() == "sqlite":
+        if url.query.get("mode") == "ro":
+            return  # a read-only copy: it exists and is not to be touched
         if url.database and url.database != ":memory:":
             path = Path(url.database)
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets as _secrets
 from pathlib import Path
@@ -46,6 +47,11 @@ class Settings(BaseSettings):
     session_secret: SecretStr | None = None
     session_secret_file: Path | None = None
 
+    # Witnessed records (docs/decisions/0100): a node accepts a new records head only with this many witness
+    # cosignatures; each municipal node is witnessed by the hub and by the peer nodes named here ("lg011002").
+    witness_quorum: int = 1
+    record_witness_peers: list[str] = []
+
     web_host: str = "127.0.0.1"
     web_port: int = 8000
 
@@ -58,10 +64,20 @@ class Settings(BaseSettings):
         if path is None:
             path = self.data_dir / "keys" / f"{name}.key"
             if not path.exists():
+                # Written whole to a private temporary file, then linked into place: two processes starting on
+                # a fresh data directory agree on one key and neither reads a half-written file.
                 path.parent.mkdir(parents=True, exist_ok=True)
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "w") as handle:
-                    handle.write(_secrets.token_hex(32) + "\n")
+                temporary = path.with_name(f".{path.name}.{os.getpid()}.{_secrets.token_hex(4)}")
+                fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                try:
+                    with os.fdopen(fd, "w") as handle:
+                        handle.write(_secrets.token_hex(32) + "\n")
+                        handle.flush()
+                        os.fsync(handle.fileno())
+                    with contextlib.suppress(FileExistsError):
+                        os.link(temporary, path)
+                finally:
+                    temporary.unlink(missing_ok=True)
         try:
             return _decode_key(path.read_text().strip(), name)
         except FileNotFoundError as exc:

@@ -13,7 +13,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from renkei.core.db import Base, UTCDateTime
-from renkei.protocol.ledger import Ledger, LedgerEntryMixin, LedgerRootMixin
+from renkei.protocol.ledger import (
+    Ledger,
+    LedgerCosignatureMixin,
+    LedgerEntryMixin,
+    LedgerRootMixin,
+    WitnessHeadMixin,
+    WitnessSeenMixin,
+)
 
 
 class HubAgency(Base):
@@ -146,6 +153,29 @@ class HubRecordRoot(LedgerRootMixin, Base):
     __tablename__ = "hub_record_root"
 
 
+class HubRecordCosignature(LedgerCosignatureMixin, Base):
+    """Witness cosignatures (tlog-cosignature) on the hub's checkpoints."""
+
+    __tablename__ = "hub_record_cosignature"
+
+
+class HubWitnessHead(WitnessHeadMixin, Base):
+    """As witness of every node's records: the newest checkpoint the hub cosigned per origin."""
+
+    __tablename__ = "hub_witness_head"
+
+
+class HubWitnessSeen(WitnessSeenMixin, Base):
+    """Every node checkpoint shown to the hub as witness, cosigned or refused (a fork is kept as evidence)."""
+
+    __tablename__ = "hub_witness_seen"
+
+
 RECORDS: Ledger[HubRecord, HubRecordRoot] = Ledger(
-    "hub", HubRecord, HubRecordRoot, index_columns=("processing_number", "person_ref"), root_every=100
+    "hub",
+    HubRecord,
+    HubRecordRoot,
+    index_columns=("processing_number", "person_ref"),
+    root_every=100,
+    cosignature_model=HubRecordCosignature,
 )

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from renkei.core.db import Databases
 from renkei.core.errors import Forbidden
 from renkei.core.settings import Settings
-from renkei.hub import local_use, service
+from renkei.hub import local_use, service, witness
 from renkei.hub.schemas import DeliveryReport
 from renkei.protocol.api import Empty, ServiceApi, operation
 from renkei.protocol.identity import Caller
@@ -30,6 +30,12 @@ from renkei.protocol.messages import (
     QueryRequest,
     SignAcquisitionRequest,
     SignAcquisitionResponse,
+)
+from renkei.protocol.tlog import (
+    AddCheckpointRequest,
+    AddCheckpointResponse,
+    WitnessedCheckpoints,
+    WitnessedRequest,
 )
 from renkei.protocol.transport import Transport
 
@@ -173,6 +179,22 @@ def api(
         with databases.session(NODE) as session:
             return local_use.notification_status(session, query=query)
 
+    # The hub witnesses every node's records log (C2SP tlog-witness, decision 0100): the answer carries the
+    # spec's own status and body, so a node reads 409 (its old size), 422 (a fork) … exactly as specified.
+    @operation(
+        "witness_add_checkpoint", AddCheckpointRequest, AddCheckpointResponse, callers={"municipality"}
+    )
+    def witness_add_checkpoint(request: AddCheckpointRequest, _caller: Caller) -> AddCheckpointResponse:
+        """証跡ログの立会い（チェックポイントの連署） / cosign a node's checkpoint (tlog-witness)."""
+        with databases.session(NODE) as session:
+            return witness.add_checkpoint(session, request=request, settings=settings)
+
+    @operation("witness_checkpoints", WitnessedRequest, WitnessedCheckpoints, callers=EVERY_NODE)
+    def witness_checkpoints(request: WitnessedRequest, _caller: Caller) -> WitnessedCheckpoints:
+        """立会い済みのチェックポイントと拒否の記録 / what this witness cosigned and refused."""
+        with databases.session(NODE) as session:
+            return witness.witnessed(session, request=request)
+
     return ServiceApi(NODE, "hub", "renkei hub 情報提供ネットワークシステム").add(
         info,
         register_agency,
@@ -185,4 +207,6 @@ def api(
         person_records,
         file_local_use_notification,
         local_use_notification_status,
+        witness_add_checkpoint,
+        witness_checkpoints,
     )

@@ -14,7 +14,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from renkei.core.db import Base, UTCDateTime
-from renkei.protocol.ledger import LedgerEntryMixin, LedgerRootMixin
+from renkei.protocol.ledger import (
+    LedgerCosignatureMixin,
+    LedgerEntryMixin,
+    LedgerRootMixin,
+    WitnessHeadMixin,
+    WitnessSeenMixin,
+)
 
 
 class IntermediateNode(Base):
@@ -163,3 +169,21 @@ class IntermediateRecordRoot(LedgerRootMixin, Base):
     """Signed tree heads of the municipality's 情報提供等記録."""
 
     __tablename__ = "intermediate_record_root"
+
+
+class IntermediateRecordCosignature(LedgerCosignatureMixin, Base):
+    """Witness cosignatures (tlog-cosignature) on this node's records checkpoints (the hub's and a peer's)."""
+
+    __tablename__ = "intermediate_record_cosignature"
+
+
+class IntermediateWitnessHead(WitnessHeadMixin, Base):
+    """As witness of the hub's (and a peer node's) records: the newest checkpoint cosigned per origin."""
+
+    __tablename__ = "intermediate_witness_head"
+
+
+class IntermediateWitnessSeen(WitnessSeenMixin, Base):
+    """Every checkpoint shown to this node as witness, cosigned or refused (a fork is kept as evidence)."""
+
+    __tablename__ = "intermediate_witness_seen"

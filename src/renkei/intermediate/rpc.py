@@ -15,6 +15,7 @@ from renkei.core.ids import validate_lg_code
 from renkei.core.settings import Settings
 from renkei.intermediate import service
 from renkei.intermediate.schemas import QueryOutcome, QueryRequest
+from renkei.intermediate.service import witness
 from renkei.protocol.api import ServiceApi, operation
 from renkei.protocol.hub import HubClient
 from renkei.protocol.identity import Caller
@@ -36,6 +37,12 @@ from renkei.protocol.node import (
     PersonByIntegratedNumber,
     ProcessingNumber,
     SelfInformation,
+)
+from renkei.protocol.tlog import (
+    AddCheckpointRequest,
+    AddCheckpointResponse,
+    WitnessedCheckpoints,
+    WitnessedRequest,
 )
 from renkei.protocol.transport import Transport
 
@@ -141,8 +148,39 @@ def api(lg_code: str, databases: Databases, settings: Settings, transport: Trans
             )
         return BulkPending(pending=pending)
 
+    # This node witnesses the hub's records log and a peer node's (C2SP tlog-witness, decision 0100).
+    @operation(
+        "witness_add_checkpoint", AddCheckpointRequest, AddCheckpointResponse, callers={"hub", "municipality"}
+    )
+    def witness_add_checkpoint(request: AddCheckpointRequest, _caller: Caller) -> AddCheckpointResponse:
+        """証跡ログの立会い（チェックポイントの連署） / cosign a checkpoint of the hub or a peer node."""
+        with databases.session(node) as session:
+            return witness.add_checkpoint(
+                session, lg_code=lg_code, settings=settings, hub=hub, request=request
+            )
+
+    @operation(
+        "witness_checkpoints",
+        WitnessedRequest,
+        WitnessedCheckpoints,
+        callers={"hub", "municipality", "operator"},
+    )
+    def witness_checkpoints(request: WitnessedRequest, _caller: Caller) -> WitnessedCheckpoints:
+        """立会い済みのチェックポイントと拒否の記録 / what this witness cosigned and refused."""
+        with databases.session(node) as session:
+            return witness.witnessed(session, lg_code=lg_code, request=request)
+
     return ServiceApi(node, "node", f"renkei node {lg_code} 中間サーバー").add(
-        provide, provide_batch, accept_results, self_information, query, result, query_bulk, bulk_result
+        provide,
+        provide_batch,
+        accept_results,
+        self_information,
+        query,
+        result,
+        query_bulk,
+        bulk_result,
+        witness_add_checkpoint,
+        witness_checkpoints,
     )
 
 

@@ -18,7 +18,7 @@ import anyio.to_thread
 from renkei.core.errors import RenkeiError
 from renkei.core.settings import Settings
 from renkei.jpki import service
-from renkei.jpki.ocsp import MALFORMED, OcspResponder, SessionFactory
+from renkei.jpki.ocsp import MALFORMED, OcspResponder, SessionFactory, cache_headers
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -31,11 +31,18 @@ _CA_PATH = re.compile(r"/ca/(root|sign|auth)\.(cer|der)")
 
 
 async def _reply(
-    send: Send, status: int, body: bytes, content_type: bytes, *, cache: bytes | None = None
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: bytes,
+    *,
+    cache: bytes | None = None,
+    extra: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
     if cache is not None:
         headers.append((b"cache-control", cache))
+    headers += extra or []
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -60,14 +67,14 @@ def jpki_asgi(
     responder = OcspResponder(sessions, settings, refresh_seconds=refresh_seconds)
     ocsp_type = b"application/ocsp-response"
 
-    async def answer(body: bytes, send: Send) -> None:
+    async def answer(body: bytes, send: Send, *, get: bool = False) -> None:
         if not responder.due():
             hit = responder.cached(body)
             if hit is not None:
-                await _reply(send, 200, hit, ocsp_type)
+                await _reply(send, 200, hit, ocsp_type, extra=cache_headers(hit) if get else None)
                 return
         response = await anyio.to_thread.run_sync(responder.respond, body)
-        await _reply(send, 200, response, ocsp_type)
+        await _reply(send, 200, response, ocsp_type, extra=cache_headers(response) if get else None)
 
     def crl(role: str, delta: bool) -> bytes:
         with sessions() as session:
@@ -96,9 +103,9 @@ def jpki_asgi(
                     path[len("/ocsp/") :].replace("%2B", "+").replace("%2F", "/").replace("%3D", "=")
                 )
             except (binascii.Error, ValueError):
-                await _reply(send, 200, MALFORMED, ocsp_type)
+                await _reply(send, 200, MALFORMED, ocsp_type, extra=cache_headers(MALFORMED))
                 return
-            await answer(body, send)
+            await answer(body, send, get=True)
             return
         if method == "GET" and (match := _CRL_PATH.fullmatch(path)):
             try:

@@ -141,12 +141,26 @@ def latest(session: Session, authority_id: int, *, delta: bool) -> Crl | None:
 
 
 def current(session: Session, *, settings: Settings, role: str, delta: bool = False) -> Crl:
-    """The CRL to serve at the distribution point: the latest one, or a new one when none is still fresh."""
+    """The CRL to serve at the distribution point: the latest one while it is fresh and no status changed since.
+
+    A full CRL is re-signed as soon as any status changed after it (a verifier that reads the full CRL alone,
+    OpenSSL's default, sees a revocation or 一時停止 at its next fetch, not a day late); a delta is published
+    against the previous full CRL and the full CRL is re-signed with it (docs/decisions/0101).
+    """
     authority = ca_module.authorities(session, settings=settings)[role]
-    found = latest(session, authority.id, delta=delta and role != "root")
+    delta = delta and role != "root"
+    found = latest(session, authority.id, delta=delta)
     fresh = found is not None and found.next_update > clock.now()
-    if found is not None and fresh and (not delta or found.upto_seq == authority.change_seq):
+    if found is not None and fresh and found.upto_seq == authority.change_seq:
         return found
     if delta and latest(session, authority.id, delta=False) is None:
         publish(session, settings=settings, role=role)
-    return publish(session, settings=settings, role=role, delta=delta)
+    return publish_with_full(session, settings=settings, role=role, delta=delta)
+
+
+def publish_with_full(session: Session, *, settings: Settings, role: str, delta: bool) -> Crl:
+    """Publish a CRL; a delta is followed by a re-signed full CRL so both reflect the same changes."""
+    published = publish(session, settings=settings, role=role, delta=delta)
+    if published.delta_base is not None:
+        publish(session, settings=settings, role=role)
+    return published

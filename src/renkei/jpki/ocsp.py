@@ -8,6 +8,7 @@ Malformed requests get the malformedRequest status, never an exception.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import hashlib
 import logging
 import threading
@@ -31,6 +32,11 @@ logger = logging.getLogger(__name__)
 
 VALIDITY = dt.timedelta(hours=24)
 MAX_REQUESTS = 16
+# RFC 8954 §2.1: Nonce ::= OCTET STRING(SIZE(1..32)); a responder rejects other lengths with malformedRequest.
+NONCE_MIN, NONCE_MAX = 1, 32
+# RFC 5019 §6.2: how long an HTTP cache may keep a GET answer (capped so a revocation reaches cached clients
+# within this, not at nextUpdate a day later; docs/decisions/0101).
+GET_MAX_AGE = 60
 # Distinct request encodings kept in memory; a client varying bytes on purpose only empties the cache, never fills RAM.
 MAX_CACHED = 500_000
 
@@ -106,6 +112,8 @@ def parse_request(body: bytes) -> ParsedRequest:
         for extension in tbs["request_extensions"] or []:
             if extension["extn_id"].native == "nonce":
                 nonce = bytes(extension["extn_value"].parsed.native)
+                if not NONCE_MIN <= len(nonce) <= NONCE_MAX:
+                    raise Malformed(f"nonce of {len(nonce)} octets (RFC 8954: 1 to 32)")
         return ParsedRequest(cert_ids=cert_ids, nonce=nonce)
     except Malformed:
         raise
@@ -403,3 +411,53 @@ def _iter_certificates(session: Session, authority_id: int) -> Iterator[Certific
     yield from session.scalars(
         sa.select(Certificate).where(Certificate.authority_id == authority_id).order_by(Certificate.id)
     )
+
+
+@dataclass(frozen=True)
+class Lifetime:
+    """What RFC 5019 §6.2 cache headers are made of: producedAt, nextUpdate, and whether a nonce binds it."""
+
+    produced_at: dt.datetime
+    next_update: dt.datetime | None
+    nonce: bool
+
+
+def lifetime(answer: bytes) -> Lifetime | None:
+    """The lifetime of a successful OCSP answer (None for an error status or unreadable bytes)."""
+    try:
+        response = ocsp.OCSPResponse.load(answer)
+        if response["response_status"].native != "successful":
+            return None
+        basic = response["response_bytes"]["response"].parsed
+        data = basic["tbs_response_data"]
+        next_updates = [r["next_update"].native for r in data["responses"]]
+        nonce = any(e["extn_id"].native == "nonce" for e in data["response_extensions"] or [])
+        return Lifetime(
+            produced_at=data["produced_at"].native,
+            next_update=min(next_updates) if all(next_updates) else None,
+            nonce=nonce,
+        )
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
+def cache_headers(answer: bytes, *, now: dt.datetime | None = None) -> list[tuple[bytes, bytes]]:
+    """RFC 5019 §6.2 headers for an answer to a GET: Last-Modified, Expires, ETag and Cache-Control."""
+    found = lifetime(answer)
+    if found is None or found.nonce or found.next_update is None:
+        return [(b"cache-control", b"no-cache, no-store")]
+    at = now or clock.now()
+    remaining = int((found.next_update - at).total_seconds())
+    if remaining <= 0:
+        return [(b"cache-control", b"no-cache")]
+    max_age = min(remaining, GET_MAX_AGE)
+    return [
+        (b"last-modified", _http_date(found.produced_at).encode()),
+        (b"expires", _http_date(found.next_update).encode()),
+        (b"etag", f'"{hashlib.sha1(answer).hexdigest()}"'.encode()),  # noqa: S324 - an ETag, not security
+        (b"cache-control", f"max-age={max_age}, public, no-transform, must-revalidate".encode()),
+    ]
+
+
+def _http_date(value: dt.datetime) -> str:
+    return email.utils.format_datetime(value.astimezone(dt.UTC), usegmt=True)

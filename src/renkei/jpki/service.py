@@ -95,7 +95,8 @@ def _role(role: str) -> str:
 
 
 def publish_crl(session: Session, *, settings: Settings, role: str, delta: bool = False) -> Crl:
-    return crl.publish(session, settings=settings, role=_role(role), delta=delta)
+    """The next CRL of a CA; publishing a delta re-signs the full CRL too (both reflect the same changes)."""
+    return crl.publish_with_full(session, settings=settings, role=_role(role), delta=delta)
 
 
 def current_crl(session: Session, *, settings: Settings, role: str, delta: bool = False) -> bytes:

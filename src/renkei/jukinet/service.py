@@ -12,6 +12,7 @@ import struct
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from renkei.core import clock, ids
@@ -90,11 +91,13 @@ def register_municipality(session: Session, *, lg_code: str) -> Municipality:
         names = municipality_names().get(lg_code)
         if names is None:
             raise NotFound(f"全国地方公共団体コードに該当がありません: {lg_code}", field="地方公共団体コード")
-        existing = JukinetMunicipality(
-            lg_code=lg_code, prefecture=names[0], city=names[1], registered_at=clock.now()
-        )
-        session.add(existing)
-        session.flush()
+        # Two first commands may register the same municipality at once: the second insert is a no-op.
+        values = {"lg_code": lg_code, "prefecture": names[0], "city": names[1], "registered_at": clock.now()}
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        session.execute(insert(JukinetMunicipality).values(**values).on_conflict_do_nothing())
+        existing = session.get(JukinetMunicipality, lg_code, populate_existing=True)
+        assert existing is not None
     return Municipality(lg_code=existing.lg_code, prefecture=existing.prefecture, city=existing.city)
 
 

@@ -11,22 +11,26 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import fcntl
 import gc
 import marshal
 import re
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, ExitStack
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from renkei.core import clock, ids
 from renkei.core.bulk import sparse_collections
 from renkei.core.errors import BatchRejected, Conflict, Invalid
+from renkei.core.gaiji import GaijiTable, clean_field
 from renkei.core.settings import Settings
 from renkei.protocol.jukinet import JukinetClient
 from renkei.residents import rules
@@ -136,19 +140,33 @@ def _undecodable(line: int, raw: bytes, encoding: str) -> Invalid:
             part.decode(encoding)
         except UnicodeDecodeError:
             heading = HEADINGS[index] if index < len(HEADINGS) else f"{index + 1}列目"
+            if encoding == "cp932" and _is_utf8(part):
+                return _error(
+                    line,
+                    heading,
+                    "cp932 で表せない文字が含まれています（UTF-8 の文字: 文字コードが混在しています）",
+                )
             return _error(line, heading, f"{encoding} で表せない文字が含まれています")
     return _error(line, "行", f"{encoding} として読めません")
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _date(value: str, line: int, heading: str, today: dt.date) -> dt.date:
     try:
         date = dt.date.fromisoformat(value)
     except ValueError:
-        raise _error(line, heading, f"日付の形式が不正です（YYYY-MM-DD）: {value!r}") from None
+        raise _error(line, heading, "日付の形式が不正です（YYYY-MM-DD）") from None
     if date < _EARLIEST:
-        raise _error(line, heading, f"明治6年より前の日付は扱えません: {value}")
+        raise _error(line, heading, "明治6年より前の日付は扱えません")
     if date > today:
-        raise _error(line, heading, f"未来の日付です: {value}")
+        raise _error(line, heading, "未来の日付です")
     return date
 
 
@@ -159,6 +177,8 @@ def parse_row(
     lg_code: str,
     known_lg_codes: frozenset[str],
     today: dt.date | None = None,
+    encoding: str = "utf-8",
+    gaiji: GaijiTable | None = None,
 ) -> ResidentRow:
     """Validate one row; the first problem is raised as Invalid naming the line and the field.
 
@@ -187,6 +207,10 @@ def parse_row(
         since,
         code,
     ) = v
+    record = f"{line}行目"
+    surname = clean_field(surname, record=record, field="氏", encoding=encoding, table=gaiji)
+    given = clean_field(given, record=record, field="名", encoding=encoding, table=gaiji)
+    address = clean_field(address, record=record, field="住所", encoding=encoding, table=gaiji)
     if not _DIGITS.fullmatch(atena):
         raise _error(line, "宛名番号", f"15桁以内の半角数字ではありません: {atena!r}")
     if not _DIGITS.fullmatch(household):
@@ -196,15 +220,15 @@ def parse_row(
     if len(surname) > 50 or len(given) > 50:
         raise _error(line, "氏" if len(surname) > 50 else "名", "50文字を超えています")
     if not _KANA.fullmatch(surname_kana) or len(surname_kana) > 100:
-        raise _error(line, "氏カナ", f"全角カタカナではありません: {surname_kana!r}")
+        raise _error(line, "氏カナ", "全角カタカナではありません")
     if not _KANA.fullmatch(given_kana) or len(given_kana) > 100:
-        raise _error(line, "名カナ", f"全角カタカナではありません: {given_kana!r}")
+        raise _error(line, "名カナ", "全角カタカナではありません")
     birth_date = _date(birth, line, "生年月日", today)
     sex_code = _SEX.get(sex)
     if sex_code is None:
         raise _error(line, "性別", f"不明な性別です（男・女・1・2）: {sex!r}")
     if not _POSTAL.fullmatch(postal):
-        raise _error(line, "郵便番号", f"7桁の郵便番号ではありません: {postal!r}")
+        raise _error(line, "郵便番号", "7桁の郵便番号ではありません")
     if len(address) > 200:
         raise _error(line, "住所", "200文字を超えています")
     resident_since = _date(since, line, "住民となった日", today)
@@ -249,6 +273,7 @@ def _rows(
     result: ImportResult,
     rejects: Any | None,
     texts: dict[int, str] | None = None,
+    gaiji: GaijiTable | None = None,
 ) -> Iterator[list[ResidentRow]]:
     """Valid rows in chunks; each bad row is counted, kept in `result.errors` (up to a limit) and written out."""
     chunk: list[ResidentRow] = []
@@ -259,7 +284,15 @@ def _rows(
         try:
             if isinstance(fields, Invalid):
                 raise fields
-            row = parse_row(line, fields, lg_code=lg_code, known_lg_codes=known, today=today)
+            row = parse_row(
+                line,
+                fields,
+                lg_code=lg_code,
+                known_lg_codes=known,
+                today=today,
+                encoding=encoding,
+                gaiji=gaiji,
+            )
             if row.atena_number in seen:
                 raise _error(line, "宛名番号", f"ファイル内で宛名番号が重複しています: {row.atena_number}")
         except Invalid as error:
@@ -355,6 +388,47 @@ def _drop_conflicts(
     return kept
 
 
+@contextmanager
+def exclusive_import(sessions: Callable[[], AbstractContextManager[Session]], lg_code: str) -> Iterator[None]:
+    """One import per municipality at a time, across processes: a second one is refused at once.
+
+    Two imports at once used to race: the second died on a unique key after 住基ネット had registered its people,
+    leaving 住基ネット with residents the municipality did not have. PostgreSQL: a session advisory lock on the
+    municipal database; SQLite: an exclusive flock on a lock file beside the database file.
+    """
+    busy = Conflict(
+        f"団体 {lg_code} への住民記録の取込が別に実行中です。終わってから実行してください"
+        "（同時の取込は、住基ネットと住民記録が食い違わないよう開始前に止めます）",
+        record=lg_code,
+        field="municipality",
+    )
+    with sessions() as session:
+        bind = session.get_bind()
+        if bind.dialect.name == "postgresql":
+            key = zlib.crc32(f"residents-import|{lg_code}".encode()) & 0x7FFFFFFF
+            if not session.execute(sa.select(sa.func.pg_try_advisory_lock(key))).scalar_one():
+                raise busy
+            try:
+                yield
+            finally:
+                session.execute(sa.select(sa.func.pg_advisory_unlock(key)))
+            return
+        database = str(bind.engine.url.database or "")
+    if not database or database == ":memory:":
+        yield
+        return
+    path = Path(database.removeprefix("file:")).with_name(f".import-{lg_code}.lock")
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise busy from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def import_file(
     sessions: Callable[[], AbstractContextManager[Session]],
     *,
@@ -367,12 +441,17 @@ def import_file(
     rejects: Path | None = None,
     after_chunk: Callable[[Session, list[Registered]], object] | None = None,
     progress: Callable[[int], object] | None = None,
+    gaiji: GaijiTable | None = None,
 ) -> ImportResult:
     """Import a population file; each chunk is one transaction opened with `sessions()` (safe to re-run).
 
     `encoding` is utf-8, cp932 or auto (`detect_encoding`; the result says which was chosen and why). A row
     whose 宛名番号 is on the register with different identity data is a conflict, reported with both
     versions, never counted as already registered; with `abort` a conflict refuses the whole file.
+
+    Names and addresses with private-use characters (外字) are refused unless `gaiji` maps them; undecodable or
+    mixed-encoding bytes are refused (`renkei.core.gaiji`). A second import into the same municipality while one
+    runs is refused at once (`exclusive_import`).
 
     The file is parsed once (decision 0111). `abort` validates it whole while staging the parsed rows in a
     temporary spool file, and registers from the spool only if no row was bad. 付番 at 住基ネット for the next
@@ -389,7 +468,7 @@ def import_file(
         encoding, note = detect_encoding(path)
     else:
         note = "指定どおり"
-    with sparse_collections(), ExitStack() as stack:
+    with sparse_collections(), exclusive_import(sessions, lg_code), ExitStack() as stack:
         known = frozenset(m.lg_code for m in jukinet.municipalities())
         if lg_code not in known:
             raise Invalid(f"住基ネットに未登録の団体です: {lg_code}", field="地方公共団体コード")
@@ -411,6 +490,7 @@ def import_file(
             result=result,
             rejects=writer,
             texts=texts if on_error == "skip" else None,  # the original lines, for the rejects file
+            gaiji=gaiji,
         )
         if on_error == "abort":
             spool = stack.enter_context(tempfile.TemporaryFile(prefix="renkei-import-"))

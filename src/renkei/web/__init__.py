@@ -14,6 +14,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from renkei.core.settings import Settings
 from renkei.runtime import Runtime
 from renkei.runtime.relay import RelayLoop
+from renkei.runtime.witnessing import Publisher
 from renkei.web import errors
 
 # Router modules under renkei.web; each defines `router`.
@@ -50,9 +51,16 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         loop = RelayLoop(app.state.runtime, interval=relay_interval) if relay_interval else None
+        publisher = (
+            Publisher(app.state.runtime) if relay_interval else None
+        )  # records heads to witnesses, 60 s
         if loop is not None:
             loop.start()
+        if publisher is not None:
+            publisher.start()
         yield
+        if publisher is not None:
+            publisher.stop()
         if loop is not None:
             loop.stop()
         if owned:

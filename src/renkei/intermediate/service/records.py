@@ -17,6 +17,7 @@ from renkei.intermediate.models import (
     IntermediateProvision,
     IntermediateQuery,
     IntermediateRecord,
+    IntermediateRecordCosignature,
     IntermediateRecordRoot,
 )
 from renkei.protocol import signing
@@ -28,6 +29,7 @@ RECORDS: Ledger[IntermediateRecord, IntermediateRecordRoot] = Ledger(
     IntermediateRecord,
     IntermediateRecordRoot,
     index_columns=("lg_code", "processing_number", "integrated_number"),
+    cosignature_model=IntermediateRecordCosignature,
 )
 
 RESULT_NAMES = {

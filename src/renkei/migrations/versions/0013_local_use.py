@@ -1,7 +1,7 @@
 """独自利用事務: legal basis per use, 条例 registry, 独自利用事務 (addressee); 届出 and its permission entries (hub).
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import renkei.core.db
 
 revision = "0013"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

@@ -32,15 +32,31 @@ from renkei.protocol.ledger.entries import (
 )
 from renkei.protocol.ledger.log import Ledger
 from renkei.protocol.ledger.proofs import InclusionProof, Problem, Report, verify_inclusion_proof
+from renkei.protocol.ledger.witness import (
+    LedgerCosignatureMixin,
+    PublishResult,
+    Witness,
+    WitnessedHead,
+    WitnessHeadMixin,
+    WitnessSeenMixin,
+    WitnessTarget,
+)
 
 __all__ = [
     "GENESIS",
     "InclusionProof",
     "Ledger",
+    "LedgerCosignatureMixin",
     "LedgerEntryMixin",
     "LedgerRootMixin",
     "Problem",
+    "PublishResult",
     "Report",
+    "Witness",
+    "WitnessHeadMixin",
+    "WitnessSeenMixin",
+    "WitnessTarget",
+    "WitnessedHead",
     "chain_hash",
     "entry_bytes",
     "tree_head_payload",

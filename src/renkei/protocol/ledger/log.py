@@ -3,19 +3,47 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import zlib
-from collections.abc import Iterable, Mapping
-from typing import Any, Generic
+from collections.abc import Iterable, Mapping, Sequence
+from typing import IO, Any, Generic
 
 import sqlalchemy as sa
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from renkei.core import clock
-from renkei.core.errors import Invalid, NotFound
-from renkei.protocol import merkle, signing
+from renkei.core.errors import Invalid, NotFound, RenkeiError
+from renkei.protocol import merkle, signing, tlog
 from renkei.protocol.ledger.entries import GENESIS, E, R, chain_hash, tree_head_payload
 from renkei.protocol.ledger.proofs import InclusionProof, Problem, Report
+from renkei.protocol.ledger.witness import (
+    LedgerCosignatureMixin,
+    PublishResult,
+    WitnessedHead,
+    WitnessTarget,
+)
+
+_PENDING = "renkei_ledger_unsigned"
+ARCHIVED = "_archived"  # the body of an entry moved to an archive file: {"_archived": "<sha256 of the file>"}
+ARCHIVE_FORMAT = "renkei-ledger-archive/1"
+
+
+def is_archived(body: Mapping[str, Any]) -> bool:
+    return len(body) == 1 and ARCHIVED in body
+
+
+# Above this many entries `verify` compares the witnessed roots only and builds no consistency proof (which
+# needs every leaf hash in memory).
+PROOF_LEAVES_LIMIT = 2_000_000
+
+
+def _sign_pending(session: Session) -> None:
+    """before_commit: sign the head of every log this transaction appended to (one head per batch)."""
+    pending: dict[int, tuple[Ledger[Any, Any], signing.Ed25519PrivateKey]] = session.info.pop(_PENDING, {})
+    for ledger, key in pending.values():
+        ledger.sign_root(session, key=key)
 
 
 class Ledger(Generic[E, R]):
@@ -29,12 +57,14 @@ class Ledger(Generic[E, R]):
         *,
         index_columns: tuple[str, ...] = (),
         root_every: int = 100,
+        cosignature_model: type[LedgerCosignatureMixin] | None = None,
     ) -> None:
         self.log_id = log_id
         self.entry_model = entry_model
         self.root_model = root_model
         self.index_columns = index_columns
         self.root_every = root_every
+        self.cosignature_model = cosignature_model
 
     # -- writing -------------------------------------------------------------------------------------
     def _lock(self, session: Session) -> None:
@@ -70,7 +100,11 @@ class Ledger(Generic[E, R]):
         key: signing.Ed25519PrivateKey | None = None,
         at: dt.datetime | None = None,
     ) -> list[int]:
-        """Append entries in order (one bulk insert); sign a tree head each time the size crosses a multiple of `root_every`."""
+        """Append entries in order (one bulk insert).
+
+        With a key, the head is signed once per batch: when the caller's transaction commits (so a loop of
+        appends in one transaction signs one head), and also each time the size crosses `root_every`.
+        """
         self._lock(session)
         seq, prev = self._head(session)
         recorded_at = (at or clock.now()).astimezone(dt.UTC)
@@ -97,6 +131,11 @@ class Ledger(Generic[E, R]):
             session.execute(sa.insert(self.entry_model), rows)
         if key is not None and due:
             self.sign_root(session, key=key, at=recorded_at)
+        elif key is not None and rows:
+            pending = session.info.setdefault(_PENDING, {})
+            if not pending and not event.contains(session, "before_commit", _sign_pending):
+                event.listen(session, "before_commit", _sign_pending)
+            pending[id(self)] = (self, key)
         return [row["seq"] for row in rows]
 
     def sign_root(
@@ -152,6 +191,12 @@ class Ledger(Generic[E, R]):
         entry = session.get(entries, seq)
         if entry is None:
             raise NotFound(f"記録 seq {seq} がありません", record=self.log_id, field="seq")
+        if is_archived(entry.body):
+            raise NotFound(
+                f"記録 seq {seq} はアーカイブ済みです（アーカイブファイルで検証してください）",
+                record=self.log_id,
+                field="seq",
+            )
         query = sa.select(roots).where(roots.tree_size >= seq)
         query = (
             query.where(roots.tree_size == tree_size) if tree_size else query.order_by(roots.tree_size.desc())
@@ -182,12 +227,296 @@ class Ledger(Generic[E, R]):
         leaves = self._leaves(session, second)
         return merkle.consistency_path(leaves, first)
 
+    # -- witnessing -------------------------------------------------------------------------------------
+    def checkpoint(self, session: Session, *, origin: str) -> tlog.Checkpoint | None:
+        """The newest signed head as a C2SP checkpoint (None while no head is signed)."""
+        head = self.latest_root(session)
+        return None if head is None else tlog.Checkpoint(origin, head.tree_size, bytes(head.root_hash))
+
+    def _cosignatures(self) -> type[LedgerCosignatureMixin]:
+        if self.cosignature_model is None:
+            raise Invalid("この記録には証人の副署を保存する表がありません", record=self.log_id)
+        return self.cosignature_model
+
+    def last_cosigned(self, session: Session, *, witness: str) -> LedgerCosignatureMixin | None:
+        model = self._cosignatures()
+        return session.scalars(
+            sa.select(model).where(model.witness == witness).order_by(model.tree_size.desc()).limit(1)
+        ).first()
+
+    def cosigned_sizes(self, session: Session, *, quorum: int) -> list[int]:
+        """Tree sizes holding at least `quorum` cosignatures (the heads this log has accepted)."""
+        model = self._cosignatures()
+        rows = session.execute(
+            sa.select(model.tree_size)
+            .group_by(model.tree_size)
+            .having(sa.func.count() >= quorum)
+            .order_by(model.tree_size)
+        )
+        return [int(r[0]) for r in rows]
+
+    def publish(
+        self,
+        session: Session,
+        *,
+        origin: str,
+        key: signing.Ed25519PrivateKey,
+        witnesses: Sequence[WitnessTarget],
+        client: tlog.WitnessClient,
+        quorum: int,
+    ) -> PublishResult:
+        """Sign the head (if entries are unsigned), send it to every witness and store their cosignatures.
+
+        Each witness gets a consistency proof from the size it last cosigned; when it answers 409 with another
+        size the proof is rebuilt once from that size. The head counts as accepted with `quorum` cosignatures.
+        """
+        self.sign_root(session, key=key)
+        checkpoint = self.checkpoint(session, origin=origin)
+        if checkpoint is None:
+            return PublishResult(origin, 0, quorum)
+        result = PublishResult(origin, checkpoint.size, quorum)
+        note = checkpoint.signed(key)
+        model = self._cosignatures()
+        leaves: list[bytes] | None = None
+        for target in witnesses:
+            last = self.last_cosigned(session, witness=target.name)
+            if last is not None and last.tree_size == checkpoint.size:
+                result.cosigned_by.append(target.name)
+                continue
+            old = last.tree_size if last is not None else 0
+            answer: str | None = None
+            for _attempt in range(2):
+                if 0 < old < checkpoint.size and leaves is None:
+                    leaves = self._leaves(session, checkpoint.size)
+                proof = (
+                    merkle.consistency_path(leaves, old)
+                    if leaves is not None and 0 < old < checkpoint.size
+                    else []
+                )
+                try:
+                    answer = client.add_checkpoint(target.service, tlog.AddCheckpoint(old, proof, note))
+                    break
+                except tlog.WitnessRefused as refused:
+                    size = refused.size
+                    if size is None or size == old:
+                        result.failures.append((target.name, str(refused)))
+                        break
+                    if size > checkpoint.size:
+                        result.failures.append(
+                            (
+                                target.name,
+                                f"証人は {size} 件の記録を確認済みですが、記録は {checkpoint.size} 件です",
+                            )
+                        )
+                        break
+                    old = size
+                except RenkeiError as exc:
+                    result.failures.append((target.name, exc.message))
+                    break
+            if answer is None:
+                continue
+            try:
+                lines = tlog.parse_signature_lines(answer)
+            except tlog.NoteError as exc:
+                result.failures.append((target.name, f"副署の形式が不正です: {exc}"))
+                continue
+            text = checkpoint.text()
+            good = [
+                (line, ts)
+                for line in lines
+                if line.name == target.name
+                and (ts := tlog.verify_cosignature(text, line, target.public_key)) is not None
+            ]
+            if not good:
+                result.failures.append((target.name, "証人の副署が検証できません"))
+                continue
+            line, ts = good[0]
+            values: dict[str, Any] = {
+                "tree_size": checkpoint.size,
+                "witness": target.name,
+                "root_hash": checkpoint.root_hash,
+                "cosignature": line.line(),
+                "cosigned_at": dt.datetime.fromtimestamp(ts, dt.UTC),
+            }
+            session.add(model(**values))
+            session.flush()
+            result.cosigned_by.append(target.name)
+        return result
+
+    # -- archiving (7-year retention) --------------------------------------------------------------------
+    def archive(self, session: Session, *, through: int, handle: IO[str]) -> dict[str, Any]:
+        """Move entries up to the newest signed head at or below `through` to an archive file (JSON lines).
+
+        The file starts with a header naming the log, the range, the hash before its first entry, the Merkle
+        frontier before it and the signed head at its end; then one line per entry as hashed. In the live log
+        the archived entries keep seq, time and both hashes (so the chain, the tree, every later head and the
+        witnesses' heads still verify) and their body becomes {"_archived": sha256 of the file}.
+        """
+        roots, entries = self.root_model, self.entry_model
+        head = session.scalars(
+            sa.select(roots).where(roots.tree_size <= through).order_by(roots.tree_size.desc()).limit(1)
+        ).first()
+        if head is None:
+            raise Invalid(
+                f"seq {through} 以前に署名付きツリーヘッドがありません", record=self.log_id, field="through"
+            )
+        rows = list(
+            session.scalars(sa.select(entries).where(entries.seq <= head.tree_size).order_by(entries.seq))
+        )
+        todo = [r for r in rows if not is_archived(r.body)]
+        if not todo:
+            raise Invalid(f"seq {head.tree_size} までの記録はアーカイブ済みです", record=self.log_id)
+        first = todo[0].seq
+        before = session.get(roots, first - 1) if first > 1 else None
+        if first > 1 and before is None:
+            raise Invalid("前回のアーカイブの境界に署名付きツリーヘッドがありません", record=self.log_id)
+        header = {
+            "format": ARCHIVE_FORMAT,
+            "log": self.log_id,
+            "first_seq": first,
+            "last_seq": head.tree_size,
+            "prev_hash": bytes(todo[0].prev_hash).hex(),
+            "start_frontier": before.frontier if before is not None else [],
+            "head": {
+                "tree_size": head.tree_size,
+                "root_hash": bytes(head.root_hash).hex(),
+                "signed_at": head.signed_at.astimezone(dt.UTC).isoformat(),
+                "key_id": head.key_id,
+                "signature": head.signature,
+            },
+        }
+        digest = hashlib.sha256()
+        for item in [header] + [
+            {
+                "seq": r.seq,
+                "recorded_at": r.recorded_at.astimezone(dt.UTC).isoformat(),
+                "body": r.body,
+                "prev_hash": bytes(r.prev_hash).hex(),
+                "entry_hash": bytes(r.entry_hash).hex(),
+            }
+            for r in todo
+        ]:
+            line = json.dumps(item, ensure_ascii=False, sort_keys=True) + "\n"
+            digest.update(line.encode())
+            handle.write(line)
+        handle.flush()
+        marker = {ARCHIVED: digest.hexdigest()}
+        session.execute(
+            sa.update(entries)
+            .where(entries.seq >= first, entries.seq <= head.tree_size)
+            .values(body=marker, **dict.fromkeys(self.index_columns))
+        )
+        session.flush()
+        return {
+            "first_seq": first,
+            "last_seq": head.tree_size,
+            "entries": len(todo),
+            "sha256": digest.hexdigest(),
+        }
+
+    def verify_archive(
+        self,
+        lines: Iterable[str],
+        *,
+        public_key: signing.Ed25519PublicKey | str,
+        session: Session | None = None,
+    ) -> Report:
+        """Check an archive file alone (chain, tree, signed head) and, with a session, its link to the live log."""
+        report = Report(self.log_id)
+        key = signing.load_signing_public_key(public_key) if isinstance(public_key, str) else public_key
+        digest = hashlib.sha256()
+        iterator = iter(lines)
+        try:
+            first_line = next(iterator)
+            header = json.loads(first_line)
+            digest.update(first_line.encode())
+            head = header["head"]
+            first, last = int(header["first_seq"]), int(header["last_seq"])
+            prev = bytes.fromhex(header["prev_hash"])
+            frontier = merkle.Frontier.load(header["start_frontier"])
+            root_hash = bytes.fromhex(head["root_hash"])
+            signed_at = dt.datetime.fromisoformat(head["signed_at"])
+        except (StopIteration, ValueError, KeyError, TypeError) as exc:
+            raise Invalid(f"アーカイブの見出しが不正です: {exc}", record=self.log_id) from None
+        if header.get("format") != ARCHIVE_FORMAT or header.get("log") != self.log_id:
+            raise Invalid("このログのアーカイブではありません", record=self.log_id, field="log")
+        if frontier.size != first - 1:
+            report.problems.append(Problem(first, "アーカイブの開始位置とMerkle木の境界が一致しません"))
+        try:
+            signing.verify(key, tree_head_payload(self.log_id, last, root_hash, signed_at), head["signature"])
+        except Invalid:
+            report.problems.append(
+                Problem(None, "アーカイブのツリーヘッドの署名が検証できません", tree_size=last)
+            )
+        hashes: dict[int, bytes] = {}
+        expected = first
+        for text in iterator:
+            digest.update(text.encode())
+            item = json.loads(text)
+            seq = int(item["seq"])
+            if seq != expected:
+                report.problems.append(
+                    Problem(expected, "アーカイブの記録が欠落しています", last_seq=seq - 1)
+                )
+            actual = chain_hash(prev, seq, dt.datetime.fromisoformat(item["recorded_at"]), item["body"])
+            if bytes.fromhex(item["prev_hash"]) != prev or actual != bytes.fromhex(item["entry_hash"]):
+                report.problems.append(Problem(seq, "アーカイブの記録が改ざんされています（ハッシュ不一致）"))
+            frontier.append(merkle.leaf_hash(actual))
+            hashes[seq] = actual
+            prev, expected = actual, seq + 1
+            report.entries += 1
+        if expected != last + 1:
+            report.problems.append(Problem(expected, "アーカイブの末尾の記録が欠落しています", last_seq=last))
+        elif frontier.root() != root_hash:
+            report.problems.append(
+                Problem(
+                    first, "アーカイブが署名付きツリーヘッドと一致しません", last_seq=last, tree_size=last
+                )
+            )
+        if session is not None:
+            entries = self.entry_model
+            live = session.execute(
+                sa.select(entries.seq, entries.entry_hash, entries.prev_hash, entries.body).where(
+                    entries.seq >= first, entries.seq <= last + 1
+                )
+            )
+            marker = {ARCHIVED: digest.hexdigest()}
+            for seq, entry_hash, prev_hash, body in live:
+                if seq <= last and (hashes.get(seq) != bytes(entry_hash) or body != marker):
+                    report.problems.append(Problem(seq, "アーカイブと現用の記録がつながりません"))
+                if seq == last + 1 and hashes.get(last) != bytes(prev_hash):
+                    report.problems.append(Problem(seq, "現用の記録がアーカイブの最後の記録と連鎖しません"))
+            live_head = session.get(self.root_model, last)
+            if live_head is None or bytes(live_head.root_hash) != root_hash:
+                report.problems.append(
+                    Problem(None, "アーカイブの末尾のツリーヘッドが現用の記録にありません", tree_size=last)
+                )
+        report.roots = 1
+        return report
+
     # -- verification ----------------------------------------------------------------------------------
     def verify(
-        self, session: Session, *, public_key: signing.Ed25519PublicKey | str, batch: int = 10_000
+        self,
+        session: Session,
+        *,
+        public_key: signing.Ed25519PublicKey | str,
+        batch: int = 10_000,
+        witnessed: Sequence[WitnessedHead] = (),
     ) -> Report:
-        """Recompute every chain hash and every signed head; name the entries that were edited or deleted."""
+        """Recompute every chain hash and every signed head; name the entries that were edited or deleted.
+
+        `witnessed` are the heads the log's witnesses hold: the recomputed tree must have each one's root at
+        its size (what a rewrite re-signed with the log's own key cannot fake), the log must reach each size
+        (else its newest entries were deleted), and an RFC 9162 consistency proof from each witness's newest
+        head to the log's newest signed head, built from the recomputed leaves, must verify.
+        """
         report = Report(self.log_id)
+        by_size: dict[int, list[WitnessedHead]] = {}
+        for held in witnessed:
+            by_size.setdefault(held.tree_size, []).append(held)
+        report.witnessed = len(witnessed)
+        leaves: list[bytes] | None = [] if witnessed else None
+        contradicted: set[str] = set()  # report the first witnessed head each witness contradicts
         key = signing.load_signing_public_key(public_key) if isinstance(public_key, str) else public_key
         roots = {r.tree_size: r for r in session.scalars(sa.select(self.root_model))}
         report.roots = len(roots)
@@ -209,6 +538,7 @@ class Ledger(Generic[E, R]):
         frontier = merkle.Frontier()
         expected, prev, prev_stored = 1, GENESIS, GENESIS
         last_signed_ok = 0
+        in_archive = True
         for found in rows:
             row: Any = found
             seq: int = row[0]
@@ -226,7 +556,15 @@ class Ledger(Generic[E, R]):
                     frontier.append(merkle.leaf_hash(b"deleted"))
                     expected += 1
                 prev = prev_stored = stored_prev
-            actual = chain_hash(stored_prev, seq, recorded_at, body)
+            if is_archived(body):
+                # Moved to an archive file (`archive`): the hash is taken as stored, the chain still checked.
+                if not in_archive:
+                    report.problems.append(Problem(seq, "先頭以外の記録にアーカイブ済みの印があります"))
+                actual = stored_hash
+                report.archived += 1
+            else:
+                in_archive = False
+                actual = chain_hash(stored_prev, seq, recorded_at, body)
             if actual != stored_hash:
                 report.problems.append(Problem(seq, "記録の内容が改ざんされています（ハッシュ不一致）"))
             elif stored_prev != prev and seq > 1 and prev_stored == prev:
@@ -240,7 +578,23 @@ class Ledger(Generic[E, R]):
             for offset, name in enumerate(self.index_columns):
                 if row[5 + offset] != body.get(name):
                     report.problems.append(Problem(seq, f"索引列 {name} が記録の内容と一致しません"))
-            frontier.append(merkle.leaf_hash(actual))
+            leaf = merkle.leaf_hash(actual)
+            frontier.append(leaf)
+            if leaves is not None:
+                leaves.append(leaf)
+                if len(leaves) > PROOF_LEAVES_LIMIT:
+                    leaves = None
+            for held in by_size.get(seq, ()):
+                if held.witness not in contradicted and frontier.root() != held.root_hash:
+                    contradicted.add(held.witness)
+                    report.problems.append(
+                        Problem(
+                            None,
+                            f"証人 {held.witness} が副署したツリーヘッドと一致しません"
+                            f"（この範囲までの記録が書き換えられ、ハッシュの再計算や再署名がされています）",
+                            tree_size=seq,
+                        )
+                    )
             prev, prev_stored = actual, stored_hash
             expected = seq + 1
             report.entries += 1
@@ -270,5 +624,41 @@ class Ledger(Generic[E, R]):
                     tree_size=max(missing_tail),
                 )
             )
-        report.unsigned_tail = last - max((s for s in roots if s <= last), default=0)
+        if report.archived and report.archived not in roots:
+            report.problems.append(
+                Problem(report.archived, "アーカイブの境界に署名付きツリーヘッドがありません")
+            )
+        beyond = [held for held in witnessed if held.tree_size > last]
+        if beyond:
+            far = max(beyond, key=lambda h: h.tree_size)
+            report.problems.append(
+                Problem(
+                    last + 1,
+                    f"末尾の記録が削除されています（証人 {far.witness} は {far.tree_size} 件の記録に副署済み）",
+                    last_seq=far.tree_size,
+                    tree_size=far.tree_size,
+                )
+            )
+        newest = max((s for s in roots if s <= last), default=0)
+        if leaves is not None and newest and not report.problems:
+            newest_root = bytes(roots[newest].root_hash)
+            latest_by_witness: dict[str, WitnessedHead] = {}
+            for held in witnessed:
+                if held.tree_size <= newest and (
+                    held.witness not in latest_by_witness
+                    or held.tree_size > latest_by_witness[held.witness].tree_size
+                ):
+                    latest_by_witness[held.witness] = held
+            for held in latest_by_witness.values():
+                proof = merkle.consistency_path(leaves[:newest], held.tree_size)
+                if not merkle.verify_consistency(held.tree_size, newest, held.root_hash, newest_root, proof):
+                    report.problems.append(
+                        Problem(
+                            None,
+                            f"証人 {held.witness} のツリーヘッドから最新のツリーヘッドへの整合性証明が成り立ちません",
+                            tree_size=newest,
+                        )
+                    )
+                report.consistency_proofs += 1
+        report.unsigned_tail = last - newest
         return report

@@ -33,6 +33,9 @@ class Report:
     entries: int = 0
     roots: int = 0
     unsigned_tail: int = 0
+    witnessed: int = 0
+    archived: int = 0
+    consistency_proofs: int = 0
     problems: list[Problem] = field(default_factory=list)
 
     @property
