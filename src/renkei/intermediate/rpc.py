@@ -14,10 +14,13 @@ from renkei.core.db import Databases
 from renkei.core.errors import Invalid
 from renkei.core.ids import validate_lg_code
 from renkei.core.settings import Settings
-from renkei.intermediate import service
+from renkei.intermediate import portal, service
 from renkei.intermediate.schemas import QueryOutcome, QueryRequest
 from renkei.protocol.hub import HubClient
+from renkei.protocol.jpki import JpkiClient
+from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.messages import ForwardedQuery
+from renkei.protocol.portal import PortalAcquisitionRequest
 from renkei.protocol.transport import Body, Dispatcher, Transport, dispatcher_from
 
 
@@ -89,6 +92,16 @@ def dispatcher(lg_code: str, databases: Databases, settings: Settings, transport
             )
         return {"pending": pending}
 
+    def portal_acquisition_number(body: Body) -> Body:
+        """The portal's 利用者登録 (decision 0090): checks over the network first, then one transaction."""
+        request = PortalAcquisitionRequest.model_validate(body)
+        portal.check_portal_request(lg_code=lg_code, request=request, hub=hub, jpki=JpkiClient(transport))
+        with databases.session(node) as session:
+            answer = portal.portal_acquisition_number(
+                session, settings=settings, request=request, jukinet=JukinetClient(transport)
+            )
+        return answer.model_dump(mode="json")
+
     return dispatcher_from(
         {
             "provide": provide,
@@ -97,6 +110,7 @@ def dispatcher(lg_code: str, databases: Databases, settings: Settings, transport
             "result": result,
             "query_bulk": query_bulk,
             "bulk_result": bulk_result,
+            "portal_acquisition_number": portal_acquisition_number,
         },
         node,
     )

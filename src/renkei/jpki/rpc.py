@@ -8,7 +8,8 @@ from typing import Any
 
 from renkei.core.db import Databases
 from renkei.core.settings import Settings
-from renkei.jpki import service
+from renkei.jpki import holders, service
+from renkei.jpki.ocsp import OcspResponder
 from renkei.protocol.jpki import (
     CardApplication,
     IdentityChange,
@@ -19,6 +20,7 @@ from renkei.protocol.jpki import (
     VerifierRegistration,
     unb64,
 )
+from renkei.protocol.portal import CertificateHolderRequest, OcspExchange
 from renkei.protocol.transport import Body, Dispatcher, Transport, dispatcher_from
 
 NODE = "jpki"
@@ -36,6 +38,20 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport | 
             return result
 
         return run
+
+    responder: list[OcspResponder] = []  # made on the first OCSP request over the protocol
+
+    def ocsp(body: Body) -> Body:
+        if not responder:
+            responder.append(OcspResponder(lambda: databases.session(NODE), settings))
+        request = OcspExchange.model_validate(body)
+        try:
+            der = unb64(request.der)
+        except ValueError as exc:
+            from renkei.core.errors import Invalid
+
+            raise Invalid("OCSP要求のBase64が不正です", field="der") from exc
+        return OcspExchange(der=base64.b64encode(responder[0].respond(der)).decode()).model_dump(mode="json")
 
     def check(body: Body) -> IdentityCheck | None:
         return None if body.get("check") is None else IdentityCheck.model_validate(body["check"])
@@ -103,6 +119,13 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport | 
                 challenge=LoginChallenge.model_validate(b["challenge"]),
             )
         ),
+        # For the portal (decision 0090): its 利用者登録, and OCSP over the protocol as well as POST /ocsp.
+        "certificate_holder": op(
+            lambda s, b: holders.certificate_holder(
+                s, serial=CertificateHolderRequest.model_validate(b).serial
+            )
+        ),
+        "ocsp": ocsp,
         "publish_crl": op(
             lambda s, b: _crl_summary(
                 service.publish_crl(s, settings=settings, role=str(b["role"]), delta=bool(b.get("delta")))
