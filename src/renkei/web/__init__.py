@@ -19,7 +19,17 @@ from renkei.runtime.relay import RelayLoop
 from renkei.web.templating import templates
 
 # Router modules under renkei.web; each defines `router`.
-ROUTER_MODULES = ("home", "auth", "residents", "addressee", "staff", "linkage", "governance", "jpki")
+ROUTER_MODULES = (
+    "home",
+    "auth",
+    "residents",
+    "addressee",
+    "staff",
+    "linkage",
+    "governance",
+    "jpki",
+    "portal",
+)
 
 
 def create_app(
