@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from renkei.core import clock
-from renkei.demo import governance, jpki, linkage, residents, staff
+from renkei.demo import governance, jpki, linkage, residents, staff, start
 from renkei.protocol.jpki import JpkiClient
 from renkei.protocol.jukinet import JukinetClient
 from renkei.residents import service as residents_service
@@ -81,6 +81,10 @@ def run(runtime: Runtime, options: DemoOptions | None = None) -> list[str]:
     lines.append("")
     lines.append("■ 安全管理措置 / governance")
     lines += governance.setup(runtime, lg_code=lg_a)
+
+    lines.append("")
+    lines.append("■ はじめに / where to start")
+    lines += start.setup(runtime, lg_a=lg_a, lg_b=lg_b)
 
     path = summary_path(runtime)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,7 @@ ROUTER_MODULES = (
     "governance",
     "jpki",
     "portal",
+    "start",
 )
 
 

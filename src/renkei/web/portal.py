@@ -34,6 +34,11 @@ def get_portal(request: Request) -> Portal:
     portal: Portal | None = getattr(request.app.state, "portal", None)
     if portal is None:
         runtime = get_runtime(request)
+        if runtime.transport is runtime.in_process:
+            # One process: the portal's 利用者登録 reaches the municipal nodes here (the lead's runtime wiring
+            # should do this once for every component; until then the portal mounts them when it starts).
+            for lg_code in runtime.municipalities():
+                runtime.mount_municipality(lg_code)
         portal = Portal(
             sessions=lambda: runtime.session("portal"), settings=runtime.settings, transport=runtime.transport
         )
