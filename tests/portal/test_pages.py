@@ -59,6 +59,7 @@ def test_a_resident_logs_in_and_sees_the_query_about_them_verified(
     assert page.status_code == 200
     assert str(done.process_number) in page.text and "検証済み" in page.text
     assert 'id="proofs"' in page.text and "<script src" not in page.text  # the check ships in the page
+    assert 'id="my-exchanges-chart"' in page.text and 'data-value="1"' in page.text
     csv = client.get("/portal/history.csv")
     assert csv.status_code == 200 and str(done.process_number) in csv.content.decode("utf-8-sig")
     assert client.get("/portal/history.pdf").content.startswith(b"%PDF")

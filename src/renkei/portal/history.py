@@ -179,6 +179,22 @@ def select(
     )
 
 
+def by_month(exchanges: list[Exchange], *, months: int = 12) -> list[tuple[str, int]]:
+    """The person's exchanges per month (Japan time), the last `months` months, oldest first."""
+    today = clock.today()
+    labels: list[str] = []
+    year, month = today.year, today.month
+    for _ in range(months):
+        labels.append(f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    counts = dict.fromkeys(labels, 0)
+    for e in exchanges:
+        label = e.requested_at.astimezone(clock.JST).strftime("%Y-%m")
+        if label in counts:
+            counts[label] += 1
+    return [(label, counts[label]) for label in reversed(labels)]
+
+
 CSV_HEADER = [
     "処理通番",
     "照会日時",

@@ -30,6 +30,7 @@ ROUTER_MODULES = (
     "jpki",
     "portal",
     "start",
+    "operators",
 )
 
 

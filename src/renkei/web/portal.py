@@ -19,6 +19,7 @@ from renkei.core.errors import Forbidden, Invalid, RenkeiError, Unauthenticated
 from renkei.portal import history
 from renkei.portal.service import Portal
 from renkei.protocol import signing
+from renkei.web.charts import stacked_bars
 from renkei.web.deps import CSRF_KEY, check_csrf, get_runtime
 from renkei.web.templating import templates
 
@@ -132,7 +133,9 @@ def _filters(request: Request) -> dict[str, object]:
 def history_page(request: Request, user_id: Resident) -> HTMLResponse:
     portal = get_portal(request)
     filters = _filters(request)
-    shown = portal.history(user_id, **filters)  # type: ignore[arg-type]
+    exchanges = portal.exchanges(user_id)
+    shown = history.select(exchanges, **filters)  # type: ignore[arg-type]
+    months = history.by_month(exchanges)
     hub_key = portal.hub_public_key()
     proofs = [{"seq": e.seq, "proof": e.proof} for e in shown.exchanges]
     context = {
@@ -142,6 +145,14 @@ def history_page(request: Request, user_id: Resident) -> HTMLResponse:
         "data": {"hub_key": hub_key, "entries": proofs},
         "hub_key_id": signing.key_id(hub_key),
         "jst": clock.JST,
+        "chart": stacked_bars(
+            [m for m, _ in months],
+            {"照会・提供": [n for _, n in months]},
+            title="あなたの情報のやりとり（月別）",
+            chart_id="my-exchanges-chart",
+            width=600,
+            height=180,
+        ),
         "page_link": lambda page: _page_link(request, page),
     }
     return templates.TemplateResponse(request, "portal/history.html", context)
