@@ -10,8 +10,8 @@ from renkei.jpki.models import Card, Certificate, Holder
 from renkei.protocol.portal import CertificateHolder
 
 
-def certificate_holder(session: Session, *, serial: str) -> CertificateHolder:
-    """(団体コード, resident id, card) of the holder of the 利用者証明用 certificate `serial` (hex)."""
+def certificate_holder(session: Session, *, serial: str, kind: str = "auth") -> CertificateHolder:
+    """(団体コード, resident id, card) of the holder of the certificate `serial` (hex) of `kind`."""
     try:
         number = int(serial, 16)
     except ValueError as exc:
@@ -20,8 +20,9 @@ def certificate_holder(session: Session, *, serial: str) -> CertificateHolder:
         sa.select(Holder.lg_code, Holder.resident_id, Card.card_number)
         .join(Certificate, Certificate.holder_id == Holder.id)
         .join(Card, Card.id == Certificate.card_id)
-        .where(Certificate.serial == number, Certificate.kind == "auth")
+        .where(Certificate.serial == number, Certificate.kind == kind)
     ).first()
     if row is None:
-        raise NotFound("利用者証明用電子証明書が見つかりません", record=serial, field="serial")
+        label = "利用者証明用" if kind == "auth" else "署名用"
+        raise NotFound(f"{label}電子証明書が見つかりません", record=serial, field="serial")
     return CertificateHolder(lg_code=row[0], resident_id=int(row[1]), card_number=row[2])

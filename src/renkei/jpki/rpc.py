@@ -120,10 +120,20 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport | 
             )
         ),
         # For the portal (decision 0090): its 利用者登録, and OCSP over the protocol as well as POST /ocsp.
-        "certificate_holder": op(
-            lambda s, b: holders.certificate_holder(
-                s, serial=CertificateHolderRequest.model_validate(b).serial
-            )
+        "certificate_holder": op(lambda s, b: _holder(s, CertificateHolderRequest.model_validate(b))),
+        # The simulated card reader for 電子申請: a detached CMS signature made on the card after its 署名用 PIN.
+        "card_sign_detached": op(
+            lambda s, b: {
+                "cms": base64.b64encode(
+                    service.sign_detached(
+                        s,
+                        settings=settings,
+                        card_number=str(b["card_number"]),
+                        pin=str(b["pin"]),
+                        data=unb64(str(b["data"])),
+                    )
+                ).decode()
+            }
         ),
         "ocsp": ocsp,
         "publish_crl": op(
@@ -139,6 +149,10 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport | 
         ),
     }
     return dispatcher_from(operations, NODE)
+
+
+def _holder(session: Any, request: CertificateHolderRequest) -> Any:
+    return holders.certificate_holder(session, serial=request.serial, kind=request.kind)
 
 
 def _verify(session: Any, request: VerificationRequest) -> Any:

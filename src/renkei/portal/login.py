@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session
 from renkei.core import clock
 from renkei.core.errors import Conflict, Forbidden, Invalid, NotFound
 from renkei.core.settings import Settings
-from renkei.portal.certificates import CertificateChecker
 from renkei.portal.keys import portal_keys
 from renkei.portal.models import PortalCertificate, PortalChallenge, PortalUser
 from renkei.protocol.hub import HubClient
 from renkei.protocol.jpki import JpkiClient, LoginChallenge, LoginResponse, b64, login_message, unb64
 from renkei.protocol.messages import SignAcquisitionRequest
 from renkei.protocol.portal import PORTAL_AGENCY_CODE, MunicipalPortalClient, PortalAcquisitionRequest
+from renkei.protocol.relying import CertificateChecker
 
 AUDIENCE = "renkei-portal"
 CHALLENGE_TTL = dt.timedelta(minutes=5)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -43,3 +44,54 @@ class PortalChallenge(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class PortalNotice(Base):
+    """お知らせ from a municipality (its signature checked on arrival), to the residents in its recipient rows."""
+
+    __tablename__ = "portal_notice"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(sa.String(16))
+    lg_code: Mapped[str] = mapped_column(sa.String(6))
+    title: Mapped[str] = mapped_column(sa.String(100))
+    body: Mapped[str] = mapped_column(sa.Text)
+    condition: Mapped[str] = mapped_column(sa.String(200))
+    sent_by: Mapped[str] = mapped_column(sa.String(64))
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    recipients: Mapped[int] = mapped_column(sa.Integer)
+
+
+class PortalNoticeRecipient(Base):
+    """One addressee of a notice, as the municipality knows them; read_at once the person opened it."""
+
+    __tablename__ = "portal_notice_recipient"
+    __table_args__ = (sa.Index("ix_portal_notice_recipient_person", "lg_code", "resident_id"),)
+
+    notice_id: Mapped[str] = mapped_column(sa.ForeignKey("portal_notice.id"), primary_key=True)
+    lg_code: Mapped[str] = mapped_column(sa.String(6), primary_key=True)
+    resident_id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class PortalApplication(Base):
+    """An electronic application (ぴったりサービス), signed on the card as CMS, with its signing-time OCSP answer."""
+
+    __tablename__ = "portal_application"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("portal_user.id"), index=True)
+    lg_code: Mapped[str] = mapped_column(sa.String(6), index=True)
+    service_code: Mapped[str] = mapped_column(sa.String(40))
+    content: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    cms: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    signer_serial: Mapped[str] = mapped_column(sa.String(40))
+    ocsp_response: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    ocsp_nonce: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    ocsp_produced_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(sa.String(12))  # submitted | accepted | returned
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)

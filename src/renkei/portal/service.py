@@ -13,15 +13,18 @@ from contextlib import AbstractContextManager
 
 from sqlalchemy.orm import Session
 
+from renkei.core.errors import Forbidden
 from renkei.core.settings import Settings
-from renkei.portal import history, login
-from renkei.portal.certificates import CertificateChecker
+from renkei.portal import history, login, pittari
+from renkei.portal import notices as notice_box
 from renkei.portal.keys import portal_keys, register_with_hub
 from renkei.portal.login import PortalPerson
-from renkei.portal.models import PortalUser
+from renkei.portal.models import PortalApplication, PortalUser
+from renkei.protocol.cms import verify_detached
 from renkei.protocol.hub import HubClient
 from renkei.protocol.jpki import JpkiClient, LoginChallenge, LoginResponse
 from renkei.protocol.portal import PORTAL_AGENCY_CODE, MunicipalPortalClient
+from renkei.protocol.relying import CertificateChecker
 from renkei.protocol.transport import Transport
 
 Sessions = Callable[[], AbstractContextManager[Session]]
@@ -100,6 +103,55 @@ class Portal:
         return history.select(
             self.exchanges(user_id), date_from=date_from, date_to=date_to, agency=agency, page=page
         )
+
+    # -- お知らせ --------------------------------------------------------------------------------------------
+    def notices(self, user_id: int) -> list[notice_box.NoticeView]:
+        with self.sessions() as session:
+            return notice_box.list_notices(session, user=login.get_user(session, user_id=user_id))
+
+    def open_notice(self, user_id: int, notice_id: str) -> notice_box.NoticeView:
+        with self.sessions() as session:
+            return notice_box.open_notice(
+                session, user=login.get_user(session, user_id=user_id), notice_id=notice_id
+            )
+
+    # -- ぴったりサービス -------------------------------------------------------------------------------------
+    def apply(
+        self, user_id: int, *, card_number: str, service_code: str, form: dict[str, str], pin: str
+    ) -> PortalApplication:
+        """Validate, sign on the card (署名用 PIN), check the signature, signer and status, then keep it."""
+        chosen = pittari.service(service_code)
+        values = pittari.validate(chosen, form)
+        pittari.check_sign_pin(pin)
+        user = self.user(user_id)
+        body = pittari.content(chosen, user=user, values=values)
+        data = pittari.canonical(body)
+        signed = self.jpki.card_sign_detached(card_number=card_number, pin=pin, data=data)
+        document = verify_detached(signed, data, record=str(body["application_id"]))
+        holder = self.jpki.certificate_holder(serial=document.serial, kind="sign")
+        if (holder.lg_code, holder.resident_id) != (user.lg_code, user.resident_id):
+            raise Forbidden(
+                "署名者がログインしている本人ではありません", record=document.serial, field="署名"
+            )
+        checked = self.checker.check_certificate(document.certificate_der, role="sign")
+        with self.sessions() as session:
+            application = pittari.store(
+                session, user_id=user_id, body=body, cms=signed, document=document, checked=checked
+            )
+            session.expunge(application)
+            return application
+
+    def applications(self, user_id: int) -> list[PortalApplication]:
+        with self.sessions() as session:
+            found = pittari.my_applications(session, user_id=user_id)
+            session.expunge_all()
+            return found
+
+    def application(self, user_id: int, application_id: str) -> PortalApplication:
+        with self.sessions() as session:
+            found = pittari.my_application(session, user_id=user_id, application_id=application_id)
+            session.expunge(found)
+            return found
 
     def hub_public_key(self) -> str:
         return self.hub.info().signing_public_key

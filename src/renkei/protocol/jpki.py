@@ -291,9 +291,16 @@ class JpkiClient:
         return LoginResponse.model_validate(self._call("card_login_response", body))
 
     # -- for the portal (decision 0090) ------------------------------------------------------------------
-    def certificate_holder(self, *, serial: str) -> CertificateHolder:
-        answer = self._call("certificate_holder", CertificateHolderRequest(serial=serial).model_dump())
+    def certificate_holder(self, *, serial: str, kind: Slot = "auth") -> CertificateHolder:
+        answer = self._call(
+            "certificate_holder", CertificateHolderRequest(serial=serial, kind=kind).model_dump()
+        )
         return CertificateHolder.model_validate(answer)
+
+    def card_sign_detached(self, *, card_number: str, pin: str, data: bytes) -> bytes:
+        """The simulated card reader: a detached CMS SignedData over `data`, made on the card after the 署名用 PIN."""
+        body = {"card_number": card_number, "pin": pin, "data": b64(data)}
+        return unb64(str(self._call("card_sign_detached", body)["cms"]))
 
     def ocsp(self, request_der: bytes) -> bytes:
         """One OCSP exchange (RFC 6960) over the protocol: DER OCSPRequest in, DER OCSPResponse out."""

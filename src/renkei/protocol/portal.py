@@ -9,6 +9,7 @@ its 符号; the 住民票コード never leaves the resident register and 住基
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -24,9 +25,10 @@ PORTAL_KIND = "情報提供等記録開示システム"
 
 
 class CertificateHolderRequest(Message):
-    """Which resident holds the 利用者証明用 certificate with this serial (hex)."""
+    """Which resident holds the certificate of this kind with this serial (hex)."""
 
     serial: str = Field(pattern=r"^[0-9A-Fa-f]{1,40}$")
+    kind: Literal["auth", "sign"] = "auth"
 
 
 class CertificateHolder(Message):
@@ -76,3 +78,110 @@ class MunicipalPortalClient:
             "lg" + request.lg_code, "portal_acquisition_number", request.model_dump(mode="json")
         )
         return PortalAcquisitionNumber.model_validate(answer)
+
+
+# --- お知らせ (municipality → portal) ----------------------------------------------------------------------
+class NoticeSubmission(SignedMessage):
+    """A municipality's notice to some of its residents, signed with its hub-registered key; idempotent by id."""
+
+    notice_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    agency_code: str
+    lg_code: str
+    title: str = Field(min_length=1, max_length=100)
+    body: str = Field(min_length=1, max_length=4000)
+    condition: str = Field(min_length=1, max_length=200)  # how the recipients were chosen, in words
+    recipients: list[int] = Field(min_length=1, max_length=200_000)
+    sent_by: str = Field(min_length=1, max_length=64)
+    sent_at: dt.datetime
+
+    @field_validator("agency_code")
+    @classmethod
+    def _agency(cls, value: str) -> str:
+        return validate_agency_code(value)
+
+    @field_validator("lg_code")
+    @classmethod
+    def _lg(cls, value: str) -> str:
+        return validate_lg_code(value)
+
+
+class NoticeAccepted(Message):
+    notice_id: str
+    recipients: int
+
+
+class PortalClient:
+    """What other nodes ask the portal (service ``portal``)."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    def send_notice(self, submission: NoticeSubmission) -> NoticeAccepted:
+        answer = self._transport.call(PORTAL_SERVICE, "send_notice", submission.model_dump(mode="json"))
+        return NoticeAccepted.model_validate(answer)
+
+
+# --- ぴったりサービス: electronic applications, kept at the portal, fetched and decided by the municipality ------
+class ApplicationRecord(Message):
+    """One signed application as the municipality's inbox shows it; `content` is what was signed (canonical JSON)."""
+
+    application_id: str
+    service_code: str
+    service_name: str
+    lg_code: str
+    content: dict[str, Any]
+    cms: str  # base64 DER, detached over canonical_json(content)
+    ocsp_response: str  # base64 DER: the certificate's status at signing time, as the responder signed it
+    ocsp_nonce: str  # base64
+    ocsp_produced_at: dt.datetime
+    status: Literal["submitted", "accepted", "returned"]
+    note: str = ""
+    submitted_at: dt.datetime
+    decided_at: dt.datetime | None = None
+
+
+class InboxRequest(SignedMessage):
+    agency_code: str
+    lg_code: str
+    requested_at: dt.datetime
+
+    @field_validator("agency_code")
+    @classmethod
+    def _agency(cls, value: str) -> str:
+        return validate_agency_code(value)
+
+
+class Inbox(Message):
+    applications: list[ApplicationRecord]
+
+
+class DecisionRequest(SignedMessage):
+    agency_code: str
+    lg_code: str
+    application_id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    decision: Literal["accepted", "returned"]
+    note: str = Field(default="", max_length=500)
+    decided_by: str = Field(min_length=1, max_length=64)
+    decided_at: dt.datetime
+
+    @field_validator("agency_code")
+    @classmethod
+    def _agency(cls, value: str) -> str:
+        return validate_agency_code(value)
+
+
+def _portal_call(transport: Transport, operation: str, message: Message) -> dict[str, Any]:
+    return transport.call(PORTAL_SERVICE, operation, message.model_dump(mode="json"))
+
+
+class ApplicationInboxClient:
+    """The municipality's side of ぴったりサービス: its inbox at the portal, and its decisions."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+
+    def inbox(self, request: InboxRequest) -> Inbox:
+        return Inbox.model_validate(_portal_call(self._transport, "application_inbox", request))
+
+    def decide(self, request: DecisionRequest) -> ApplicationRecord:
+        return ApplicationRecord.model_validate(_portal_call(self._transport, "decide_application", request))

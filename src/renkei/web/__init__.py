@@ -31,6 +31,8 @@ ROUTER_MODULES = (
     "portal",
     "start",
     "operators",
+    "notices",
+    "pittari",
 )
 
 

@@ -27,6 +27,7 @@ router = APIRouter()
 CSRF = [Depends(check_csrf)]
 USER_KEY = "portal_user_id"
 SERIAL_KEY = "portal_serial"
+CARD_KEY = "portal_card"
 CARD_FIELDS = {"card_number": "カード番号", "pin": "利用者証明用PIN"}
 
 
@@ -105,7 +106,8 @@ def login(
     except (Unauthenticated, Forbidden, Invalid) as exc:
         return _login_page(request, error=exc, card_number=card_number)
     request.session.clear()  # a session fixed before login never becomes a logged-in one
-    request.session.update({USER_KEY: person.user_id, SERIAL_KEY: person.serial})
+    # The card stays "in the reader" for this session: ぴったりサービス signs with the same card (署名用 PIN).
+    request.session.update({USER_KEY: person.user_id, SERIAL_KEY: person.serial, CARD_KEY: card_number})
     request.session[CSRF_KEY] = secrets.token_urlsafe(32)
     return RedirectResponse("/portal", status_code=303)
 

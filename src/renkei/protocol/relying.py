@@ -1,8 +1,9 @@
-"""Checking a 利用者証明用 certificate as a relying party: chain to the JPKI CAs, validity, status by OCSP.
+"""A relying party's checks of a JPKI certificate: chain to the JPKI CAs, validity, signature, status by OCSP.
 
-The portal does not take jpki's word for a login: it checks the card's signature, the chain up to the root it
-was given, the validity period, and asks the OCSP responder (RFC 6960) with a fresh nonce, checking the
-responder's delegation (RFC 6960 §4.2.2.2) and signature before believing its answer.
+Neither the portal nor a municipality takes jpki's word: they check the signature, the chain up to the root
+they were given, the validity period, and ask the OCSP responder (RFC 6960) with a fresh nonce, checking the
+responder's delegation (RFC 6960 §4.2.2.2) and signature before believing its answer. The signed OCSP answer is
+kept as evidence (`OcspEvidence`) so that someone else can check later what the status was at signing time.
 """
 
 from __future__ import annotations
@@ -34,10 +35,20 @@ REASONS = {
 
 
 @dataclass(frozen=True)
+class OcspEvidence:
+    """A signed OCSP answer and the nonce asked with it: proof of a certificate's status at a moment."""
+
+    response_der: bytes
+    nonce: bytes
+    produced_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class CheckedCertificate:
     serial: str  # upper-case hex, as jpki writes it
     not_after: dt.datetime
     ocsp_status: str  # good
+    evidence: OcspEvidence | None = None
 
 
 def _load(der: bytes, what: str) -> x509.Certificate:
@@ -81,6 +92,22 @@ class CertificateChecker:
     ) -> CheckedCertificate:
         """Refuse (with a message naming why) unless the card signed `message` with a valid, good certificate."""
         certificate = _load(certificate_der, "電子証明書")
+        public_key = certificate.public_key()
+        if not isinstance(public_key, rsa.RSAPublicKey):
+            raise Forbidden(
+                "RSA鍵の証明書ではありません", record=f"{certificate.serial_number:X}", field="certificate"
+            )
+        try:
+            public_key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
+        except InvalidSignature:
+            raise Unauthenticated(
+                "カードの署名を検証できません", record=f"{certificate.serial_number:X}", field="signature"
+            ) from None
+        return self.check_certificate(certificate_der, role=role)
+
+    def check_certificate(self, certificate_der: bytes, *, role: str) -> CheckedCertificate:
+        """Chain, validity and OCSP status of a certificate whose signature the caller has already checked."""
+        certificate = _load(certificate_der, "電子証明書")
         serial = f"{certificate.serial_number:X}"
         label = "利用者証明用電子証明書" if role == "auth" else "署名用電子証明書"
         issuer = self.authorities()[role]
@@ -100,21 +127,33 @@ class CertificateChecker:
             )
         if certificate.not_valid_before_utc > now:
             raise Forbidden(f"{label}の有効期間がまだ始まっていません", record=serial, field="not_before")
-        public_key = certificate.public_key()
-        if not isinstance(public_key, rsa.RSAPublicKey):
-            raise Forbidden("RSA鍵の証明書ではありません", record=serial, field="certificate")
-        try:
-            public_key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
-        except InvalidSignature:
-            raise Unauthenticated("カードの署名を検証できません", record=serial, field="signature") from None
-        self._status(certificate, issuer, serial=serial, label=label)
+        evidence = self._status(certificate, issuer, serial=serial, label=label)
         return CheckedCertificate(
-            serial=serial, not_after=certificate.not_valid_after_utc, ocsp_status="good"
+            serial=serial, not_after=certificate.not_valid_after_utc, ocsp_status="good", evidence=evidence
         )
+
+    def status_at(self, certificate_der: bytes, evidence: OcspEvidence, *, role: str) -> str:
+        """Re-check kept evidence: the status (good | hold | revoked | unknown) the responder signed then."""
+        certificate = _load(certificate_der, "電子証明書")
+        issuer = self.authorities()[role]
+        serial = f"{certificate.serial_number:X}"
+        if not _issued_by(certificate, issuer):
+            raise Forbidden("JPKIの認証局が発行した証明書ではありません", record=serial, field="certificate")
+        try:
+            response = ocsp.load_der_ocsp_response(evidence.response_der)
+        except ValueError as exc:
+            raise Invalid("OCSP応答を読めません", record=serial, field="ocsp") from exc
+        self._check_response(response, issuer, nonce=evidence.nonce, serial=serial, at=evidence.produced_at)
+        status = response.certificate_status
+        if status == ocsp.OCSPCertStatus.GOOD:
+            return "good"
+        if status == ocsp.OCSPCertStatus.REVOKED:
+            return "hold" if response.revocation_reason == x509.ReasonFlags.certificate_hold else "revoked"
+        return "unknown"
 
     def _status(
         self, certificate: x509.Certificate, issuer: x509.Certificate, *, serial: str, label: str
-    ) -> None:
+    ) -> OcspEvidence:
         nonce = os.urandom(16)
         request = (
             ocsp.OCSPRequestBuilder()
@@ -137,7 +176,11 @@ class CertificateChecker:
         self._check_response(response, issuer, nonce=nonce, serial=serial)
         status = response.certificate_status
         if status == ocsp.OCSPCertStatus.GOOD:
-            return
+            return OcspEvidence(
+                response_der=response.public_bytes(serialization.Encoding.DER),
+                nonce=nonce,
+                produced_at=response.produced_at_utc,
+            )
         if status == ocsp.OCSPCertStatus.REVOKED:
             if response.revocation_reason == x509.ReasonFlags.certificate_hold:
                 raise Forbidden(
@@ -154,7 +197,13 @@ class CertificateChecker:
         raise Forbidden(f"{label}の状態をOCSPで確認できません（unknown）", record=serial, field="ocsp")
 
     def _check_response(
-        self, response: ocsp.OCSPResponse, issuer: x509.Certificate, *, nonce: bytes, serial: str
+        self,
+        response: ocsp.OCSPResponse,
+        issuer: x509.Certificate,
+        *,
+        nonce: bytes,
+        serial: str,
+        at: dt.datetime | None = None,
     ) -> None:
         signer = issuer
         if response.certificates:  # a delegated responder (RFC 6960 §4.2.2.2)
@@ -183,7 +232,7 @@ class CertificateChecker:
             raise Unavailable(
                 "OCSP応答のnonceが要求と一致しません（再送の疑い）", record=serial, field="ocsp"
             )
-        now = clock.now()
+        now = at or clock.now()
         if response.this_update_utc > now + dt.timedelta(minutes=5) or (
             response.next_update_utc is not None and response.next_update_utc < now
         ):
