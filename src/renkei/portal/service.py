@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from renkei.core.errors import Forbidden
 from renkei.core.settings import Settings
-from renkei.portal import history, login, pittari
+from renkei.portal import history, login, pittari, selfinfo
 from renkei.portal import notices as notice_box
 from renkei.portal.keys import portal_keys, register_with_hub
 from renkei.portal.login import PortalPerson
@@ -114,6 +114,11 @@ class Portal:
             return notice_box.open_notice(
                 session, user=login.get_user(session, user_id=user_id), notice_id=notice_id
             )
+
+    # -- 自己情報 -------------------------------------------------------------------------------------------
+    def self_information(self, user_id: int) -> list[selfinfo.SelfInfo]:
+        self.ensure_registered()
+        return selfinfo.fetch(self.user(user_id), settings=self.settings, hub=self.hub)
 
     # -- ぴったりサービス -------------------------------------------------------------------------------------
     def apply(

@@ -192,3 +192,15 @@ def history_pdf(request: Request, user_id: Resident) -> Response:
     body = history.to_pdf(_download(request, user_id))
     headers = {"content-disposition": 'attachment; filename="yaritori-rireki.pdf"'}
     return Response(body, media_type="application/pdf", headers=headers)
+
+
+@router.get("/portal/self", response_class=HTMLResponse)
+def self_information_form(request: Request, user_id: Resident) -> HTMLResponse:
+    return templates.TemplateResponse(request, "portal/self.html", {"results": None})
+
+
+# A POST: each fetch is a set of 情報照会 through the hub, recorded and shown in やりとり履歴 (decision 0095).
+@router.post("/portal/self", dependencies=CSRF, response_class=HTMLResponse)
+def self_information(request: Request, user_id: Resident) -> HTMLResponse:
+    results = get_portal(request).self_information(user_id)
+    return templates.TemplateResponse(request, "portal/self.html", {"results": results})
