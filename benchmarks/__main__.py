@@ -7,7 +7,15 @@ import importlib
 import os
 import sys
 
-MODULES = ("bench_residents", "bench_copies", "bench_signs", "bench_queries", "bench_records", "bench_jpki")
+MODULES = (
+    "bench_residents",
+    "bench_copies",
+    "bench_signs",
+    "bench_queries",
+    "bench_records",
+    "bench_jpki",
+    "bench_portal",
+)
 
 
 def main() -> int:

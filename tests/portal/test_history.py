@@ -95,3 +95,22 @@ def test_csv_and_pdf_downloads_carry_every_row(runtime: Runtime, holders: list[H
     assert text.splitlines()[0].startswith("処理通番,照会日時")
     assert str(done.process_number) in text and "検証済み" in text
     assert history.to_pdf(exchanges).startswith(b"%PDF")
+
+
+def test_batch_proofs_equal_single_proofs_for_every_size() -> None:
+    """The hub's one-pass proofs for a person's entries are the RFC 9162 paths, for every tree shape."""
+    import hashlib
+
+    from renkei.protocol import merkle
+    from renkei.protocol.ledger.log import _path_from_levels
+
+    for size in (1, 2, 3, 5, 8, 13, 64, 100, 257):
+        leaves = [hashlib.sha256(str(i).encode()).digest() for i in range(size)]
+        levels = [leaves]
+        while len(levels[-1]) > 1:
+            below = levels[-1]
+            levels.append([merkle.node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
+        for index in range(size):
+            path = _path_from_levels(levels, index, size)
+            assert path == merkle.inclusion_path(leaves, index)
+            assert merkle.verify_inclusion(leaves[index], index, size, path, merkle.root(leaves))
