@@ -47,6 +47,8 @@ class PortalPerson:
 
 def start_login(session: Session) -> LoginChallenge:
     now = clock.now()
+    # Every opened login page makes a challenge; the ones long expired are of no use to anyone.
+    session.execute(sa.delete(PortalChallenge).where(PortalChallenge.expires_at < now - dt.timedelta(days=1)))
     challenge = PortalChallenge(
         id=secrets.token_hex(16), nonce=os.urandom(32), created_at=now, expires_at=now + CHALLENGE_TTL
     )
