@@ -19,21 +19,9 @@ from renkei.runtime.relay import RelayLoop
 from renkei.web.templating import templates
 
 # Router modules under renkei.web; each defines `router`.
-ROUTER_MODULES = (
-    "home",
-    "auth",
-    "residents",
-    "addressee",
-    "staff",
-    "linkage",
-    "governance",
-    "jpki",
-    "portal",
-    "start",
-    "operators",
-    "notices",
-    "pittari",
-)
+ROUTER_MODULES = ("home", "auth", "residents", "addressee", "staff", "linkage", "governance", "jpki")
+# マイナポータル, the start page, the national operators' consoles, お知らせ and ぴったりサービス (issue 10).
+PORTAL_ROUTER_MODULES = ("portal", "start", "operators", "notices", "pittari")
 
 
 def create_app(
@@ -74,7 +62,7 @@ def create_app(
             return JSONResponse(exc.as_dict(), status_code=exc.status_code)
         return templates.TemplateResponse(request, "error.html", {"error": exc}, status_code=exc.status_code)
 
-    for name in ROUTER_MODULES:
+    for name in (*ROUTER_MODULES, *PORTAL_ROUTER_MODULES):
         try:
             module = importlib.import_module(f"renkei.web.{name}")
         except ModuleNotFoundError as exc:
