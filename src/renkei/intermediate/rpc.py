@@ -20,7 +20,7 @@ from renkei.protocol.hub import HubClient
 from renkei.protocol.jpki import JpkiClient
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.messages import ForwardedQuery
-from renkei.protocol.portal import PortalAcquisitionRequest
+from renkei.protocol.portal import PortalAcquisitionRequest, parse
 from renkei.protocol.transport import Body, Dispatcher, Transport, dispatcher_from
 
 
@@ -94,7 +94,7 @@ def dispatcher(lg_code: str, databases: Databases, settings: Settings, transport
 
     def portal_acquisition_number(body: Body) -> Body:
         """The portal's 利用者登録 (decision 0090): checks over the network first, then one transaction."""
-        request = PortalAcquisitionRequest.model_validate(body)
+        request = parse(PortalAcquisitionRequest, body)
         portal.check_portal_request(lg_code=lg_code, request=request, hub=hub, jpki=JpkiClient(transport))
         with databases.session(node) as session:
             answer = portal.portal_acquisition_number(

@@ -20,7 +20,7 @@ from renkei.protocol.jpki import (
     VerifierRegistration,
     unb64,
 )
-from renkei.protocol.portal import CertificateHolderRequest, OcspExchange
+from renkei.protocol.portal import CertificateHolderRequest, OcspExchange, parse
 from renkei.protocol.transport import Body, Dispatcher, Transport, dispatcher_from
 
 NODE = "jpki"
@@ -44,7 +44,7 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport | 
     def ocsp(body: Body) -> Body:
         if not responder:
             responder.append(OcspResponder(lambda: databases.session(NODE), settings))
-        request = OcspExchange.model_validate(body)
+        request = parse(OcspExchange, body)
         try:
             der = unb64(request.der)
         except ValueError as exc:
@@ -120,7 +120,7 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport | 
             )
         ),
         # For the portal (decision 0090): its 利用者登録, and OCSP over the protocol as well as POST /ocsp.
-        "certificate_holder": op(lambda s, b: _holder(s, CertificateHolderRequest.model_validate(b))),
+        "certificate_holder": op(lambda s, b: _holder(s, parse(CertificateHolderRequest, b))),
         # The simulated card reader for 電子申請: a detached CMS signature made on the card after its 署名用 PIN.
         "card_sign_detached": op(
             lambda s, b: {

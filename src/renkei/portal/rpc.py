@@ -15,6 +15,7 @@ from renkei.protocol.portal import (
     Inbox,
     InboxRequest,
     NoticeSubmission,
+    parse,
 )
 from renkei.protocol.transport import Body, Dispatcher, Transport, dispatcher_from
 
@@ -33,7 +34,7 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport | 
     def send_notice(body: Body) -> Body:
         if hub is None:
             raise Unavailable("ポータルからハブに接続できません", record=PORTAL_SERVICE)
-        submission = NoticeSubmission.model_validate(body)
+        submission = parse(NoticeSubmission, body)
         notices.check_sender(submission, hub=hub)  # over the network, before the transaction
         with databases.session(PORTAL_SERVICE) as session:
             return notices.accept(session, submission=submission).model_dump(mode="json")
@@ -41,7 +42,7 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport | 
     def application_inbox(body: Body) -> Body:
         if hub is None:
             raise Unavailable("ポータルからハブに接続できません", record=PORTAL_SERVICE)
-        request = InboxRequest.model_validate(body)
+        request = parse(InboxRequest, body)
         pittari.check_municipality(request, hub=hub)
         with databases.session(PORTAL_SERVICE) as session:
             return Inbox(applications=pittari.inbox(session, lg_code=request.lg_code)).model_dump(mode="json")
@@ -49,7 +50,7 @@ def dispatcher(databases: Databases, settings: Settings, transport: Transport | 
     def decide_application(body: Body) -> Body:
         if hub is None:
             raise Unavailable("ポータルからハブに接続できません", record=PORTAL_SERVICE)
-        request = DecisionRequest.model_validate(body)
+        request = parse(DecisionRequest, body)
         pittari.check_municipality(request, hub=hub)
         with databases.session(PORTAL_SERVICE) as session:
             return pittari.decide(session, request=request).model_dump(mode="json")

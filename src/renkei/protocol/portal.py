@@ -9,10 +9,12 @@ its 符号; the 住民票コード never leaves the resident register and 住基
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any, Literal, TypeVar
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from renkei.core.errors import Invalid
 from renkei.core.ids import validate_agency_code, validate_lg_code
 from renkei.protocol.messages import Message, SignedMessage
 from renkei.protocol.transport import Transport
@@ -22,6 +24,19 @@ PORTAL_AGENCY_CODE = (
     "0030099000011700"  # 情報提供等記録開示システム in the 機関コード master (fidelity addendum §7)
 )
 PORTAL_KIND = "情報提供等記録開示システム"
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], body: Mapping[str, Any]) -> M:
+    """The request as `model`, or `Invalid` naming the first field that is wrong (never a 500)."""
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or model.__name__
+        raise Invalid(f"{where}: {first['msg']}", record=model.__name__, field=where) from None
 
 
 class CertificateHolderRequest(Message):
