@@ -26,8 +26,10 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[Any]:
+    """One chromium per test: the sync API keeps an event loop on this thread while it runs, which must not be
+    left running under tests that call asyncio.run (pyHanko's signing in jpki does)."""
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
         pytest.skip(
             "Debian package chromium is not installed (apt-get install -y chromium fonts-ipafont-gothic)"
