@@ -106,7 +106,9 @@ def run(*, smoke: bool, postgres_url: str | None) -> None:
             settings = Settings(data_dir=Path(tmp) / f"sqlite{total}", **KEYS)  # type: ignore[arg-type]
             _one("SQLite", settings, total=total, mine=mine, runs=runs)
         if postgres_url and postgres_available(postgres_url):
-            with scratch_database_url(postgres_url, Path(tmp)) as url:
-                for total, mine in sizes:
+            for total, mine in sizes:
+                with scratch_database_url(
+                    postgres_url, Path(tmp)
+                ) as url:  # a fresh set of databases per size
                     settings = Settings(data_dir=Path(tmp) / f"pg{total}", database_url=url, **KEYS)  # type: ignore[arg-type]
                     _one("PostgreSQL", settings, total=total, mine=mine, runs=runs)

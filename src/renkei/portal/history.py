@@ -19,8 +19,9 @@ from renkei.core.settings import Settings
 from renkei.layouts.loader import catalogue
 from renkei.portal.keys import portal_keys
 from renkei.portal.models import PortalUser
+from renkei.protocol import merkle, signing
 from renkei.protocol.hub import HubClient
-from renkei.protocol.ledger import InclusionProof, verify_inclusion_proof
+from renkei.protocol.ledger import InclusionProof, chain_hash, tree_head_payload
 from renkei.protocol.messages import PersonRecordsRequest
 from renkei.protocol.portal import PORTAL_AGENCY_CODE
 
@@ -75,15 +76,48 @@ def _parse_time(value: Any) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def _exchange(record: dict[str, Any], *, hub_key: str, names: dict[str, str]) -> Exchange:
+class _Heads:
+    """Signed tree heads already checked in this request: a person's entries mostly lead to the same head, and its
+    Ed25519 signature need be checked once, not once per entry."""
+
+    def __init__(self, hub_key: str) -> None:
+        self.hub_key = hub_key
+        self.checked: dict[tuple[str, int, bytes, str, str], str | None] = {}
+
+    def problem(self, proof: InclusionProof) -> str | None:
+        key = (proof.log_id, proof.tree_size, proof.root_hash, proof.signed_at.isoformat(), proof.signature)
+        if key not in self.checked:
+            payload = tree_head_payload(proof.log_id, proof.tree_size, proof.root_hash, proof.signed_at)
+            try:
+                signing.verify(
+                    self.hub_key, payload, proof.signature, record=f"{proof.log_id}#{proof.tree_size}"
+                )
+                self.checked[key] = None
+            except RenkeiError as exc:
+                self.checked[key] = exc.message
+        return self.checked[key]
+
+
+def _proof_problem(proof: InclusionProof, heads: _Heads) -> str | None:
+    """What verify_inclusion_proof checks (RFC 9162 §2.1.3.2 against a signed head), with the head cached."""
+    problem = heads.problem(proof)
+    if problem is not None:
+        return problem
+    leaf = merkle.leaf_hash(chain_hash(proof.prev_hash, proof.seq, proof.recorded_at, proof.body))
+    if not merkle.verify_inclusion(leaf, proof.seq - 1, proof.tree_size, proof.path, proof.root_hash):
+        return "包含証明が署名付きツリーヘッドと一致しません"
+    return None
+
+
+def _exchange(record: dict[str, Any], *, heads: _Heads, names: dict[str, str]) -> Exchange:
     problem: str | None = None
     proof = record.get("proof") or {}
     try:
         parsed = InclusionProof.from_dict(proof)
-        verify_inclusion_proof(parsed, public_key=hub_key)
+        problem = _proof_problem(parsed, heads)
         shown = {k: v for k, v in record.items() if k not in ("proof", "seq", "recorded_at")}
         proven = {k: v for k, v in parsed.body.items() if k != "person_ref"}  # the hub's own pseudonym
-        if shown != proven:  # the row shown must be the entry proven, field for field
+        if problem is None and shown != proven:  # the row shown must be the entry proven, field for field
             problem = "表示内容が証明された記録と一致しません"
     except RenkeiError as exc:
         problem = exc.message
@@ -119,9 +153,9 @@ def fetch(user: PortalUser, *, settings: Settings, hub: HubClient) -> list[Excha
         agency_code=PORTAL_AGENCY_CODE, sign=user.sign, requested_at=clock.now()
     ).signed(keys.signing)
     records = hub.person_records(request).records
-    hub_key = hub.info().signing_public_key
+    heads = _Heads(hub.info().signing_public_key)
     names = catalogue()
-    exchanges = [_exchange(r, hub_key=hub_key, names=names) for r in records]
+    exchanges = [_exchange(r, heads=heads, names=names) for r in records]
     exchanges.sort(key=lambda e: (e.requested_at, e.seq), reverse=True)
     return exchanges
 
