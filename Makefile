@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 DATA_DIR ?= var
 PYTEST_WORKERS ?= 2
+SCREENSHOTS ?= build/screenshots
 
 .DEFAULT_GOAL := help
 .PHONY: help demo test pytest lint format bench bench-smoke db-upgrade clean
@@ -24,7 +25,7 @@ demo: $(STAMP) ## Set up the national side and two municipalities in ./var and s
 test: lint pytest ## Everything the project checks: lint, types, import layers, the test suite
 
 pytest: $(STAMP) ## The test suite (RENKEI_TEST_DATABASE_URL=postgresql+psycopg://… to run it on PostgreSQL)
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --cov --cov-report=term:skip-covered --cov-fail-under=80 $(PYTEST_ARGS)
+	RENKEI_SCREENSHOTS=$(SCREENSHOTS) $(BIN)/pytest -n $(PYTEST_WORKERS) --cov --cov-report=term:skip-covered --cov-fail-under=80 $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff, mypy --strict, import-linter
 	$(BIN)/ruff check src tests benchmarks

@@ -25,6 +25,7 @@ from benchmarks.report import machine, write_report
 
 MODULES = (
     "bench_residents", "bench_copies", "bench_signs", "bench_queries", "bench_records", "bench_jpki", "bench_cli",
+    "bench_portal",
 )  # fmt: skip
 # Seconds each module may take before its process group is stopped (generous: the machine is shared).
 BUDGET = {"smoke": 900.0, "full": 4 * 3600.0}

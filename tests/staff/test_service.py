@@ -155,7 +155,9 @@ def test_an_administrator_cannot_disable_their_own_account(runtime: Runtime) -> 
 
 
 def test_roles_are_a_closed_list_and_every_role_requires_totp(runtime: Runtime) -> None:
-    assert {"juki", "tax", "welfare", "admin", "auditor"} == service.ROLES_REQUIRING_TOTP
+    municipal = {"juki", "tax", "welfare", "admin", "auditor", "notice"}
+    national = {"hub_operator", "jpki_operator"}  # decision 0092
+    assert municipal | national == service.ROLES_REQUIRING_TOTP
     with pytest.raises(Invalid) as error:
         add(runtime, "x", "mayor")
     assert error.value.field == "roles"

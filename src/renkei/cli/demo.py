@@ -82,7 +82,7 @@ def group(
     from renkei.web import create_app
 
     click.echo("")
-    click.echo(f"画面 / web UI: http://{host}:{port}/  （終了は Ctrl+C）")
+    click.echo(f"はじめに / start page: http://{host}:{port}/start  （終了は Ctrl+C）")
     click.echo(f"他のコマンドも同じデータを使えます / other commands take --data-dir {data_dir}")
     uvicorn.run(
         create_app(runtime.settings, runtime=runtime, relay_interval=2.0),

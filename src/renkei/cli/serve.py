@@ -10,7 +10,7 @@ from renkei.cli.common import runtime_options
 from renkei.runtime import Runtime
 
 # Modules under renkei.cli that add server commands; each defines `commands` (a list of click commands).
-SERVER_MODULES = ("serve_linkage", "serve_jpki")
+SERVER_MODULES = ("serve_linkage", "serve_jpki", "serve_portal")
 
 
 @click.group(name="serve")

@@ -14,7 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from renkei.core import clock
-from renkei.demo import courses, evaluation, governance, jpki, linkage, migration, region, residents, staff
+from renkei.demo import (
+    courses,
+    evaluation,
+    governance,
+    jlis,
+    jpki,
+    linkage,
+    local_use,
+    migration,
+    region,
+    residents,
+    staff,
+    start,
+)
 from renkei.protocol.jpki import JpkiClient
 from renkei.protocol.jukinet import JukinetClient
 from renkei.residents import service as residents_service
@@ -70,11 +83,19 @@ def run(
             relay(runtime, lg_code)
         return done
 
+    moved: list[str] = []
+
     def linked() -> list[str]:
-        done = linkage.run(runtime, lg_a=lg_a, lg_b=lg_b)
+        done, atenas = linkage.run_and_move(runtime, lg_a=lg_a, lg_b=lg_b)
+        moved.extend(atenas)
         for lg_code in options.lg_codes:
             relay(runtime, lg_code)
         return done
+
+    def local() -> list[str]:
+        if not moved:
+            return ["転居した世帯がいないため省略しました / skipped: nobody moved"]
+        return local_use.run(runtime, lg_a=lg_a, lg_b=lg_b, atena=moved[0])
 
     def governed() -> list[str]:
         done = governance.setup(runtime, lg_code=lg_a)
@@ -88,11 +109,17 @@ def run(
         ("■ 職員 / staff", lambda: staff.setup(runtime, lg_codes=options.lg_codes)),
         ("■ 公的個人認証 / JPKI", lambda: jpki.setup(runtime, lg_code=lg_a, holders=options.card_holders)),
         ("■ 情報連携 / information linkage", linked),
+        ("■ 独自利用事務 / a municipality's own use by 条例", local),
+        (
+            "■ J-LISの各種サービス / 本人確認情報提供・被災者支援・コンビニ交付・LGWAN-ASP",
+            lambda: jlis.setup(runtime, lg_code=lg_a),
+        ),
         (
             "■ 転居による署名用電子証明書の失効 / a move revokes a signing certificate",
             lambda: move_a_card_holder(runtime, lg_code=lg_a),
         ),
         ("■ 安全管理措置 / governance", governed),
+        ("■ はじめに / where to start", lambda: start.setup(runtime, lg_a=lg_a, lg_b=lg_b)),
     ]
     lines: list[str] = []
     for number, (title, step) in enumerate(steps, start=1):

@@ -188,6 +188,11 @@ def _records(runtime: Runtime, number: str, lg_a: str, lg_b: str) -> list[str]:
 
 def run(runtime: Runtime, *, lg_a: str, lg_b: str) -> list[str]:
     """The linkage part of the demo (ARCHITECTURE §5 end to end); returns what happened, Japanese first."""
+    return run_and_move(runtime, lg_a=lg_a, lg_b=lg_b)[0]
+
+
+def run_and_move(runtime: Runtime, *, lg_a: str, lg_b: str) -> tuple[list[str], list[str]]:
+    """`run`, also returning the moved family's 住基 宛名番号 at B (later demo steps ask about them)."""
     hub, jukinet = HubClient(runtime.transport), JukinetClient(runtime.transport)
     name_a, name_b = _join(runtime, lg_a, hub, jukinet), _join(runtime, lg_b, hub, jukinet)
     lines = [f"情報連携 / information linkage: A = {name_a}（{lg_a}）, B = {name_b}（{lg_b}）"]
@@ -219,4 +224,4 @@ def run(runtime: Runtime, *, lg_a: str, lg_b: str) -> list[str]:
     lines.append(
         f"（{clock.now().isoformat(timespec='seconds')} 時点。renkei records verify で改ざんがないことを確認できます）"
     )
-    return lines
+    return lines, atenas

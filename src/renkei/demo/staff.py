@@ -21,6 +21,10 @@ DEMO_ACCOUNTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "demo-welfare": ("福祉 一郎", ("welfare",)),
     "demo-admin": ("情報 政策", ("admin",)),
     "demo-auditor": ("監査 恵子", ("auditor",)),
+    "demo-notice": ("案内 春子", ("notice",)),  # マイナポータル お知らせ (decision 0093)
+    # The national operators' consoles (decision 0092); their accounts sit with the municipal ones for now.
+    "demo-hub": ("連携 運用", ("hub_operator",)),
+    "demo-jpki": ("認証 運用", ("jpki_operator",)),
 }
 
 

@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session
 from renkei.core.db import Databases
 from renkei.core.ids import validate_lg_code
 from renkei.core.settings import Settings
-from renkei.intermediate import service
+from renkei.intermediate import portal, service
 from renkei.intermediate.schemas import QueryOutcome, QueryRequest
 from renkei.intermediate.service import witness
 from renkei.protocol.api import ServiceApi, operation
 from renkei.protocol.hub import HubClient
 from renkei.protocol.identity import Caller
+from renkei.protocol.jpki import JpkiClient
+from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.messages import (
     ForwardedBatch,
     ForwardedQuery,
@@ -38,6 +40,7 @@ from renkei.protocol.node import (
     ProcessingNumber,
     SelfInformation,
 )
+from renkei.protocol.portal import PortalAcquisitionNumber, PortalAcquisitionRequest
 from renkei.protocol.tlog import (
     AddCheckpointRequest,
     AddCheckpointResponse,
@@ -170,6 +173,21 @@ def api(lg_code: str, databases: Databases, settings: Settings, transport: Trans
         with databases.session(node) as session:
             return witness.witnessed(session, lg_code=lg_code, request=request)
 
+    @operation(
+        "portal_acquisition_number", PortalAcquisitionRequest, PortalAcquisitionNumber, callers={"portal"}
+    )
+    def portal_acquisition_number(
+        request: PortalAcquisitionRequest, _caller: Caller
+    ) -> PortalAcquisitionNumber:
+        """マイナポータルの利用者登録: 本人の取得番号（署名と証明書の名義を確認） / a 取得番号 for the portal."""
+        # Checks over the network first (the portal's signature at the hub, the certificate's holder at jpki),
+        # then one transaction on this node (decision 0090).
+        portal.check_portal_request(lg_code=lg_code, request=request, hub=hub, jpki=JpkiClient(transport))
+        with databases.session(node) as session:
+            return portal.portal_acquisition_number(
+                session, settings=settings, request=request, jukinet=JukinetClient(transport)
+            )
+
     return ServiceApi(node, "node", f"renkei node {lg_code} 中間サーバー").add(
         provide,
         provide_batch,
@@ -181,6 +199,7 @@ def api(lg_code: str, databases: Databases, settings: Settings, transport: Trans
         bulk_result,
         witness_add_checkpoint,
         witness_checkpoints,
+        portal_acquisition_number,
     )
 
 

@@ -37,7 +37,7 @@ from renkei.protocol.jpki import (
     VerifierRegistration,
     unb64,
 )
-from renkei.protocol.kiosk import CertificateHolder
+from renkei.protocol.portal import CertificateHolder, CertificateHolderRequest, OcspExchange
 from renkei.protocol.transport import Transport
 
 NODE = "jpki"
@@ -106,12 +106,13 @@ class CaCertificates(_Model):
     model_config = ConfigDict(extra="allow")
 
 
-class OcspBody(_Model):
-    request: str = Field(max_length=20_000, description="Base64 of a DER OCSPRequest (RFC 6960)")
+class CardSignDetached(CardNumber):
+    pin: str = Field(min_length=1, max_length=16)
+    data: str = Field(max_length=1_400_000, description="Base64 of the bytes to sign")
 
 
-class OcspAnswer(_Model):
-    response: str = Field(description="Base64 of the DER OCSPResponse")
+class Cms(_Model):
+    cms: str = Field(description="Base64 of a detached CMS SignedData made on the card")
 
 
 class Registry(_Model):
@@ -143,10 +144,6 @@ class CardAppDelete(CardNumber):
     pin: str = Field(min_length=1, max_length=16)
 
 
-class Serial(_Model):
-    serial: str = Field(min_length=1, max_length=40, description="the certificate's serial number, hex")
-
-
 def _window(caller: Caller, check: IdentityCheck) -> None:
     caller.must_be_municipality(check.lg_code, field="check.lg_code")
 
@@ -155,16 +152,30 @@ def api(databases: Databases, settings: Settings, transport: Transport | None = 
     del transport
     responders: list[OcspResponder] = []
 
-    @operation("ocsp", OcspBody, OcspAnswer, callers=ANYONE)
-    def ocsp(body: OcspBody, _caller: Caller) -> OcspAnswer:
-        """OCSP（RFC 6960）を電文で: 証明書交付センター等の検証用 / OCSP over the protocol."""
+    @operation("ocsp", OcspExchange, OcspExchange, callers=ANYONE)
+    def ocsp(body: OcspExchange, _caller: Caller) -> OcspExchange:
+        """OCSP（RFC 6960）を電文で: ポータル・証明書交付センター等の検証用 / one OCSP exchange over the protocol."""
         if not responders:
             responders.append(OcspResponder(lambda: databases.session(NODE), settings))
         try:
-            request = base64.b64decode(body.request, validate=True)
+            request = base64.b64decode(body.der, validate=True)
         except ValueError:
-            request = b""
-        return OcspAnswer(response=base64.b64encode(responders[0].respond(request)).decode())
+            request = b""  # the responder answers malformedRequest
+        return OcspExchange(der=base64.b64encode(responders[0].respond(request)).decode())
+
+    # The simulated card reader signs a document on the card after the 署名用 PIN (decision 0094).
+    @operation("card_sign_detached", CardSignDetached, Cms, callers=USERS)
+    def card_sign_detached(request: CardSignDetached, _caller: Caller) -> Cms:
+        """模擬カードリーダー: 署名用電子証明書で文書に署名（CMS） / the card signs a document (CMS)."""
+        try:
+            data = unb64(request.data)
+        except ValueError as exc:
+            raise Invalid("署名対象のBase64が不正です", field="data") from exc
+        with databases.session(NODE) as session:
+            cms = service.sign_detached(
+                session, settings=settings, card_number=request.card_number, pin=request.pin, data=data
+            )
+        return Cms(cms=base64.b64encode(cms).decode())
 
     # マイナンバーカードアプリケーション搭載システム (decision 0088): only the registering municipality touches
     # its application, and only on its own residents' cards (checked in card_apps).
@@ -220,11 +231,13 @@ def api(databases: Databases, settings: Settings, transport: Transport | None = 
             )
         return Empty()
 
-    @operation("certificate_holder", Serial, CertificateHolder, callers={"municipality", "portal"})
-    def certificate_holder(request: Serial, _caller: Caller) -> CertificateHolder:
-        """証明書の名義人（発行団体と住民） / whose certificate a serial is."""
+    @operation(
+        "certificate_holder", CertificateHolderRequest, CertificateHolder, callers={"municipality", "portal"}
+    )
+    def certificate_holder(request: CertificateHolderRequest, _caller: Caller) -> CertificateHolder:
+        """証明書の名義人（発行団体・住民・カード） / whose certificate a serial is."""
         with databases.session(NODE) as session:
-            return holders.certificate_holder(session, serial=request.serial)
+            return holders.certificate_holder(session, serial=request.serial, kind=request.kind)
 
     @operation("issue_card", CardApplication, IssuedCard, callers=WINDOW)
     def issue_card(application: CardApplication, caller: Caller) -> IssuedCard:
@@ -386,6 +399,7 @@ def api(databases: Databases, settings: Settings, transport: Transport | None = 
         publish_crl,
         ca_certificates,
         ocsp,
+        card_sign_detached,
         card_app_register,
         card_app_registry,
         card_app_write,

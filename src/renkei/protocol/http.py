@@ -273,6 +273,24 @@ def service_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimits)
+    add_service_routes(app, apis, authenticate=authenticate, on_refusal=on_refusal)
+    services = sorted(api.name for api in apis)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, object]:
+        return {"status": "ok", "services": services}
+
+    return app
+
+
+def add_service_routes(
+    app: FastAPI,
+    apis: Sequence[ServiceApi],
+    *,
+    authenticate: Authenticate,
+    on_refusal: OnRefusal | None = None,
+) -> None:
+    """The REST routes of `apis` on an existing app (a served UI that also answers protocol calls)."""
     nodes = {api.name[2:]: api for api in apis if api.kind == "node"}
     for api in apis:
         if api.kind == "node":
@@ -310,14 +328,6 @@ def service_app(
                 tags=["node"],
                 operation_id=f"node_{op.name}",
             )
-
-    services = sorted(api.name for api in apis)
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, object]:
-        return {"status": "ok", "services": services}
-
-    return app
 
 
 def _fixed(api: ServiceApi) -> Callable[[str | None], ServiceApi]:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from renkei.protocol.portal import CertificateHolder, CertificateHolderRequest, OcspExchange
 from renkei.protocol.transport import Transport
 
 JPKI_SERVICE = "jpki"
@@ -288,6 +289,27 @@ class JpkiClient:
         """
         body = {"card_number": card_number, "pin": pin, "challenge": challenge.model_dump(mode="json")}
         return LoginResponse.model_validate(self._call("card_login_response", body))
+
+    # -- for the portal (decision 0090) ------------------------------------------------------------------
+    def certificate_holder(self, *, serial: str, kind: Slot = "auth") -> CertificateHolder:
+        answer = self._call(
+            "certificate_holder", CertificateHolderRequest(serial=serial, kind=kind).model_dump()
+        )
+        return CertificateHolder.model_validate(answer)
+
+    def card_sign_detached(self, *, card_number: str, pin: str, data: bytes) -> bytes:
+        """The simulated card reader: a detached CMS SignedData over `data`, made on the card after the 署名用 PIN."""
+        body = {"card_number": card_number, "pin": pin, "data": b64(data)}
+        return unb64(str(self._call("card_sign_detached", body)["cms"]))
+
+    def ocsp(self, request_der: bytes) -> bytes:
+        """One OCSP exchange (RFC 6960) over the protocol: DER OCSPRequest in, DER OCSPResponse out."""
+        answer = OcspExchange.model_validate(self._call("ocsp", {"der": b64(request_der)}))
+        return unb64(answer.der)
+
+    def ca_certificates(self) -> dict[str, bytes]:
+        """The CA certificates (DER) by role: root, sign, auth."""
+        return {role: unb64(str(der)) for role, der in self._call("ca_certificates", {}).items()}
 
     # -- operators -----------------------------------------------------------------------------------
     def publish_crl(self, *, role: str, delta: bool = False) -> dict[str, Any]:

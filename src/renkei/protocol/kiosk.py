@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from renkei.core.ids import validate_lg_code
+from renkei.protocol.portal import CertificateHolder  # who holds a certificate (one model for every caller)
 from renkei.protocol.transport import Transport
 
 JPKI = "jpki"
@@ -83,13 +84,6 @@ class IssuanceRecord(_Message):
     issued_at: dt.datetime
 
 
-class CertificateHolder(_Message):
-    """Whose 利用者証明用 certificate this is, in the municipality's register (jpki knows it from the window)."""
-
-    lg_code: str
-    resident_id: int
-
-
 class CertificateServer:
     """Typed calls to one municipality's 証明書発行サーバ."""
 
@@ -116,8 +110,8 @@ class KioskJpki:
         self._transport = transport
 
     def ocsp(self, request_der: bytes) -> bytes:
-        answer = self._transport.call(JPKI, "ocsp", {"request": base64.b64encode(request_der).decode()})
-        return base64.b64decode(str(answer["response"]))
+        answer = self._transport.call(JPKI, "ocsp", {"der": base64.b64encode(request_der).decode()})
+        return base64.b64decode(str(answer["der"]))
 
     def certificate_holder(self, serial: str) -> CertificateHolder:
         answer = self._transport.call(JPKI, "certificate_holder", {"serial": serial})

@@ -37,6 +37,8 @@ ROUTER_MODULES = (
     "lgwan",
     "cardapps",
 )
+# マイナポータル, the start page, the national operators' consoles, お知らせ and ぴったりサービス (issue 10).
+PORTAL_ROUTER_MODULES = ("portal", "start", "operators", "notices", "pittari")
 
 
 def create_app(
@@ -80,7 +82,7 @@ def create_app(
 
     errors.install(app)
 
-    for name in ROUTER_MODULES:
+    for name in (*ROUTER_MODULES, *PORTAL_ROUTER_MODULES):
         try:
             module = importlib.import_module(f"renkei.web.{name}")
         except ModuleNotFoundError as exc:

@@ -1,7 +1,7 @@
 """Witnessed records: cosignatures on each log's checkpoints; the heads each witness cosigned and every one it saw.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import renkei.core.db
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

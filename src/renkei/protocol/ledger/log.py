@@ -222,6 +222,48 @@ class Ledger(Generic[E, R]):
             signature=head.signature,
         )
 
+    def inclusion_proofs(self, session: Session, *, seqs: list[int]) -> dict[int, InclusionProof]:
+        """Proofs of many entries against the latest signed head, reading the leaves and hashing the tree once.
+
+        One proof alone costs a read of every leaf and O(n) hashes; a person's history of m entries costs that m
+        times. Here the levels of the tree are built once (O(n)), then each path is read off them (O(log n)).
+        """
+        if not seqs:
+            return {}
+        head = self.latest_root(session)
+        if head is None or head.tree_size < max(seqs):
+            raise NotFound(
+                f"記録 seq {max(seqs)} を含む署名付きツリーヘッドがまだありません",
+                record=self.log_id,
+                field="tree_size",
+            )
+        levels = [self._leaves(session, head.tree_size)]
+        while len(levels[-1]) > 1:
+            below = levels[-1]
+            levels.append([merkle.node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
+        entries = {
+            e.seq: e
+            for e in session.scalars(sa.select(self.entry_model).where(self.entry_model.seq.in_(seqs)))
+        }
+        proofs = {}
+        for seq in seqs:
+            entry = entries.get(seq)
+            if entry is None:
+                raise NotFound(f"記録 seq {seq} がありません", record=self.log_id, field="seq")
+            proofs[seq] = InclusionProof(
+                log_id=self.log_id,
+                seq=seq,
+                recorded_at=entry.recorded_at,
+                body=entry.body,
+                prev_hash=bytes(entry.prev_hash),
+                path=_path_from_levels(levels, seq - 1, head.tree_size),
+                tree_size=head.tree_size,
+                root_hash=bytes(head.root_hash),
+                signed_at=head.signed_at,
+                signature=head.signature,
+            )
+        return proofs
+
     def consistency_proof(self, session: Session, *, first: int, second: int) -> list[bytes]:
         """RFC 9162 consistency proof between two tree sizes of this log."""
         leaves = self._leaves(session, second)
@@ -662,3 +704,34 @@ class Ledger(Generic[E, R]):
                 report.consistency_proofs += 1
         report.unsigned_tail = last - newest
         return report
+
+
+def _path_from_levels(levels: list[list[bytes]], index: int, size: int) -> list[bytes]:
+    """PATH(index, D[size]) (RFC 9162 §2.1.3.1) read from complete levels, each of which pairs from the left.
+
+    RFC 9162's tree splits at the largest power of two below n, which is exactly the left-paired levels with a
+    lone last node promoted; a sibling at a level is either the paired node or, past the right edge, the root of
+    the remaining right part (computed from the level below).
+    """
+    path: list[bytes] = []
+    lo, hi, m = 0, size, index
+    # Walk down as inclusion_path does, but take subtree roots from the levels when the subtree is perfect.
+    while hi - lo > 1:
+        k = merkle._split(hi - lo)
+        if m < k:
+            path.append(_subtree(levels, lo + k, hi))
+            hi = lo + k
+        else:
+            path.append(_subtree(levels, lo, lo + k))
+            lo, m = lo + k, m - k
+    path.reverse()
+    return path
+
+
+def _subtree(levels: list[list[bytes]], lo: int, hi: int) -> bytes:
+    """MTH of leaves lo..hi: from the levels when [lo, hi) is a perfect, aligned subtree, else by splitting."""
+    n = hi - lo
+    if n & (n - 1) == 0 and lo % n == 0:
+        return levels[n.bit_length() - 1][lo // n]
+    k = merkle._split(n)
+    return merkle.node_hash(_subtree(levels, lo, lo + k), _subtree(levels, lo + k, hi))

@@ -1,0 +1,114 @@
+"""やりとり履歴: the portal's server time for one person's history, proofs checked, among many records at the hub.
+
+Figures: p50/p99 of the whole page's server work (the hub's `person_records` with one inclusion proof per
+entry, the portal's check of every proof, filtering and paging) for a person with `mine` records in a log of
+`total`. The issue's target is 1,000 among 10,000,000 (PostgreSQL) and 1,000,000 (SQLite), p99 < 50 ms; the
+hub builds each proof from all leaves of the log, so sizes here stay bounded and show how time grows with the
+log (decision 0091).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic import SecretStr
+
+from benchmarks.common import postgres_available, report, scratch_database_url
+from renkei.core.settings import Settings
+from renkei.hub import signs
+from renkei.hub.models import RECORDS
+from renkei.portal import history
+from renkei.portal.models import PortalUser
+from renkei.portal.service import Portal
+from renkei.runtime import Runtime
+
+KEYS = {"hub_key": SecretStr("44" * 32), "portal_key": SecretStr("77" * 32)}
+BATCH = 5000
+
+
+def _body(n: int, person_ref: str) -> dict[str, Any]:
+    return {
+        "processing_number": f"20260601{n:012d}",
+        "requester_code": "0220113112101700",
+        "requester_name": "東京都世田谷区",
+        "provider_code": "0220113101601700",
+        "provider_name": "東京都千代田区",
+        "jimu_code": "JM01074000000000",
+        "procedure_code": "JT01074000000001",
+        "tm_code": "TM00000000000002",
+        "requested_at": "2026-06-01T01:00:00+00:00",
+        "provided_at": "2026-06-01T01:00:01+00:00",
+        "result": "provided",
+        "message": "",
+        "person_ref": person_ref,
+    }
+
+
+def _one(label: str, settings: Settings, *, total: int, mine: int, runs: int) -> None:
+    with Runtime(settings) as runtime:
+        portal = Portal(
+            sessions=lambda: runtime.session("portal"), settings=settings, transport=runtime.transport
+        )
+        portal.ensure_registered()
+        keys = signs.hub_keys(settings)
+        code = bytes(range(16))[: signs.ID_CODE_BYTES]
+        ref = signs.person_ref(keys, code)
+        sign = signs.agency_signs(keys, [code], "0030099000011700")[0]
+        every = max(total // mine, 1)
+        for first in range(0, total, BATCH):
+            bodies = [
+                _body(n, ref if n % every == 0 and n // every < mine else f"{n:032x}")
+                for n in range(first, min(first + BATCH, total))
+            ]
+            with runtime.session("hub") as session:
+                RECORDS.append_many(session, bodies, key=keys.signing)
+        with runtime.session("hub") as session:
+            RECORDS.sign_root(session, key=keys.signing)
+        with runtime.session("portal") as session:
+            session.execute(sa.delete(PortalUser))
+            user = PortalUser(
+                sign=sign, lg_code="131121", resident_id=1, registered_at=dt.datetime.now(dt.UTC)
+            )
+            session.add(user)
+            session.flush()
+            user_id = user.id
+        times = []
+        shown = 0
+        for _ in range(runs):
+            start = time.perf_counter()
+            exchanges = portal.exchanges(user_id)
+            page = history.select(exchanges)
+            times.append(time.perf_counter() - start)
+            shown = len(exchanges)
+            assert page.failed == 0
+        times.sort()
+        p50 = statistics.median(times) * 1000
+        p99 = times[min(len(times) - 1, int(len(times) * 0.99))] * 1000
+        report(
+            f"[{label}] やりとり履歴 {shown:,} records of one person among {total:,}",
+            p50,
+            "ms p50",
+            extra=f"p99 {p99:,.1f} ms over {runs} runs (target p99 < 50 ms)",
+        )
+
+
+def run(*, smoke: bool, postgres_url: str | None) -> None:
+    sizes = [(2_000, 100)] if smoke else [(10_000, 1_000), (50_000, 1_000)]
+    runs = 5 if smoke else 10
+    with tempfile.TemporaryDirectory() as tmp:
+        for total, mine in sizes:
+            settings = Settings(data_dir=Path(tmp) / f"sqlite{total}", **KEYS)  # type: ignore[arg-type]
+            _one("SQLite", settings, total=total, mine=mine, runs=runs)
+        if postgres_url and postgres_available(postgres_url):
+            for total, mine in sizes:
+                with scratch_database_url(
+                    postgres_url, Path(tmp)
+                ) as url:  # a fresh set of databases per size
+                    settings = Settings(data_dir=Path(tmp) / f"pg{total}", database_url=url, **KEYS)  # type: ignore[arg-type]
+                    _one("PostgreSQL", settings, total=total, mine=mine, runs=runs)
