@@ -11,12 +11,13 @@ from renkei.core.db import Databases
 from renkei.core.errors import Invalid
 from renkei.core.ids import validate_lg_code
 from renkei.core.settings import Settings
+from renkei.protocol.api import ServiceApi
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.kiosk import IssueRequest
-from renkei.protocol.transport import Body, Dispatcher, Transport, dispatcher_from
+from renkei.protocol.transport import Body, Transport, dispatcher_from
 
 
-def dispatcher(lg_code: str, databases: Databases, settings: Settings, transport: Transport) -> Dispatcher:
+def dispatcher(lg_code: str, databases: Databases, settings: Settings, transport: Transport) -> ServiceApi:
     lg_code = validate_lg_code(lg_code)
     node = "lg" + lg_code
     names: list[str] = []

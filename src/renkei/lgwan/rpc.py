@@ -11,8 +11,9 @@ from renkei.core.db import Databases
 from renkei.core.errors import Invalid
 from renkei.core.settings import Settings
 from renkei.lgwan import service
+from renkei.protocol.api import ServiceApi
 from renkei.protocol.lgwan import Application
-from renkei.protocol.transport import Body, Dispatcher, Transport, dispatcher_from
+from renkei.protocol.transport import Body, Transport, dispatcher_from
 
 NODE = "lgwan"
 
@@ -24,7 +25,7 @@ def _id(body: Body) -> int:
         raise Invalid("サービスIDは数字です", field="id") from None
 
 
-def dispatcher(databases: Databases, settings: Settings, transport: Transport | None = None) -> Dispatcher:
+def dispatcher(databases: Databases, settings: Settings, transport: Transport | None = None) -> ServiceApi:
     del settings, transport
 
     def op(handler: Callable[[Any, Body], Body]) -> Callable[[Body], Body]:

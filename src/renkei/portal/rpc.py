@@ -7,6 +7,7 @@ from renkei.core.errors import Unavailable
 from renkei.core.settings import Settings
 from renkei.portal import notices, pittari
 from renkei.portal.keys import portal_keys
+from renkei.protocol.api import ServiceApi
 from renkei.protocol.hub import HubClient
 from renkei.protocol.portal import (
     PORTAL_AGENCY_CODE,
@@ -17,10 +18,10 @@ from renkei.protocol.portal import (
     NoticeSubmission,
     parse,
 )
-from renkei.protocol.transport import Body, Dispatcher, Transport, dispatcher_from
+from renkei.protocol.transport import Body, Transport, dispatcher_from
 
 
-def dispatcher(databases: Databases, settings: Settings, transport: Transport | None = None) -> Dispatcher:
+def dispatcher(databases: Databases, settings: Settings, transport: Transport | None = None) -> ServiceApi:
     hub = HubClient(transport) if transport is not None else None
 
     def info(_body: Body) -> Body:
