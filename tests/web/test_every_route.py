@@ -96,6 +96,13 @@ def test_every_route_answers_in_japanese_for_every_role_and_every_absurd_value(
         "lg_code": CITY_A,
         "rid": str(resident_id),
         "token": "abc",
+        "disaster_id": "1",
+        "house_id": "1",
+        "victim_id": "1",
+        "ledger": "victims",
+        "fmt": "csv",
+        "application_id": "1",
+        "notice_id": "1",
     }
     wrong: list[str] = []
     for method, template, op in _routes(client):

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import errno
 import sqlite3
+import sys
 from dataclasses import dataclass
-
-import sqlalchemy.exc as sa_exc
 
 ADVICE_RETRY = "原因を取り除いてから同じコマンドをもう一度実行してください（処理済みの分は重複しません）"
 
@@ -96,6 +95,10 @@ def _postgres(orig: BaseException, where: str) -> Failure:
 
 def describe(exc: BaseException) -> Failure | None:
     """The one-line description of a database, disk or lock failure (None for anything else)."""
+    if "sqlalchemy" not in sys.modules:  # nothing of the database ran, so it cannot have failed there
+        return _os_failure(exc)
+    import sqlalchemy.exc as sa_exc  # imported only once a database was used (`--help` loads none of it)
+
     if isinstance(exc, sa_exc.DBAPIError) and exc.orig is not None:
         where = _database(exc)
         orig = exc.orig
@@ -106,6 +109,10 @@ def describe(exc: BaseException) -> Failure | None:
         return Failure(
             f"データベースの処理に失敗しました（{type(exc).__name__}）", _database(exc), ADVICE_RETRY
         )
+    return _os_failure(exc)
+
+
+def _os_failure(exc: BaseException) -> Failure | None:
     if isinstance(exc, OSError) and exc.errno is not None:
         where = str(exc.filename) if exc.filename else ""
         if exc.errno == errno.ENOSPC:

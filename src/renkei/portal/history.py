@@ -56,6 +56,7 @@ class Exchange:
     verified: bool
     problem: str | None
     proof: dict[str, Any]
+    basis: str | None = None  # the legal basis the hub names beside the entry (a 条例 for a 独自利用事務)
 
 
 @dataclass
@@ -115,7 +116,8 @@ def _exchange(record: dict[str, Any], *, heads: _Heads, names: dict[str, str]) -
     try:
         parsed = InclusionProof.from_dict(proof)
         problem = _proof_problem(parsed, heads)
-        shown = {k: v for k, v in record.items() if k not in ("proof", "seq", "recorded_at")}
+        # `basis` is the hub's note of the legal basis beside the entry, not part of the entry it proves
+        shown = {k: v for k, v in record.items() if k not in ("proof", "seq", "recorded_at", "basis")}
         proven = {k: v for k, v in parsed.body.items() if k != "person_ref"}  # the hub's own pseudonym
         if problem is None and shown != proven:  # the row shown must be the entry proven, field for field
             problem = "表示内容が証明された記録と一致しません"
@@ -143,6 +145,7 @@ def _exchange(record: dict[str, Any], *, heads: _Heads, names: dict[str, str]) -
         verified=problem is None,
         problem=problem,
         proof=proof,
+        basis=str(record["basis"]) if record.get("basis") else None,
     )
 
 

@@ -13,6 +13,7 @@ from renkei.protocol.card_apps import AppRegistration, CardAppClient
 from renkei.protocol.jpki import JpkiClient
 from renkei.residents import service as residents
 from renkei.web.deps import CurrentStaff, check_csrf, get_runtime, require_role
+from renkei.web.params import RowId
 from renkei.web.templating import templates
 
 router = APIRouter()
@@ -48,7 +49,7 @@ def register(
 
 
 @router.get("/cardapps/residents/{resident_id}", response_class=HTMLResponse)
-def holder(request: Request, staff: Window, resident_id: int) -> HTMLResponse:
+def holder(request: Request, staff: Window, resident_id: RowId) -> HTMLResponse:
     runtime = get_runtime(request)
     with runtime.municipal_session(staff.lg_code) as session:
         resident = residents.get_resident(session, resident_id=resident_id)
@@ -64,7 +65,7 @@ def write(
     request: Request,
     *,
     staff: Window,
-    resident_id: int,
+    resident_id: RowId,
     card_number: Annotated[str, Form()],
     app_code: Annotated[str, Form()],
     pin: Annotated[str, Form()],
@@ -85,7 +86,7 @@ def delete(
     request: Request,
     *,
     staff: Window,
-    resident_id: int,
+    resident_id: RowId,
     card_number: Annotated[str, Form()],
     app_code: Annotated[str, Form()],
     pin: Annotated[str, Form()],

@@ -17,6 +17,7 @@ from renkei.core.errors import Invalid
 from renkei.disaster import exports, service
 from renkei.disaster.schemas import CARE_REASONS, KINDS, STRUCTURES, SUPPORT_KINDS, Declaration
 from renkei.web.deps import CurrentStaff, check_csrf, get_runtime, require_role
+from renkei.web.params import RowId
 from renkei.web.templating import templates
 
 router = APIRouter()
@@ -40,7 +41,7 @@ def _date(text: str, field: str) -> dt.date:
         raise Invalid("日付は 2025-04-01 の形で入力してください", record=text, field=field) from None
 
 
-def _back(disaster_id: int, done: str = "") -> RedirectResponse:
+def _back(disaster_id: RowId, done: str = "") -> RedirectResponse:
     return RedirectResponse(f"/disaster/{disaster_id}" + (f"?done={done}" if done else ""), status_code=303)
 
 
@@ -86,7 +87,7 @@ DONE = {
 
 
 @router.get("/disaster/{disaster_id}", response_class=HTMLResponse)
-def detail(request: Request, staff: Viewer, disaster_id: int) -> HTMLResponse:
+def detail(request: Request, staff: Viewer, disaster_id: RowId) -> HTMLResponse:
     with get_runtime(request).municipal_session(staff.lg_code) as session:
         context = {
             "s": service.summary(session, disaster_id=disaster_id),
@@ -106,7 +107,7 @@ def detail(request: Request, staff: Viewer, disaster_id: int) -> HTMLResponse:
 
 
 @router.post("/disaster/{disaster_id}/build", dependencies=CSRF)
-def build(request: Request, staff: Office, disaster_id: int) -> RedirectResponse:
+def build(request: Request, staff: Office, disaster_id: RowId) -> RedirectResponse:
     with get_runtime(request).municipal_session(staff.lg_code) as session:
         service.build_ledger(session, disaster_id=disaster_id)
     return _back(disaster_id, "built")
@@ -117,8 +118,8 @@ def assess(
     request: Request,
     *,
     staff: Office,
-    disaster_id: int,
-    house_id: int,
+    disaster_id: RowId,
+    house_id: RowId,
     structure: Annotated[str, Form()],
     damage_ratio: Annotated[str, Form()],
     surveyed_on: Annotated[str, Form()] = "",
@@ -138,7 +139,7 @@ def assess(
 
 
 @router.post("/disaster/{disaster_id}/victims/{victim_id}/care", dependencies=CSRF)
-async def care(request: Request, staff: Office, disaster_id: int, victim_id: int) -> RedirectResponse:
+async def care(request: Request, staff: Office, disaster_id: RowId, victim_id: RowId) -> RedirectResponse:
     form = await request.form()
     reasons = [str(r) for r in form.getlist("care_reasons")]
     with get_runtime(request).municipal_session(staff.lg_code) as session:
@@ -157,7 +158,7 @@ def open_shelter(
     request: Request,
     *,
     staff: Office,
-    disaster_id: int,
+    disaster_id: RowId,
     name: Annotated[str, Form()],
     address: Annotated[str, Form()],
     capacity: Annotated[str, Form()],
@@ -171,7 +172,12 @@ def open_shelter(
 
 @router.post("/disaster/{disaster_id}/victims/{victim_id}/arrive", dependencies=CSRF)
 def arrive(
-    request: Request, *, staff: Office, disaster_id: int, victim_id: int, shelter_id: Annotated[str, Form()]
+    request: Request,
+    *,
+    staff: Office,
+    disaster_id: RowId,
+    victim_id: RowId,
+    shelter_id: Annotated[str, Form()],
 ) -> RedirectResponse:
     with get_runtime(request).municipal_session(staff.lg_code) as session:
         service.arrive(session, shelter_id=_int(shelter_id, "避難所"), victim_id=victim_id)
@@ -179,7 +185,7 @@ def arrive(
 
 
 @router.post("/disaster/{disaster_id}/victims/{victim_id}/depart", dependencies=CSRF)
-def depart(request: Request, staff: Office, disaster_id: int, victim_id: int) -> RedirectResponse:
+def depart(request: Request, staff: Office, disaster_id: RowId, victim_id: RowId) -> RedirectResponse:
     with get_runtime(request).municipal_session(staff.lg_code) as session:
         service.depart(session, victim_id=victim_id)
     return _back(disaster_id, "departed")
@@ -190,8 +196,8 @@ def support(
     request: Request,
     *,
     staff: Office,
-    disaster_id: int,
-    victim_id: int,
+    disaster_id: RowId,
+    victim_id: RowId,
     kind: Annotated[str, Form()],
     item: Annotated[str, Form()],
     quantity: Annotated[str, Form()] = "1",
@@ -212,7 +218,7 @@ def support(
 
 
 @router.post("/disaster/{disaster_id}/victims/{victim_id}/certificate", dependencies=CSRF)
-def certificate(request: Request, staff: Office, disaster_id: int, victim_id: int) -> Response:
+def certificate(request: Request, staff: Office, disaster_id: RowId, victim_id: RowId) -> Response:
     municipality = str(request.session.get("staff_lg_name", staff.lg_code))
     with get_runtime(request).municipal_session(staff.lg_code) as session:
         issued, document = service.issue_certificate(
@@ -226,7 +232,7 @@ def certificate(request: Request, staff: Office, disaster_id: int, victim_id: in
 
 
 @router.get("/disaster/{disaster_id}/export/{ledger}.{fmt}")
-def export(request: Request, staff: Viewer, disaster_id: int, ledger: str, fmt: str) -> Response:
+def export(request: Request, staff: Viewer, disaster_id: RowId, ledger: str, fmt: str) -> Response:
     with get_runtime(request).municipal_session(staff.lg_code) as session:
         name, data = exports.export(session, disaster_id=disaster_id, ledger=ledger, fmt=fmt)
     media = (

@@ -42,7 +42,7 @@ REVOCABLE = {
 }
 
 
-def identity_check(runtime: Runtime, *, lg_code: str, resident_id: int, document: str) -> IdentityCheck:
+def identity_check(runtime: Runtime, *, lg_code: str, resident_id: RowId, document: str) -> IdentityCheck:
     """Who the person at the window is, from this municipality's register (a resident no longer here fails)."""
     with runtime.municipal_session(lg_code) as session:
         resident = residents.get_resident(session, resident_id=resident_id)
@@ -93,7 +93,7 @@ def holder(request: Request, staff: Window, resident_id: RowId) -> HTMLResponse:
     return templates.TemplateResponse(request, "jpki/holder.html", context)
 
 
-def _back(resident_id: int, done: str) -> RedirectResponse:
+def _back(resident_id: RowId, done: str) -> RedirectResponse:
     return RedirectResponse(f"/jpki/residents/{resident_id}?done={done}", status_code=303)
 
 

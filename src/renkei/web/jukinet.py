@@ -21,6 +21,7 @@ from renkei.protocol.provision import (
 )
 from renkei.residents import service as residents
 from renkei.web.deps import CurrentStaff, get_runtime, require_role
+from renkei.web.params import RowId
 from renkei.web.templating import templates
 
 router = APIRouter()
@@ -37,7 +38,7 @@ def overview(request: Request, staff: Viewer) -> HTMLResponse:
 
 
 @router.get("/jukinet/disclosure/{resident_id}", response_class=HTMLResponse)
-def disclosure(request: Request, staff: Window, resident_id: int) -> HTMLResponse:
+def disclosure(request: Request, staff: Window, resident_id: RowId) -> HTMLResponse:
     runtime = get_runtime(request)
     with runtime.municipal_session(staff.lg_code) as session:
         resident = residents.get_resident(session, resident_id=resident_id)

@@ -17,6 +17,7 @@ from renkei.kiosk import service as kiosk
 from renkei.protocol.kiosk import KIND_LABELS, CertificateOrder, CertificateServer
 from renkei.residents import service as residents
 from renkei.web.deps import CurrentStaff, check_csrf, get_runtime, require_role
+from renkei.web.params import RowId
 from renkei.web.templating import templates
 
 router = APIRouter()
@@ -121,7 +122,7 @@ def settlement(request: Request, staff: Treasurer, month: str = "") -> HTMLRespo
 
 
 @router.get("/certificates/residents/{resident_id}", response_class=HTMLResponse)
-def resident_certificates(request: Request, staff: Window, resident_id: int) -> HTMLResponse:
+def resident_certificates(request: Request, staff: Window, resident_id: RowId) -> HTMLResponse:
     with get_runtime(request).municipal_session(staff.lg_code) as session:
         context = {
             "r": residents.get_resident(session, resident_id=resident_id),
@@ -134,7 +135,7 @@ def resident_certificates(request: Request, staff: Window, resident_id: int) -> 
 
 @router.post("/certificates/residents/{resident_id}/seal", dependencies=CSRF)
 def register_seal(
-    request: Request, *, staff: Window, resident_id: int, impression: Annotated[str, Form()]
+    request: Request, *, staff: Window, resident_id: RowId, impression: Annotated[str, Form()]
 ) -> RedirectResponse:
     with get_runtime(request).municipal_session(staff.lg_code) as session:
         residents.register_seal(session, resident_id=resident_id, impression=impression)
@@ -142,7 +143,7 @@ def register_seal(
 
 
 @router.post("/certificates/residents/{resident_id}/seal/abolish", dependencies=CSRF)
-def abolish_seal(request: Request, staff: Window, resident_id: int) -> RedirectResponse:
+def abolish_seal(request: Request, staff: Window, resident_id: RowId) -> RedirectResponse:
     with get_runtime(request).municipal_session(staff.lg_code) as session:
         residents.abolish_seal(session, resident_id=resident_id)
     return RedirectResponse(f"/certificates/residents/{resident_id}?done=abolished", status_code=303)

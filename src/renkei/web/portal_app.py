@@ -34,7 +34,7 @@ def create_portal_app(runtime: Runtime) -> FastAPI:
 
     @app.exception_handler(RenkeiError)
     async def domain_error(request: Request, exc: RenkeiError) -> Response:
-        if request.url.path.startswith(("/api/", "/rpc/")):
+        if request.url.path.startswith(("/api/", "/rpc/", f"/{PORTAL_SERVICE}/v1/")):
             return JSONResponse(exc.as_dict(), status_code=exc.status_code)
         return templates.TemplateResponse(request, "error.html", {"error": exc}, status_code=exc.status_code)
 
