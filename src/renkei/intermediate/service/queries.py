@@ -200,7 +200,9 @@ def _apply(
     if result.status == "pending":
         return
     # The hub's push and a business system's poll may close the same query at once: only one records it. On
-    # PostgreSQL the row lock decides; a served SQLite node runs one transaction at a time anyway.
+    # PostgreSQL the row lock decides; a served SQLite node runs one transaction at a time anyway. The log's
+    # append lock comes first, before any row lock, so a push and a bulk poll cannot deadlock each other.
+    records.RECORDS.lock(session)
     current = session.scalar(
         sa.select(IntermediateQuery.status)
         .where(IntermediateQuery.id == row.id)

@@ -67,6 +67,13 @@ class Ledger(Generic[E, R]):
         self.cosignature_model = cosignature_model
 
     # -- writing -------------------------------------------------------------------------------------
+    def lock(self, session: Session) -> None:
+        """Take this log's append lock now (held to the end of the transaction; taking it again is free).
+
+        A transaction that locks rows and then appends must take this first, so that every writer takes the
+        log lock before its row locks and two of them can never wait for each other (PostgreSQL deadlock)."""
+        self._lock(session)
+
     def _lock(self, session: Session) -> None:
         # Appends must see the true last entry; PostgreSQL serialises appenders on a per-log advisory lock
         # (SQLite already allows a single writer).
