@@ -58,13 +58,15 @@ def group(
     if lines is None:
         click.echo(f"デモ環境を {data_dir} に構築します / setting up the demo in {data_dir} …")
         options = DemoOptions(population=population, seed=seed, card_holders=card_holders)
-        with progress_bar("デモの構築", total=6, unit="段階") as bar:
+        with progress_bar("デモの構築", total=None, unit="段階") as bar:  # the demo says how many steps
 
             def shown(done: int, total: int, title: str, step_lines: list[str]) -> None:
                 for line in step_lines:
                     click.echo(line)
                 bar.update(
-                    completed=done, description=f"デモの構築（{title.removeprefix('■ ').split(' / ')[0]}）"
+                    completed=done,
+                    total=total,
+                    description=f"デモの構築（{title.removeprefix('■ ').split(' / ')[0]}）",
                 )
 
             run(runtime, options, on_step=shown)
