@@ -293,7 +293,7 @@ def _renkei_ocsp(
     port = _free_port()
     env = {**os.environ, **{f"RENKEI_{k.upper()}": v.get_secret_value() for k, v in _KEYS.items()}}
     renkei = Path(sys.executable).parent / "renkei"
-    command = [str(renkei), "serve", "jpki", "--data-dir", str(folder), "--port", str(port)]
+    command = [str(renkei), "serve", "jpki", "--public-only", "--data-dir", str(folder), "--port", str(port)]
     with Servers() as servers:  # stopped on the way out, whatever happens
         server = servers.start(
             "jpki",

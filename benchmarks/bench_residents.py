@@ -109,9 +109,12 @@ def _register(
     import os
 
     from renkei.addressee.intake import import_population
+    from renkei.protocol import orgca
     from renkei.protocol.jukinet import JukinetClient
+    from renkei.protocol.tls import client_ssl_context
     from renkei.protocol.transport import HttpTransport
     from renkei.runtime import Runtime
+    from renkei.runtime.wire import ensure_certificate
 
     settings = _settings(workdir, database_url, template)
     with Servers() as servers:
@@ -129,14 +132,21 @@ def _register(
             if not database_url:
                 del env["RENKEI_DATABASE_URL"]
             renkei = str(Path(sys.executable).parent / "renkei")
+            # Over mutual TLS like every `renkei serve` process: the CA and both certificates in the data dir.
+            ca_dir = workdir / "orgca"
+            orgca.ensure_ca(ca_dir)
+            for node in ("jukinet", "lg" + LG_CODE):
+                ensure_certificate(ca_dir, node)
+            tls = client_ssl_context(ca_dir, "lg" + LG_CODE)
             proc = servers.start(
                 "jukinet",
                 [renkei, "serve", "jukinet", "--port", str(port)],
                 env=env,
-                health_url=f"http://127.0.0.1:{port}/healthz",
+                health_url=f"https://127.0.0.1:{port}/healthz",
+                tls=tls,
             )
             server_pids = (proc.pid,)
-            transport = HttpTransport({"jukinet": f"http://127.0.0.1:{port}"}, timeout=600)
+            transport = HttpTransport({"jukinet": f"https://127.0.0.1:{port}"}, timeout=600, tls=tls)
         with Runtime(settings, transport=transport) as runtime:
             jukinet = JukinetClient(runtime.transport)
             jukinet.register_municipality(LG_CODE)

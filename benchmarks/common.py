@@ -315,6 +315,7 @@ class Servers:
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
         deadline: float | None = None,
+        tls: Any = None,
     ) -> subprocess.Popen[bytes]:
         """Start a server and, given `health_url`, poll it until it answers 200 (or the process exits)."""
         log = Path(tempfile.gettempdir()) / f"renkei-bench-{name}-{uuid.uuid4().hex[:8]}.log"
@@ -326,7 +327,7 @@ class Servers:
         self.procs[name] = proc
         self._logs[name] = log
         if health_url is not None:
-            self.wait_healthy(name, health_url, deadline=deadline)
+            self.wait_healthy(name, health_url, deadline=deadline, tls=tls)
         return proc
 
     def log_tail(self, name: str) -> str:
@@ -335,8 +336,9 @@ class Servers:
         except OSError:
             return ""
 
-    def wait_healthy(self, name: str, url: str, *, deadline: float | None = None) -> float:
-        """Poll `url` until 200; returns the seconds it took. A generous deadline: the machine may be busy."""
+    def wait_healthy(self, name: str, url: str, *, deadline: float | None = None, tls: Any = None) -> float:
+        """Poll `url` until 200; returns the seconds it took. A generous deadline: the machine may be busy.
+        `tls`: the ssl.SSLContext a mutual-TLS server wants (a `renkei serve` process)."""
         import httpx
 
         proc = self.procs[name]
@@ -347,7 +349,7 @@ class Servers:
             if proc.poll() is not None:
                 raise RuntimeError(f"{name} exited with {proc.returncode}: {self.log_tail(name)}")
             try:
-                if httpx.get(url, timeout=5).status_code == 200:
+                if httpx.get(url, timeout=5, verify=tls if tls is not None else True).status_code == 200:
                     return time.monotonic() - start
             except httpx.HTTPError:
                 pass

@@ -9,15 +9,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from fastapi import Request
 
 from renkei.cli.common import runtime_options
 from renkei.cli.serve_linkage import TLS_DIR, wire_for
+from renkei.core.errors import Unauthenticated
 from renkei.jpki import ca
 from renkei.jpki.asgi import ASGIApp, jpki_asgi
 from renkei.jpki.ocsp import OcspResponder
 from renkei.jpki.rpc import api as jpki_api
 from renkei.protocol.http import Authenticate, OnRefusal, service_app, trust_in_process
+from renkei.protocol.identity import Caller
 from renkei.runtime import Runtime
+from renkei.runtime.wire import Wire
 
 
 def jpki_server(
@@ -52,23 +56,43 @@ def jpki_server(
     type=float,
     help="how often the OCSP cache checks for status changes / OCSPキャッシュの更新確認間隔",
 )
+@click.option(
+    "--public-only",
+    is_flag=True,
+    help="OCSP・CRL・CA証明書だけを平文HTTPで公開（発行・窓口APIは答えない） / only the public distribution point",
+)
 @TLS_DIR
 @runtime_options
-def jpki(host: str, port: int, refresh_seconds: float, tls_dir: Path | None, runtime: Runtime) -> None:
-    """公的個人認証サービス: CRL配布点・OCSPレスポンダ・検証サービス・発行API / JPKI CRL, OCSP, verification."""
+def jpki(
+    *, host: str, port: int, refresh_seconds: float, public_only: bool, tls_dir: Path | None, runtime: Runtime
+) -> None:
+    """公的個人認証サービス: CRL配布点・OCSPレスポンダ・検証サービス・発行API / JPKI CRL, OCSP, verification.
+
+    OCSP answers and CRLs are signed and public, and the certificates name plain-HTTP URLs for them (RFC 6960
+    §A.1, RFC 5280 §4.2.1.13): with --public-only this process serves just those, over HTTP, and answers no API
+    call; otherwise it runs HTTPS with mutual TLS and serves the API too.
+    """
     import uvicorn
 
-    wire = wire_for(runtime, "jpki", tls_dir)
+    wire = Wire(authenticate=_no_api_here) if public_only else wire_for(runtime, "jpki", tls_dir)
     app, _responder = jpki_server(
         runtime,
         refresh_seconds=refresh_seconds,
         authenticate=wire.authenticate,
         on_refusal=wire.on_refusal,
     )
+    api = "API なし" if public_only else "API /jpki/v1/…"
     click.echo(
-        f"renkei jpki: {wire.scheme}://{host}:{port}/  (API /jpki/v1/…, OCSP /ocsp, CRL /crl/<root|sign|auth>[-delta].crl)"
+        f"renkei jpki: {wire.scheme}://{host}:{port}/  ({api}, OCSP /ocsp, CRL /crl/<root|sign|auth>[-delta].crl)"
     )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, **wire.server)
+
+
+def _no_api_here(_request: Request) -> Caller:
+    raise Unauthenticated(
+        "この公開配布点は OCSP・CRL だけに答えます。API は相互TLSのjpkiに接続してください",
+        field="client_certificate",
+    )
 
 
 commands = [jpki]
