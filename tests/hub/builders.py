@@ -14,14 +14,14 @@ from typing import Any
 from renkei.core import clock
 from renkei.core.errors import NotFound
 from renkei.core.ids import municipality_agency_code
-from renkei.protocol.answers import make_answer
+from renkei.protocol.answers import Draft, make_answers
 from renkei.protocol.hub import HubClient
 from renkei.protocol.jukinet import JukinetClient, Person
 from renkei.protocol.keys import NodeKeys
 from renkei.protocol.messages import (
     AgencyRegistration,
     AnswerPayload,
-    ForwardedQuery,
+    ForwardedBatch,
     PollRequest,
     QueryRequest,
     SealedCopy,
@@ -137,33 +137,47 @@ class Provider:
     answers: dict[str, Body] = field(default_factory=dict)
 
     def __call__(self, operation: str, body: Body) -> Body:
-        if operation != "provide":
+        if operation != "provide_batch":
             raise NotFound(f"不明な操作です: {operation}")
-        forwarded = ForwardedQuery.model_validate(body)
-        forwarded.verify(self.hub_public_key, record=forwarded.processing_number)
-        self.calls.append(forwarded.processing_number)
-        if forwarded.processing_number in self.answers:
-            return self.answers[forwarded.processing_number]
-        items = self.copies.get(forwarded.provider_sign)
-        if items is None:
-            answer = make_answer(
-                forwarded,
-                status="not_found",
-                payload=None,
-                signing_key=self.node.keys.signing,
-                message="該当する副本がありません。",
+        batch = ForwardedBatch.model_validate(body)
+        batch.verify(self.hub_public_key, record=batch.provider_agency_code)
+        drafts = []
+        for forwarded in batch.queries:
+            self.calls.append(forwarded.processing_number)
+            if forwarded.processing_number in self.answers:
+                continue
+            key = batch.requesters[forwarded.requester_agency_code].sealing_public_key
+            items = self.copies.get(forwarded.provider_sign)
+            payload = (
+                None
+                if items is None
+                else AnswerPayload(
+                    processing_number=forwarded.processing_number,
+                    tm_code=forwarded.tm_code,
+                    copies=[SealedCopy(dataset="0101", version="0002", items=items)],
+                )
             )
-        else:
-            payload = AnswerPayload(
-                processing_number=forwarded.processing_number,
-                tm_code=forwarded.tm_code,
-                copies=[SealedCopy(dataset="0101", version="0002", items=items)],
+            drafts.append(
+                Draft(
+                    processing_number=forwarded.processing_number,
+                    requester_agency_code=forwarded.requester_agency_code,
+                    requester_sealing_public_key=key,
+                    status="not_found" if payload is None else "provided",
+                    payload=payload,
+                    message="該当する副本がありません。" if payload is None else "",
+                )
             )
-            answer = make_answer(
-                forwarded, status="provided", payload=payload, signing_key=self.node.keys.signing
-            )
-        self.answers[forwarded.processing_number] = answer.model_dump(mode="json")
-        return self.answers[forwarded.processing_number]
+        answers = make_answers(
+            drafts, provider_agency_code=self.node.agency_code, signing_key=self.node.keys.signing
+        )
+        for answer in answers:
+            self.answers[answer.processing_number] = answer.model_dump(mode="json")
+        return {
+            "results": [
+                {"processing_number": q.processing_number, "answer": self.answers[q.processing_number]}
+                for q in batch.queries
+            ]
+        }
 
 
 def mount_provider(runtime: Runtime, node: Node) -> Provider:

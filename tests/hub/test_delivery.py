@@ -45,13 +45,20 @@ def test_an_answer_signed_by_someone_else_is_not_accepted(runtime: Runtime) -> N
     impostor = register(runtime, "011002")
 
     def forged(operation: str, body: Body) -> Body:
-        from renkei.protocol.answers import make_answer
-        from renkei.protocol.messages import ForwardedQuery
+        from renkei.protocol.answers import Draft, make_answers
+        from renkei.protocol.messages import ForwardedBatch
 
-        forwarded = ForwardedQuery.model_validate(body)
-        return make_answer(
-            forwarded, status="not_found", payload=None, signing_key=impostor.keys.signing
-        ).model_dump(mode="json")
+        batch = ForwardedBatch.model_validate(body)
+        drafts = [
+            Draft(q.processing_number, q.requester_agency_code, "", status="not_found") for q in batch.queries
+        ]
+        signed = make_answers(drafts, provider_agency_code=a.agency_code, signing_key=impostor.keys.signing)
+        return {
+            "results": [
+                {"processing_number": x.processing_number, "answer": x.model_dump(mode="json")}
+                for x in signed
+            ]
+        }
 
     runtime.in_process.mount(a.endpoint, forged)
     hub = HubClient(runtime.transport)
@@ -110,12 +117,14 @@ def test_a_claimed_query_is_not_delivered_twice_and_a_lapsed_lease_is_delivered_
     with clock.frozen(start + delivery.LEASE + dt.timedelta(seconds=1)):
         with runtime.session("hub") as session:
             (again,) = service.claim_due(session, settings=settings)
-        sent = service.send(again, transport=runtime.transport)
+        sent = service.send_batch([again], transport=runtime.transport, settings=settings)
         with runtime.session("hub") as session:
-            assert service.settle(session, again, sent, settings=settings) == "answered"
+            report, _pushes = service.settle_batch(session, [again], sent, settings=settings)
+            assert report.answered == 1
         # a late settle of the first claim finds the query closed and changes nothing
         with runtime.session("hub") as session:
-            assert service.settle(session, claim, sent, settings=settings) == "skipped"
+            report, pushes = service.settle_batch(session, [claim], sent, settings=settings)
+            assert report.delivered == 0 and pushes == []
         assert hub.poll(poll_request(b, accepted.processing_number)).status == "answered"
     assert provider.calls == [accepted.processing_number]
     with runtime.session("hub") as session:

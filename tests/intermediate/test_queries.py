@@ -21,10 +21,14 @@ def test_a_person_without_a_sign_gets_the_real_intermediate_server_message(runti
     )
     with runtime.municipal_session(SETAGAYA) as session:
         service.register_with_hub(session, lg_code=SETAGAYA, settings=runtime.settings, hub=hub)
-        with pytest.raises(NotFound) as caught:
-            service.submit_query(
-                session, lg_code=SETAGAYA, settings=runtime.settings, hub=hub, request=request
-            )
+    with pytest.raises(NotFound) as caught:
+        service.submit_query(
+            runtime.municipal_sessions(SETAGAYA),
+            lg_code=SETAGAYA,
+            settings=runtime.settings,
+            hub=hub,
+            request=request,
+        )
     number = people[f"{1:015d}"]
     assert caught.value.message == f"指定された団体内統合宛名番号「{number}」は符号が未取得です。"
 
@@ -33,14 +37,14 @@ def test_an_unknown_processing_number_is_named(runtime: Runtime) -> None:
     hub = HubClient(runtime.transport)
     with runtime.municipal_session(SETAGAYA) as session:
         service.register_with_hub(session, lg_code=SETAGAYA, settings=runtime.settings, hub=hub)
-        with pytest.raises(NotFound) as caught:
-            service.poll_query(
-                session,
-                lg_code=SETAGAYA,
-                settings=runtime.settings,
-                hub=hub,
-                process_number="99999999999999999999",
-            )
+    with pytest.raises(NotFound) as caught:
+        service.poll_query(
+            runtime.municipal_sessions(SETAGAYA),
+            lg_code=SETAGAYA,
+            settings=runtime.settings,
+            hub=hub,
+            process_number="99999999999999999999",
+        )
     assert caught.value.field == "処理通番" and "99999999999999999999" in caught.value.message
 
 

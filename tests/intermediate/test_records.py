@@ -20,7 +20,7 @@ def test_a_record_has_an_inclusion_proof_that_checks_against_the_node_key_and_fa
 ) -> None:
     sign = provider_with_copy(runtime)
     provide = dispatcher(CHIYODA, runtime.databases, runtime.settings, runtime.transport)
-    provide("provide", forwarded(runtime, sign, sealing.generate_sealing_key()).model_dump(mode="json"))
+    provide("provide_batch", forwarded(runtime, sign, sealing.generate_sealing_key()).model_dump(mode="json"))
     with runtime.municipal_session(CHIYODA) as session:
         [record] = service.list_records(session, lg_code=CHIYODA)
         keys = service.node_keys(session, lg_code=CHIYODA, settings=runtime.settings)

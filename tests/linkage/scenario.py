@@ -127,10 +127,13 @@ def ask(net: Network, atena: str, *, tm: str = TAX) -> QueryOutcome:
     request = QueryRequest(
         jm_code=JIDOTEATE, jt_code=NINTEI, provider=A_AGENCY, tm_code=tm, atena=atena, system="juki"
     )
-    with municipal(net, SETAGAYA) as session:
-        return service.submit_query(
-            session, lg_code=SETAGAYA, settings=net.settings("lg" + SETAGAYA), hub=net.hub, request=request
-        )
+    return service.submit_query(
+        lambda: municipal(net, SETAGAYA),
+        lg_code=SETAGAYA,
+        settings=net.settings("lg" + SETAGAYA),
+        hub=net.hub,
+        request=request,
+    )
 
 
 def poll(net: Network, number: str, *, until_done: bool = True, timeout: float = 20.0) -> QueryOutcome:
@@ -141,14 +144,13 @@ def poll(net: Network, number: str, *, until_done: bool = True, timeout: float =
         if node is not None:
             outcome = _as_outcome(node.result(number))
         else:
-            with municipal(net, SETAGAYA) as session:
-                outcome = service.poll_query(
-                    session,
-                    lg_code=SETAGAYA,
-                    settings=net.settings("lg" + SETAGAYA),
-                    hub=net.hub,
-                    process_number=number,
-                )
+            outcome = service.poll_query(
+                lambda: municipal(net, SETAGAYA),
+                lg_code=SETAGAYA,
+                settings=net.settings("lg" + SETAGAYA),
+                hub=net.hub,
+                process_number=number,
+            )
         if outcome.status != "pending" or not until_done or time.monotonic() > deadline:
             return outcome
         time.sleep(0.1)

@@ -110,10 +110,13 @@ def ask(
         atena=atena,
         system="juki",
     )
-    with net.session("lg" + lg_code) as session:
-        outcome = service.submit_query(
-            session, lg_code=lg_code, settings=net.settings(""), hub=net.hub, request=request
-        )
+    outcome = service.submit_query(
+        lambda: net.session("lg" + lg_code),
+        lg_code=lg_code,
+        settings=net.settings(""),
+        hub=net.hub,
+        request=request,
+    )
     if outcome.status == "pending" and outcome.process_number:
         return poll(net, outcome.process_number)
     return outcome

@@ -74,17 +74,15 @@ def ask_about(runtime: Runtime, holder: Holder, *, tm: str = TAX) -> QueryOutcom
         department="子ども家庭課",
         user_id="jidoteate01",
     )
-    with runtime.municipal_session(LG_B) as session:
-        outcome = intermediate.submit_query(
-            session, lg_code=LG_B, settings=runtime.settings, hub=hub, request=request
-        )
+    sessions = runtime.municipal_sessions(LG_B)
+    outcome = intermediate.submit_query(
+        sessions, lg_code=LG_B, settings=runtime.settings, hub=hub, request=request
+    )
     if outcome.status != "pending" or outcome.process_number is None:
         return outcome
-    hub.deliver_pending(limit=100)
-    with runtime.municipal_session(LG_B) as session:
-        return intermediate.poll_query(
-            session, lg_code=LG_B, settings=runtime.settings, hub=hub, process_number=outcome.process_number
-        )
+    return intermediate.poll_query(  # in one process the poll delivers it first
+        sessions, lg_code=LG_B, settings=runtime.settings, hub=hub, process_number=outcome.process_number
+    )
 
 
 def portal_of(runtime: Runtime) -> Portal:

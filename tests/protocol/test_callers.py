@@ -43,7 +43,7 @@ def test_a_municipal_node_answers_business_queries_only_for_its_own_business_sys
         with pytest.raises(Forbidden):
             node.dispatch("self_information", {"integrated_number": "000000000000001"}, stranger)
     with pytest.raises(Forbidden):  # only the hub forwards queries
-        node.dispatch("provide", {}, caller("business", LG_A))
+        node.dispatch("provide_batch", {}, caller("business", LG_A))
 
 
 def test_jukinet_serves_a_municipality_only_for_itself(runtime: Runtime) -> None:

@@ -59,3 +59,16 @@ def test_every_consistency_proof_verifies_and_a_forked_history_fails(n: int, dat
     assert merkle.verify_consistency(m, n, merkle.root(leaves[:m]), merkle.root(leaves), proof)
     forked = [*leaves[: m - 1], merkle.leaf_hash(b"rewritten"), *leaves[m:]]
     assert not merkle.verify_consistency(m, n, merkle.root(forked[:m]), merkle.root(leaves), proof)
+
+
+def test_all_inclusion_paths_at_once_are_the_rfc_paths() -> None:
+    for n in (1, 2, 3, 5, 8, 13, 100):
+        leaves = [merkle.leaf_hash(str(i).encode()) for i in range(n)]
+        root, paths = merkle.inclusion_paths(leaves)
+        assert root == merkle.root(leaves)
+        for i in range(n):
+            assert paths[i] == merkle.inclusion_path(leaves, i)
+            assert merkle.root_from_inclusion(leaves[i], i, n, paths[i]) == root
+        if n > 1:  # another leaf's place does not lead to the root
+            assert merkle.root_from_inclusion(leaves[0], 1, n, paths[0]) != root
+        assert merkle.root_from_inclusion(leaves[0], n, n, paths[0]) is None

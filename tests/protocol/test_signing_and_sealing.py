@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 
 import pytest
 
 from renkei.core.errors import Invalid
 from renkei.protocol import sealing, signing
-from renkei.protocol.answers import make_answer, open_answer
+from renkei.protocol.answers import Draft, make_answers, open_answer
 from renkei.protocol.keys import NodeKeys
-from renkei.protocol.messages import AnswerPayload, ForwardedQuery, SealedCopy
+from renkei.protocol.messages import AnswerPayload, ProvidedAnswer, QueryBatch, QueryItem, SealedCopy
 
 
 def test_canonical_json_does_not_depend_on_key_order_and_keeps_japanese() -> None:
@@ -76,77 +77,91 @@ def test_only_the_recipient_can_open_a_sealed_message() -> None:
         sealing.open_sealed(recipient, b"\x01short")
 
 
-def _forwarded(requester: NodeKeys) -> ForwardedQuery:
-    return ForwardedQuery(
-        processing_number="20260601000000000001",
-        provider_agency_code="0220113101601700",
-        provider_sign="A" * 32,
-        jimu_code="JM01074000000000",
-        procedure_code="JT01074000000001",
+PROVIDER = "0220113101601700"
+REQUESTER = "0220113112101700"
+
+
+def _draft(requester: NodeKeys, number: str = "20260601000000000001", **changes: object) -> Draft:
+    payload = AnswerPayload(
+        processing_number=number,
         tm_code="TM00000000000002",
-        requester_agency_code="0220113112101700",
-        requester_name="東京都世田谷区",
-        requester_sealing_public_key=requester.sealing_public_pem,
-        requested_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC),
+        copies=[SealedCopy(dataset="0101", version="0002", items={"TK00000200000310": 5000})],
+    )
+    values: dict[str, object] = {
+        "processing_number": number,
+        "requester_agency_code": REQUESTER,
+        "requester_sealing_public_key": requester.sealing_public_pem,
+        "status": "provided",
+        "payload": payload,
+    }
+    return Draft(**(values | changes))  # type: ignore[arg-type]
+
+
+def _open(answer: ProvidedAnswer, requester: NodeKeys, provider_pem: str) -> AnswerPayload | None:
+    return open_answer(
+        answer,
+        requester_agency_code=REQUESTER,
+        sealing_key=requester.sealing,
+        provider_signing_public_key=provider_pem,
     )
 
 
 def test_an_answer_is_opened_only_by_the_requester_and_checked_against_the_provider() -> None:
     requester, provider, stranger = NodeKeys.generate(), NodeKeys.generate(), NodeKeys.generate()
-    forwarded = _forwarded(requester)
-    payload = AnswerPayload(
-        processing_number=forwarded.processing_number,
-        tm_code=forwarded.tm_code,
-        copies=[SealedCopy(dataset="0101", version="0002", items={"TK00000200000310": 5000})],
-    )
-    answer = make_answer(forwarded, status="provided", payload=payload, signing_key=provider.signing)
-    opened = open_answer(
-        answer,
-        requester_agency_code=forwarded.requester_agency_code,
-        sealing_key=requester.sealing,
-        provider_signing_public_key=provider.signing_public_pem,
-    )
-    assert opened == payload
+    draft = _draft(requester)
+    (answer,) = make_answers([draft], provider_agency_code=PROVIDER, signing_key=provider.signing)
+    assert _open(answer, requester, provider.signing_public_pem) == draft.payload
     with pytest.raises(Invalid):  # signed by someone else
-        open_answer(
-            answer,
-            requester_agency_code=forwarded.requester_agency_code,
-            sealing_key=requester.sealing,
-            provider_signing_public_key=stranger.signing_public_pem,
-        )
+        _open(answer, requester, stranger.signing_public_pem)
     with pytest.raises(Invalid):  # sealed to someone else
-        open_answer(
-            answer,
-            requester_agency_code=forwarded.requester_agency_code,
-            sealing_key=stranger.sealing,
-            provider_signing_public_key=provider.signing_public_pem,
-        )
-    tampered = answer.model_copy(update={"status": "not_found"})
+        _open(answer, stranger, provider.signing_public_pem)
     with pytest.raises(Invalid):
-        open_answer(
-            tampered,
-            requester_agency_code=forwarded.requester_agency_code,
-            sealing_key=requester.sealing,
-            provider_signing_public_key=provider.signing_public_pem,
-        )
-    empty = make_answer(forwarded, status="not_found", payload=None, signing_key=provider.signing)
-    assert (
-        open_answer(
-            empty,
-            requester_agency_code=forwarded.requester_agency_code,
-            sealing_key=requester.sealing,
-            provider_signing_public_key=provider.signing_public_pem,
-        )
-        is None
+        _open(answer.model_copy(update={"status": "not_found"}), requester, provider.signing_public_pem)
+    (empty,) = make_answers(
+        [_draft(requester, status="not_found", payload=None)],
+        provider_agency_code=PROVIDER,
+        signing_key=provider.signing,
     )
+    assert _open(empty, requester, provider.signing_public_pem) is None
     with pytest.raises(Invalid):
-        make_answer(forwarded, status="provided", payload=None, signing_key=provider.signing)
+        make_answers(
+            [_draft(requester, payload=None)], provider_agency_code=PROVIDER, signing_key=provider.signing
+        )
 
 
-def test_a_forwarded_query_signed_by_the_hub_verifies_and_an_unsigned_one_does_not() -> None:
+def test_a_batch_of_answers_shares_one_signature_and_one_key_agreement_and_each_opens_alone() -> None:
+    requester, provider = NodeKeys.generate(), NodeKeys.generate()
+    drafts = [_draft(requester, f"2026060100000000000{i}") for i in range(1, 8)]
+    answers = make_answers(drafts, provider_agency_code=PROVIDER, signing_key=provider.signing)
+    assert len({a.proof.signature for a in answers}) == 1
+    blobs = [base64.b64decode(a.sealed_payload) for a in answers]
+    assert len({b[9:41] for b in blobs}) == 1  # one ephemeral key for the batch
+    assert len({b[41:53] for b in blobs}) == len(blobs)  # a nonce of its own for each answer
+    for draft, answer in zip(drafts, answers, strict=True):
+        assert _open(answer, requester, provider.signing_public_pem) == draft.payload
+    # an answer presented as another of the batch does not open (its 処理通番 is bound as associated data)
+    swapped = answers[0].model_copy(update={"processing_number": answers[1].processing_number})
+    with pytest.raises(Invalid):
+        _open(swapped, requester, provider.signing_public_pem)
+
+
+def test_a_batch_signed_by_the_hub_verifies_and_an_unsigned_one_does_not() -> None:
     hub = signing.generate_signing_key()
-    forwarded = _forwarded(NodeKeys.generate())
-    forwarded.signed(hub).verify(signing.public_key_pem(hub))
+    batch = QueryBatch(
+        requester_agency_code=REQUESTER,
+        requested_at=dt.datetime(2026, 6, 1, tzinfo=dt.UTC),
+        requests=[
+            QueryItem(
+                request_id="r1",
+                requester_sign="A" * 32,
+                jimu_code="JM01074000000000",
+                procedure_code="JT01074000000001",
+                provider_agency_code=PROVIDER,
+                tm_code="TM00000000000002",
+            )
+        ],
+    )
+    batch.signed(hub).verify(signing.public_key_pem(hub))
     with pytest.raises(Invalid) as caught:
-        forwarded.verify(signing.public_key_pem(hub))
+        batch.verify(signing.public_key_pem(hub))
     assert caught.value.message == "署名がありません"

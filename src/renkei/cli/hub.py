@@ -90,10 +90,9 @@ def agencies(runtime: Runtime) -> None:
 @runtime_options
 def deliver(limit: int, runtime: Runtime) -> None:
     """保留中の照会を情報提供者へ配送する / deliver pending queries to provider nodes once."""
-    with runtime.session("hub") as session:
-        report = service.deliver_pending(
-            session, transport=runtime.transport, settings=runtime.settings, limit=limit
-        )
+    report = service.deliver_pending(
+        runtime.sessions("hub"), transport=runtime.transport, settings=runtime.settings, limit=limit
+    )
     click.echo(
         f"配送 {report.delivered} 件: 回答 {report.answered} 件、拒否 {report.refused} 件、"
         f"再送待ち {report.retrying} 件"

@@ -75,12 +75,6 @@ def prepare(
     return hub
 
 
-def deliver(runtime: Runtime, hub: HubClient, hub_url: str | None = None) -> None:
-    """In one process nobody else runs the hub's delivery loop: run it now."""
-    if in_process(runtime, hub_url):
-        hub.deliver_pending(limit=10_000)
-
-
 HUB_URL = click.option(
     "--hub-url", default=None, help="別プロセスのハブのURL（省略時は同一プロセス） / hub URL"
 )
@@ -152,20 +146,18 @@ def submit(
         system=system,
         integrated_number=integrated,
     )
-    with runtime.municipal_session(lg_code) as session:
-        outcome = service.submit_query(
-            session, lg_code=lg_code, settings=runtime.settings, hub=hub, request=request
-        )
+    sessions = runtime.municipal_sessions(lg_code)
+    outcome = service.submit_query(
+        sessions, lg_code=lg_code, settings=runtime.settings, hub=hub, request=request
+    )
     if wait and outcome.status == "pending" and outcome.process_number and in_process(runtime, hub_url):
-        deliver(runtime, hub)
-        with runtime.municipal_session(lg_code) as session:
-            outcome = service.poll_query(
-                session,
-                lg_code=lg_code,
-                settings=runtime.settings,
-                hub=hub,
-                process_number=outcome.process_number,
-            )
+        outcome = service.poll_query(
+            sessions,
+            lg_code=lg_code,
+            settings=runtime.settings,
+            hub=hub,
+            process_number=outcome.process_number,
+        )
     show(outcome)
 
 
@@ -178,11 +170,13 @@ def poll(process_number: str, lg_code: str, hub_url: str | None, runtime: Runtim
     """処理通番で照会結果を取得する / fetch the result of a query by its 処理通番."""
     lg_code = validate_lg_code(lg_code)
     hub = prepare(runtime, lg_code, hub_url)
-    deliver(runtime, hub, hub_url)
-    with runtime.municipal_session(lg_code) as session:
-        outcome = service.poll_query(
-            session, lg_code=lg_code, settings=runtime.settings, hub=hub, process_number=process_number
-        )
+    outcome = service.poll_query(
+        runtime.municipal_sessions(lg_code),
+        lg_code=lg_code,
+        settings=runtime.settings,
+        hub=hub,
+        process_number=process_number,
+    )
     show(outcome)
 
 
@@ -220,11 +214,12 @@ def bulk(
     lines: list[service.BulkLine] = []
     for item in read_request_file(file, encoding=encoding, system=system):
         if isinstance(item, Invalid):
-            lines.append(service.BulkLine(fields=[], request=None, error=item))
+            lines.append(service.Line(None, error=item))
         else:
-            lines.append(service.BulkLine(fields=item.fields, request=item.query))
+            lines.append(service.Line(item.query, fields=item.fields))
+    sessions = runtime.municipal_sessions(lg_code)
     submitted = service.submit_bulk_batched(
-        lambda: runtime.municipal_session(lg_code),
+        sessions,
         lg_code=lg_code,
         settings=runtime.settings,
         hub=hub,
@@ -234,12 +229,11 @@ def bulk(
         f"送信 {submitted.submitted} 件 / 照会不許可 {submitted.refused} 件 / エラー {submitted.errors} 件"
     )
     deadline = time.monotonic() + timeout
+    assert submitted.batch is not None
     while True:
-        deliver(runtime, hub, hub_url)
-        with runtime.municipal_session(lg_code) as session:
-            pending = service.poll_bulk(
-                session, lg_code=lg_code, settings=runtime.settings, hub=hub, batch=submitted.batch
-            )
+        pending = service.poll_bulk(
+            sessions, lg_code=lg_code, settings=runtime.settings, hub=hub, batch=submitted.batch
+        )
         if not pending or time.monotonic() > deadline:
             break
         time.sleep(0.5)

@@ -7,6 +7,7 @@ delivers pending queries to provider nodes in a background loop, retrying while 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from renkei.runtime.delivery import DeliveryWorker
 from renkei.runtime.wire import Wire, ensure_certificate
 
 log = logging.getLogger("renkei.serve")
+POLL_GRACE = dt.timedelta(seconds=5)
 
 
 @dataclass
@@ -124,7 +126,8 @@ def node_server(
     wire = wire or Wire()
     transport = HttpTransport({"hub": hub_url, "jukinet": jukinet_url}, tls=wire.tls)
     runtime = Runtime(settings, transport=transport)
-    found = municipal_dispatcher(lg_code, runtime)
+    # The hub pushes every result: a business system's poll asks the hub only after this grace.
+    found = municipal_dispatcher(lg_code, runtime, poll_grace=POLL_GRACE)
     if found is None:
         raise click.ClickException("intermediate コンポーネントがありません")
     runtime.databases.serialise_sqlite_transactions()

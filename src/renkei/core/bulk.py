@@ -74,6 +74,32 @@ def insert_rows(
     conn.exec_driver_sql(sql, list(rows))  # type: ignore[arg-type]
 
 
+def insert_rows_returning_ids(
+    session: Session, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[int]:
+    """`insert_rows`, and the new rows' integer primary keys (`id`), in the rows' order.
+
+    SQLite gives the rows of one statement consecutive rowids (the transaction holds the write lock), so the ids
+    are the block ending at last_insert_rowid(); on PostgreSQL the ids are drawn from the table's sequence first
+    and inserted with the rows (COPY returns nothing)."""
+    if not rows:
+        return []
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        ids = [
+            int(r[0])
+            for r in conn.exec_driver_sql(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                (table.name, len(rows)),
+            )
+        ]
+        insert_rows(session, table, ("id", *columns), [(i, *row) for i, row in zip(ids, rows, strict=True)])
+        return ids
+    insert_rows(session, table, columns, rows)
+    last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar_one())
+    return list(range(last - len(rows) + 1, last + 1))
+
+
 def _copy(conn: sa.Connection, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     # COPY is PostgreSQL's bulk path: several times faster than executemany, same transaction.
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]

@@ -150,16 +150,15 @@ def _ask(runtime: Runtime, *, lg_b: str, lg_a: str, atena: str, tm: str, hub: Hu
         department="子ども家庭課",
         user_id="jidoteate01",
     )
-    with runtime.municipal_session(lg_b) as session:
-        outcome = service.submit_query(
-            session, lg_code=lg_b, settings=runtime.settings, hub=hub, request=request
-        )
+    sessions = runtime.municipal_sessions(lg_b)
+    outcome = service.submit_query(
+        sessions, lg_code=lg_b, settings=runtime.settings, hub=hub, request=request
+    )
     if outcome.status != "pending" or outcome.process_number is None:
         return outcome
-    with runtime.municipal_session(lg_b) as session:  # in one process the poll delivers it first
-        return service.poll_query(
-            session, lg_code=lg_b, settings=runtime.settings, hub=hub, process_number=outcome.process_number
-        )
+    return service.poll_query(  # in one process the poll delivers it first
+        sessions, lg_code=lg_b, settings=runtime.settings, hub=hub, process_number=outcome.process_number
+    )
 
 
 def _result(code: str) -> str:

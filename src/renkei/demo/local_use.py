@@ -42,17 +42,15 @@ def _ask(runtime: Runtime, *, lg_a: str, lg_b: str, jimu: str, atena: str, hub: 
         department="子ども家庭課",
         user_id="kosodate01",
     )
-    with runtime.municipal_session(lg_b) as session:
-        outcome = service.submit_query(
-            session, lg_code=lg_b, settings=runtime.settings, hub=hub, request=request
-        )
+    sessions = runtime.municipal_sessions(lg_b)
+    outcome = service.submit_query(
+        sessions, lg_code=lg_b, settings=runtime.settings, hub=hub, request=request
+    )
     if outcome.status != "pending" or outcome.process_number is None:
         return outcome
-    hub.deliver_pending(limit=100)
-    with runtime.municipal_session(lg_b) as session:
-        return service.poll_query(
-            session, lg_code=lg_b, settings=runtime.settings, hub=hub, process_number=outcome.process_number
-        )
+    return service.poll_query(  # in one process the poll delivers it first
+        sessions, lg_code=lg_b, settings=runtime.settings, hub=hub, process_number=outcome.process_number
+    )
 
 
 def run(runtime: Runtime, *, lg_a: str, lg_b: str, atena: str) -> list[str]:

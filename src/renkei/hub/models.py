@@ -103,6 +103,16 @@ class HubLocalUsePermission(Base):
     valid_to: Mapped[dt.date | None] = mapped_column(sa.Date)
 
 
+class HubSerial(Base):
+    """A named serial the hub hands out in blocks (the 12-digit part of every 処理通番): one UPDATE reserves a
+    whole batch's numbers, and concurrent acceptances serialise on the row, never on the queries' table."""
+
+    __tablename__ = "hub_serial"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"))
+
+
 class HubQuery(Base):
     """A query from acceptance to its answer or refusal; the answer is stored exactly as sealed by the provider."""
 
@@ -110,6 +120,7 @@ class HubQuery(Base):
     __table_args__ = (
         sa.UniqueConstraint("requester_code", "request_id"),
         sa.Index("ix_hub_query_due", "status", "next_attempt_at"),
+        sa.Index("ix_hub_query_next_push_at", "next_push_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -136,6 +147,9 @@ class HubQuery(Base):
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     record_seq: Mapped[int | None] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"))
+    # Set only when pushing the result to the requester failed: when to try again (the poll stays the fallback).
+    next_push_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    push_attempts: Mapped[int] = mapped_column(sa.Integer, default=0, server_default="0")
 
 
 class HubRecord(LedgerEntryMixin, Base):

@@ -4,8 +4,10 @@ against its organisation certificate, and runs one service in one transaction.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
 
 from renkei.core.db import Databases
 from renkei.core.errors import Forbidden
@@ -23,8 +25,10 @@ from renkei.protocol.messages import (
     HubInfo,
     PersonRecords,
     PersonRecordsRequest,
+    PollBatch,
     PollRequest,
     PollResult,
+    PollResults,
     QueryAccepted,
     QueryBatch,
     QueryRequest,
@@ -129,30 +133,52 @@ def api(
 
     @operation("submit_queries", QueryBatch, AcceptedBatch, callers={"municipality"})
     def submit_queries(batch: QueryBatch, caller: Caller) -> AcceptedBatch:
-        """一括の情報照会要求（各要求に署名、最大1,000件、全件受付か全件拒否） / submit a batch of queries."""
-        for request in batch.requests:
-            caller.must_be_agency(request.requester_agency_code, field="requests.requester_agency_code")
+        """一括の情報照会要求（一括に一つの署名、最大1,000件） / submit a batch of queries, signed once."""
+        caller.must_be_agency(batch.requester_agency_code, field="requester_agency_code")
         with databases.session(NODE) as session:
-            answers = service.submit_queries(session, requests=list(batch.requests), settings=settings)
+            answers = service.submit_queries(session, batch=batch, settings=settings)
         accepted(answers)
         return AcceptedBatch(accepted=answers)
+
+    def sessions() -> AbstractContextManager[Session]:
+        return databases.session(NODE)
+
+    def deliver_first(numbers: list[str]) -> None:
+        # In one process nothing else delivers: a poll of a pending query delivers it first (claim, send with no
+        # transaction open, settle), exactly as the delivery worker of a served hub would.
+        service.deliver_pending(
+            sessions, transport=transport, settings=settings, limit=len(numbers), processing_numbers=numbers
+        )
 
     @operation("poll", PollRequest, PollResult, callers={"municipality"})
     def poll(request: PollRequest, caller: Caller) -> PollResult:
         """情報照会結果取得（署名付き、照会者のみ） / fetch a query's result."""
         caller.must_be_agency(request.requester_agency_code, field="requester_agency_code")
         with databases.session(NODE) as session:
-            return service.poll(
-                session, request=request, settings=settings, transport=transport if inline_delivery else None
-            )
+            result = service.poll(session, request=request)
+        if result.status == "pending" and inline_delivery:
+            deliver_first([request.processing_number])
+            with databases.session(NODE) as session:
+                result = service.poll(session, request=request)
+        return result
+
+    @operation("poll_batch", PollBatch, PollResults, callers={"municipality"})
+    def poll_batch(batch: PollBatch, caller: Caller) -> PollResults:
+        """情報照会結果取得（一括、最大1,000件） / fetch the results of many queries in one call."""
+        caller.must_be_agency(batch.requester_agency_code, field="requester_agency_code")
+        with databases.session(NODE) as session:
+            results = service.poll_batch(session, batch=batch)
+        pending = [r.processing_number for r in results if r.status == "pending"]
+        if pending and inline_delivery:
+            deliver_first(pending)
+            with databases.session(NODE) as session:
+                results = service.poll_batch(session, batch=batch)
+        return PollResults(results=results)
 
     @operation("deliver_pending", DeliveryLimit, DeliveryReport, callers={"operator"})
     def deliver_pending(request: DeliveryLimit, _caller: Caller) -> DeliveryReport:
         """配信待ちの照会を情報提供者へ配信（運用者のみ） / deliver due queries (operators only)."""
-        with databases.session(NODE) as session:
-            return service.deliver_pending(
-                session, transport=transport, settings=settings, limit=request.limit
-            )
+        return service.deliver_pending(sessions, transport=transport, settings=settings, limit=request.limit)
 
     @operation("person_records", PersonRecordsRequest, PersonRecords, callers={"portal"})
     def person_records(request: PersonRecordsRequest, caller: Caller) -> PersonRecords:
@@ -203,6 +229,7 @@ def api(
         submit_query,
         submit_queries,
         poll,
+        poll_batch,
         deliver_pending,
         person_records,
         file_local_use_notification,

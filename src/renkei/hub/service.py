@@ -5,8 +5,8 @@ Services flush, never commit; the caller's transaction (rpc or CLI) makes each a
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,22 +16,21 @@ from renkei.core import clock
 from renkei.core.errors import Forbidden, Invalid, NotFound
 from renkei.core.settings import Settings
 from renkei.hub import local_use, signs
+from renkei.hub.accept import SIGNED_WINDOW, accept, check_fresh
 from renkei.hub.delivery import (
     Claim,
+    Push,
     Sent,
     claim_due,
-    deliver_one,
-    deliver_pending,
-    finish,
+    deliver_round,
     poll_result,
     push_results,
-    send,
     send_batch,
-    settle,
     settle_batch,
 )
 from renkei.hub.models import RECORDS, HubAgency, HubQuery, HubRecord
-from renkei.hub.permissions import list_permissions, load_permission_file, refusal_reason
+from renkei.hub.permissions import list_permissions, load_permission_file
+from renkei.hub.schemas import DeliveryReport
 from renkei.protocol import ledger, signing
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.messages import (
@@ -41,9 +40,11 @@ from renkei.protocol.messages import (
     HubInfo,
     PersonRecords,
     PersonRecordsRequest,
+    PollBatch,
     PollRequest,
     PollResult,
     QueryAccepted,
+    QueryBatch,
     QueryRequest,
     SignAcquisitionRequest,
     SignAcquisitionResponse,
@@ -51,12 +52,14 @@ from renkei.protocol.messages import (
 from renkei.protocol.transport import Transport
 
 __all__ = [
+    "SIGNED_WINDOW",
     "Claim",
+    "Push",
     "Sent",
     "acquire_signs",
     "claim_due",
-    "deliver_one",
     "deliver_pending",
+    "deliver_round",
     "find_agency",
     "get_agency",
     "hub_info",
@@ -66,13 +69,12 @@ __all__ = [
     "load_permission_file",
     "person_records",
     "poll",
+    "poll_batch",
     "poll_result",
     "push_results",
     "record_proof",
     "register_agency",
-    "send",
     "send_batch",
-    "settle",
     "settle_batch",
     "sign_records_root",
     "submit_queries",
@@ -80,21 +82,7 @@ __all__ = [
     "verify_records",
 ]
 
-
-# A signed request is valid only around the time it says it was made, so a recorded one cannot be replayed later
-# (a retry of the same request within the window is answered by its request id as before).
-SIGNED_WINDOW = dt.timedelta(minutes=5)
-
-
-def _fresh(requested_at: dt.datetime, *, record: str, field: str = "requested_at") -> None:
-    skew = abs(clock.now() - requested_at)
-    if skew > SIGNED_WINDOW:
-        raise Forbidden(
-            f"要求日時（{requested_at.isoformat()}）が現在時刻から{int(SIGNED_WINDOW.total_seconds() // 60)}分を"
-            "超えて離れているため受け付けません（再送は新しい要求日時で署名してください）",
-            record=record,
-            field=field,
-        )
+Sessions = Callable[[], AbstractContextManager[Session]]
 
 
 # --- agencies ------------------------------------------------------------------------------------------
@@ -184,7 +172,7 @@ def acquire_signs(
     """
     agency = _agency(session, request.agency_code)
     request.verify(agency.signing_public_key, record=request.agency_code)
-    _fresh(request.requested_at, record=request.agency_code)
+    check_fresh(request.requested_at, record=request.agency_code)
     if len(set(request.acquisition_numbers)) != len(request.acquisition_numbers):
         raise Invalid("取得番号が重複しています", record=request.agency_code, field="取得番号")
     juminhyo_codes = jukinet.resolve_acquisition_numbers(list(request.acquisition_numbers))
@@ -204,119 +192,99 @@ def acquire_signs(
 
 
 # --- queries ---------------------------------------------------------------------------------------------
-def _processing_number(query_id: int, at: dt.datetime) -> str:
-    return at.astimezone(clock.JST).strftime("%Y%m%d") + f"{query_id:012d}"
-
-
-def _accepted(query: HubQuery) -> QueryAccepted:
-    return QueryAccepted(
-        processing_number=query.processing_number,
-        status="refused" if query.status == "refused" else "pending",
-        refusal_reason=query.refusal_reason,
-        accepted_at=query.accepted_at,
-    )
-
-
 def submit_query(session: Session, *, request: QueryRequest, settings: Settings) -> QueryAccepted:
     """情報照会: verify the requester's signature, check the permission table, convert 符号A → 符号B, keep the
     query pending for delivery and answer the 処理通番 at once. Refusals are answers too, and recorded."""
     requester = _agency(session, request.requester_agency_code, field="情報照会者機関コード")
     request.verify(requester.signing_public_key, record=request.request_id)
-    existing = session.scalars(
-        sa.select(HubQuery).where(
-            HubQuery.requester_code == requester.agency_code, HubQuery.request_id == request.request_id
-        )
-    ).first()
-    if existing is not None:  # a retried submit gets the same 処理通番, never a second query
-        return _accepted(existing)
-    _fresh(request.requested_at, record=request.request_id)
-    now = clock.now()
-    query = HubQuery(
-        processing_number=uuid.uuid4().hex[:20],
-        request_id=request.request_id,
-        requester_code=requester.agency_code,
-        provider_code=request.provider_agency_code,
-        jimu_code=request.jimu_code,
-        procedure_code=request.procedure_code,
-        tm_code=request.tm_code,
-        period_from=request.period_from,
-        period_to=request.period_to,
-        non_disclosure=request.non_disclosure,
-        status="pending",
+    (answer,) = accept(
+        session,
+        requester=requester,
+        items=[request.item()],
         requested_at=request.requested_at,
-        accepted_at=now,
-        attempts=0,
-        next_attempt_at=now,
+        settings=settings,
+        record=request.request_id,
     )
-    session.add(query)
-    session.flush()
-    query.processing_number = _processing_number(query.id, now)
-    keys = signs.hub_keys(settings)
-    provider = session.get(HubAgency, request.provider_agency_code)
-    reason: str | None = None
-    try:
-        code = signs.open_sign(keys, request.requester_sign, agency_code=requester.agency_code)
-        query.person_ref = signs.person_ref(keys, code)
-    except Invalid:
-        reason = "指定された符号は情報照会者に発行されたものではありません。"
-    if reason is None and provider is None:
-        reason = f"情報提供者の機関コード「{request.provider_agency_code}」は登録されていません。"
-    if reason is None and provider is not None:
-        reason = refusal_reason(
-            session,
-            requester=requester,
-            provider=provider,
-            jimu_code=request.jimu_code,
-            procedure_code=request.procedure_code,
-            tm_code=request.tm_code,
+    return answer
+
+
+def submit_queries(session: Session, *, batch: QueryBatch, settings: Settings) -> list[QueryAccepted]:
+    """A batch of one requester's queries, signed once, in one transaction: each checked and recorded as if it
+    came alone, and idempotent on its request_id, so a batch resent after a crash is answered once per query."""
+    requester = _agency(session, batch.requester_agency_code, field="情報照会者機関コード")
+    batch.verify(requester.signing_public_key, record=batch.requester_agency_code)
+    return accept(
+        session,
+        requester=requester,
+        items=list(batch.requests),
+        requested_at=batch.requested_at,
+        settings=settings,
+        record=batch.requester_agency_code,
+    )
+
+
+def _queries_for(session: Session, processing_numbers: list[str], requester_code: str) -> list[HubQuery]:
+    found = {
+        q.processing_number: q
+        for q in session.scalars(
+            sa.select(HubQuery).where(HubQuery.processing_number.in_(processing_numbers))
         )
-        if reason is None:
-            query.provider_sign = signs.agency_sign(keys, code, provider.agency_code)
-    if reason is not None:
-        finish(session, query, settings=settings, status="refused", reason=reason, result="refused")
-    session.flush()
-    return _accepted(query)
+    }
+    queries = []
+    for number in processing_numbers:
+        query = found.get(number)
+        # Another agency's 処理通番 is reported exactly like an unknown one: its existence is not disclosed.
+        if query is None or query.requester_code != requester_code:
+            raise NotFound(f"処理通番「{number}」は存在しません", record=number, field="処理通番")
+        queries.append(query)
+    return queries
 
 
-def submit_queries(
-    session: Session, *, requests: list[QueryRequest], settings: Settings
-) -> list[QueryAccepted]:
-    """A batch of one requester's queries in one transaction: each verified, checked and recorded as if it came
-    alone (and idempotent on its request_id), so a batch resent after a crash is answered once per query."""
-    return [submit_query(session, request=request, settings=settings) for request in requests]
-
-
-def _query_for(session: Session, processing_number: str, requester_code: str) -> HubQuery:
-    query = session.scalars(
-        sa.select(HubQuery).where(HubQuery.processing_number == processing_number)
-    ).first()
-    # Another agency's 処理通番 is reported exactly like an unknown one: its existence is not disclosed.
-    if query is None or query.requester_code != requester_code:
-        raise NotFound(
-            f"処理通番「{processing_number}」は存在しません", record=processing_number, field="処理通番"
-        )
-    return query
-
-
-def poll(
-    session: Session,
-    *,
-    request: PollRequest,
-    settings: Settings | None = None,
-    transport: Transport | None = None,
-) -> PollResult:
-    """情報照会結果取得: pending / answered (sealed, signed by the provider) / refused.
-
-    Given a transport, a query that is due is delivered first, so a single process needs no delivery loop.
-    """
+def poll(session: Session, *, request: PollRequest) -> PollResult:
+    """情報照会結果取得: pending / answered (sealed, signed by the provider) / refused."""
     requester = _agency(session, request.requester_agency_code, field="情報照会者機関コード")
     request.verify(requester.signing_public_key, record=request.processing_number)
-    _fresh(request.requested_at, record=request.processing_number)
-    query = _query_for(session, request.processing_number, requester.agency_code)
-    due = query.next_attempt_at is None or query.next_attempt_at <= clock.now()
-    if query.status == "pending" and due and transport is not None and settings is not None:
-        deliver_one(session, query, transport=transport, settings=settings)
-    return poll_result(query)
+    check_fresh(request.requested_at, record=request.processing_number)
+    return poll_result(_queries_for(session, [request.processing_number], requester.agency_code)[0])
+
+
+def poll_batch(session: Session, *, batch: PollBatch) -> list[PollResult]:
+    """情報照会結果取得（一括）: where each of up to BATCH_LIMIT of the requester's queries stands."""
+    requester = _agency(session, batch.requester_agency_code, field="情報照会者機関コード")
+    batch.verify(requester.signing_public_key, record=batch.requester_agency_code)
+    check_fresh(batch.requested_at, record=batch.requester_agency_code)
+    numbers = list(dict.fromkeys(batch.processing_numbers))
+    return [poll_result(q) for q in _queries_for(session, numbers, requester.agency_code)]
+
+
+def deliver_pending(
+    sessions: Sessions,
+    *,
+    transport: Transport,
+    settings: Settings,
+    limit: int = 100,
+    processing_numbers: list[str] | None = None,
+) -> DeliveryReport:
+    """Deliver the queries that are due (oldest first, up to `limit`; only these 処理通番 when given), as the
+    delivery worker does: claim, send with no transaction open, settle, push (CONVENTIONS §18)."""
+    report = DeliveryReport()
+    remaining = limit
+    while remaining > 0:
+        done = deliver_round(
+            sessions,
+            settings=settings,
+            transport=transport,
+            limit=min(remaining, 1000),
+            processing_numbers=processing_numbers,
+        )
+        if not done.delivered:
+            break
+        for field in ("delivered", "answered", "refused", "retrying"):
+            setattr(report, field, getattr(report, field) + getattr(done, field))
+        remaining -= done.delivered
+        if processing_numbers is not None:
+            break
+    return report
 
 
 # --- records -----------------------------------------------------------------------------------------------
@@ -341,7 +309,7 @@ def person_records(session: Session, *, request: PersonRecordsRequest, settings:
     """
     agency = _agency(session, request.agency_code)
     request.verify(agency.signing_public_key, record=request.agency_code)
-    _fresh(request.requested_at, record=request.agency_code)
+    check_fresh(request.requested_at, record=request.agency_code)
     if agency.kind != PORTAL_KIND:
         raise Forbidden(
             "情報提供等記録の開示は情報提供等記録開示システムだけが求められます", record=agency.agency_code

@@ -1,5 +1,6 @@
-"""A municipality's node on the wire (paths /node/v1/{lg_code}/…): "provide" for the hub, and "query", "result",
-"query_bulk", "bulk_result" and "self_information" for the municipality's own business systems.
+"""A municipality's node on the wire (paths /node/v1/{lg_code}/…): "provide_batch" and "accept_results" for the
+hub, and "query", "result", "query_bulk", "bulk_result" and "self_information" for the municipality's own
+business systems.
 
 Each operation parses its typed message (renkei.protocol.node, renkei.protocol.messages), checks that the caller's
 organisation certificate allows it (the hub for "provide"; a business system of this municipality for the rest),
@@ -7,6 +8,9 @@ and runs one service in one transaction.
 """
 
 from __future__ import annotations
+
+import datetime as dt
+from contextlib import AbstractContextManager
 
 from sqlalchemy.orm import Session
 
@@ -23,8 +27,6 @@ from renkei.protocol.jpki import JpkiClient
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.messages import (
     ForwardedBatch,
-    ForwardedQuery,
-    ProvidedAnswer,
     ProvidedBatch,
     ResultBatch,
     ResultsTaken,
@@ -52,7 +54,16 @@ from renkei.protocol.transport import Transport
 BUSINESS = {"business"}
 
 
-def api(lg_code: str, databases: Databases, settings: Settings, transport: Transport) -> ServiceApi:
+def api(
+    lg_code: str,
+    databases: Databases,
+    settings: Settings,
+    transport: Transport,
+    *,
+    poll_grace: dt.timedelta = dt.timedelta(0),
+) -> ServiceApi:
+    """The node's operations. A served node, whose hub pushes every result, passes `poll_grace`: a business
+    system's "result" or "bulk_result" asks the hub only for queries pending longer than that."""
     lg_code = validate_lg_code(lg_code)
     node = "lg" + lg_code
     hub = HubClient(transport)
@@ -63,36 +74,28 @@ def api(lg_code: str, databases: Databases, settings: Settings, transport: Trans
             hub_key.append(hub.info().signing_public_key)
         return hub_key[0]
 
+    def sessions() -> AbstractContextManager[Session]:
+        return databases.session(node)
+
     def own(caller: Caller) -> None:
         caller.must_be_municipality(lg_code)
 
-    @operation("provide", ForwardedQuery, ProvidedAnswer, callers={"hub"})
-    def provide(forwarded: ForwardedQuery, _caller: Caller) -> ProvidedAnswer:
-        """情報提供（自動応答）: ハブが転送した照会に副本から回答 / answer a query the hub forwards."""
-        key = hub_public_key()
-        session: Session
-        with databases.session(node) as session:
-            return service.provide(
-                session, lg_code=lg_code, settings=settings, forwarded=forwarded, hub_public_key=key
-            )
-
     @operation("provide_batch", ForwardedBatch, ProvidedBatch, callers={"hub"})
     def provide_batch(batch: ForwardedBatch, _caller: Caller) -> ProvidedBatch:
-        """情報提供（一括）: ハブが転送した照会をまとめて回答 / answer a batch of forwarded queries."""
+        """情報提供（自動応答、一括）: ハブが転送した照会に副本から回答 / answer the queries the hub forwards."""
         key = hub_public_key()
         with databases.session(node) as session:
             results = service.provide_batch(
-                session, lg_code=lg_code, settings=settings, queries=list(batch.queries), hub_public_key=key
+                session, lg_code=lg_code, settings=settings, batch=batch, hub_public_key=key
             )
         return ProvidedBatch(results=results)
 
     @operation("accept_results", ResultBatch, ResultsTaken, callers={"hub"})
     def accept_results(batch: ResultBatch, _caller: Caller) -> ResultsTaken:
         """照会結果の受信（ハブからのプッシュ） / results the hub pushes as soon as they are known."""
-        with databases.session(node) as session:
-            taken = service.accept_results(
-                session, lg_code=lg_code, settings=settings, hub=hub, results=list(batch.results)
-            )
+        taken = service.accept_results(
+            sessions, lg_code=lg_code, settings=settings, hub=hub, results=list(batch.results)
+        )
         return ResultsTaken(taken=taken)
 
     @operation("self_information", PersonByIntegratedNumber, SelfInformation, callers=BUSINESS)
@@ -109,46 +112,42 @@ def api(lg_code: str, databases: Databases, settings: Settings, transport: Trans
     def query(request: NodeQuery, caller: Caller) -> NodeQueryOutcome:
         """情報照会（一件）: 処理通番を即時に返す / submit one query to another agency."""
         own(caller)
-        with databases.session(node) as session:
-            outcome = service.submit_query(
-                session, lg_code=lg_code, settings=settings, hub=hub, request=_request(request)
-            )
+        outcome = service.submit_query(
+            sessions, lg_code=lg_code, settings=settings, hub=hub, request=_request(request)
+        )
         return wire_outcome(outcome)
 
     @operation("result", ProcessingNumber, NodeQueryOutcome, callers=BUSINESS)
     def result(request: ProcessingNumber, caller: Caller) -> NodeQueryOutcome:
         """照会結果（処理通番で） / the result of a query by its 処理通番."""
         own(caller)
-        with databases.session(node) as session:
-            outcome = service.poll_query(
-                session,
-                lg_code=lg_code,
-                settings=settings,
-                hub=hub,
-                process_number=request.processing_number,
-            )
+        outcome = service.poll_query(
+            sessions,
+            lg_code=lg_code,
+            settings=settings,
+            hub=hub,
+            process_number=request.processing_number,
+            grace=poll_grace,
+        )
         return wire_outcome(outcome)
 
     @operation("query_bulk", BulkQueries, BulkAccepted, callers=BUSINESS)
     def query_bulk(request: BulkQueries, caller: Caller) -> BulkAccepted:
         """一括照会: 照会の配列を一つのバッチとして送信 / submit many queries as one batch."""
         own(caller)
-        lines = [service.BulkLine(fields=[], request=_request(r)) for r in request.requests]
-        done = service.submit_bulk_batched(
-            lambda: databases.session(node), lg_code=lg_code, settings=settings, hub=hub, lines=lines
-        )
+        lines = [service.Line(_request(r)) for r in request.requests]
+        done = service.submit_bulk_batched(sessions, lg_code=lg_code, settings=settings, hub=hub, lines=lines)
         return BulkAccepted(
-            batch=done.batch, submitted=done.submitted, refused=done.refused, errors=done.errors
+            batch=done.batch or "", submitted=done.submitted, refused=done.refused, errors=done.errors
         )
 
     @operation("bulk_result", BatchId, BulkPending, callers=BUSINESS)
     def bulk_result(request: BatchId, caller: Caller) -> BulkPending:
         """一括照会の残り件数（照会中） / how many queries of a batch are still pending."""
         own(caller)
-        with databases.session(node) as session:
-            pending = service.poll_bulk(
-                session, lg_code=lg_code, settings=settings, hub=hub, batch=request.batch
-            )
+        pending = service.poll_bulk(
+            sessions, lg_code=lg_code, settings=settings, hub=hub, batch=request.batch, grace=poll_grace
+        )
         return BulkPending(pending=pending)
 
     # This node witnesses the hub's records log and a peer node's (C2SP tlog-witness, decision 0100).
@@ -189,7 +188,6 @@ def api(lg_code: str, databases: Databases, settings: Settings, transport: Trans
             )
 
     return ServiceApi(node, "node", f"renkei node {lg_code} 中間サーバー").add(
-        provide,
         provide_batch,
         accept_results,
         self_information,

@@ -3,54 +3,85 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from renkei.core import clock
 from renkei.core.errors import Invalid
 from renkei.protocol import sealing, signing
+from renkei.protocol.batch_signing import BatchProof, sign_batch
 from renkei.protocol.messages import (
+    ANSWER_BATCH,
     AnswerPayload,
     AnswerStatus,
-    ForwardedQuery,
     ProvidedAnswer,
     answer_context,
 )
 
+_UNSIGNED = BatchProof(size=1, index=0, signature="-")  # replaced before any answer leaves `make_answers`
 
-def make_answer(
-    forwarded: ForwardedQuery,
+
+@dataclass(frozen=True)
+class Draft:
+    """One answer before sealing and signing: to whom, and what."""
+
+    processing_number: str
+    requester_agency_code: str
+    requester_sealing_public_key: str
+    status: AnswerStatus
+    payload: AnswerPayload | None = None
+    message: str = ""
+
+
+def make_answers(
+    drafts: Sequence[Draft],
     *,
-    status: AnswerStatus,
-    payload: AnswerPayload | None,
+    provider_agency_code: str,
     signing_key: signing.Ed25519PrivateKey,
-    message: str = "",
     provided_at: dt.datetime | None = None,
-) -> ProvidedAnswer:
-    """The provider's answer to a forwarded query: `payload` sealed to the requester, the whole signed."""
-    if status == "provided" and payload is None:
-        raise Invalid("提供する回答の内容がありません", record=forwarded.processing_number, field="payload")
-    sealed = ""
-    if payload is not None:
-        if payload.processing_number != forwarded.processing_number:
-            raise Invalid(
-                "回答の処理通番が照会と一致しません", record=forwarded.processing_number, field="処理通番"
+) -> list[ProvidedAnswer]:
+    """The provider's answers to a batch, in order: each payload sealed to its requester (one key agreement per
+    requester), the whole batch signed once (`renkei.protocol.batch_signing`)."""
+    at = provided_at or clock.now()
+    sealers: dict[str, sealing.BatchSealer] = {}
+    unsigned: list[ProvidedAnswer] = []
+    for draft in drafts:
+        if draft.status == "provided" and draft.payload is None:
+            raise Invalid("提供する回答の内容がありません", record=draft.processing_number, field="payload")
+        sealed = ""
+        if draft.payload is not None:
+            if draft.payload.processing_number != draft.processing_number:
+                raise Invalid(
+                    "回答の処理通番が照会と一致しません", record=draft.processing_number, field="処理通番"
+                )
+            key = draft.requester_sealing_public_key
+            sealer = sealers.get(key) or sealers.setdefault(key, sealing.BatchSealer(key))
+            sealed = sealer.seal_json(
+                draft.payload.model_dump(mode="json"),
+                context=answer_context(
+                    draft.processing_number, provider_agency_code, draft.requester_agency_code
+                ),
             )
-        sealed = sealing.seal_json(
-            forwarded.requester_sealing_public_key,
-            payload.model_dump(mode="json"),
-            context=answer_context(
-                forwarded.processing_number, forwarded.provider_agency_code, forwarded.requester_agency_code
-            ),
+        unsigned.append(
+            ProvidedAnswer(
+                processing_number=draft.processing_number,
+                provider_agency_code=provider_agency_code,
+                status=draft.status,
+                sealed_payload=sealed,
+                message=draft.message,
+                provided_at=at,
+                proof=_UNSIGNED,
+            )
         )
-    answer = ProvidedAnswer(
-        processing_number=forwarded.processing_number,
-        provider_agency_code=forwarded.provider_agency_code,
-        status=status,
-        sealed_payload=sealed,
-        message=message,
-        provided_at=provided_at or clock.now(),
+    proofs = sign_batch(
+        signing_key,
+        purpose=ANSWER_BATCH,
+        signer=provider_agency_code,
+        leaves=[answer.leaf() for answer in unsigned],
     )
-    signed: ProvidedAnswer = answer.signed(signing_key)
-    return signed
+    return [
+        answer.model_copy(update={"proof": proof}) for answer, proof in zip(unsigned, proofs, strict=True)
+    ]
 
 
 def open_answer(

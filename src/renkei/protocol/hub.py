@@ -9,8 +9,10 @@ from renkei.protocol.messages import (
     HubInfo,
     PersonRecords,
     PersonRecordsRequest,
+    PollBatch,
     PollRequest,
     PollResult,
+    PollResults,
     QueryAccepted,
     QueryBatch,
     QueryRequest,
@@ -48,15 +50,19 @@ class HubClient:
         answer = self._transport.call(self._service, "submit_query", request.model_dump(mode="json"))
         return QueryAccepted.model_validate(answer)
 
-    def submit_queries(self, requests: list[QueryRequest]) -> list[QueryAccepted]:
-        """Many signed queries in one call (at most `messages.BATCH_LIMIT`); answered in the same order."""
-        body = QueryBatch(requests=requests).model_dump(mode="json")
-        answer = self._transport.call(self._service, "submit_queries", body)
+    def submit_queries(self, batch: QueryBatch) -> list[QueryAccepted]:
+        """Many queries in one call, signed once (at most `messages.BATCH_LIMIT`); answered in the same order."""
+        answer = self._transport.call(self._service, "submit_queries", batch.model_dump(mode="json"))
         return AcceptedBatch.model_validate(answer).accepted
 
     def poll(self, request: PollRequest) -> PollResult:
         answer = self._transport.call(self._service, "poll", request.model_dump(mode="json"))
         return PollResult.model_validate(answer)
+
+    def poll_batch(self, batch: PollBatch) -> list[PollResult]:
+        """Where each of up to 1,000 of the requester's queries stands, in one call."""
+        answer = self._transport.call(self._service, "poll_batch", batch.model_dump(mode="json"))
+        return PollResults.model_validate(answer).results
 
     def person_records(self, request: PersonRecordsRequest) -> PersonRecords:
         answer = self._transport.call(self._service, "person_records", request.model_dump(mode="json"))

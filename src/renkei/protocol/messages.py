@@ -12,43 +12,47 @@ agency              {"agency_code"}                AgencyInfo (a requester fetch
 acquire_signs       SignAcquisitionRequest         SignAcquisitionResponse: one 符号 per 取得番号, same order
 submit_query        QueryRequest (signed)          QueryAccepted: the 処理通番 at once (status pending or refused;
                                                    idempotent on (requester, request_id))
+submit_queries      QueryBatch (signed once)       AcceptedBatch: one QueryAccepted per request, in order
 poll                PollRequest (signed)           PollResult: pending / answered (sealed, signed) / refused
+poll_batch          PollBatch (signed)             PollResults: the same for up to 1,000 queries in one call
 deliver_pending     {"limit"}                      {"delivered", "answered", "refused", "retrying"}
 person_records      PersonRecordsRequest (signed)  PersonRecords: the hub's records of one person, each with its
                                                    inclusion proof (only for the 情報提供等記録開示システム)
 ==================  =============================  ==============================================================
 
-The provider node's operation "provide" (service = the provider's endpoint, e.g. "lg131016")
--------------------------------------------------------------------------------------------------
-The hub delivers every accepted query to the provider with ``transport.call(endpoint, "provide", body)`` where
-``body`` is a `ForwardedQuery` (JSON, as `model_dump(mode="json")`):
+The provider node's operation "provide_batch" (service = the provider's endpoint, e.g. "lg131016")
+-----------------------------------------------------------------------------------------------
+The hub delivers accepted queries to their provider in batches, ``transport.call(endpoint, "provide_batch",
+body)`` where ``body`` is a `ForwardedBatch` (JSON, as `model_dump(mode="json")`), signed once by the hub
+(verify with `ForwardedBatch.verify(HubInfo.signing_public_key)`; get HubInfo once with `HubClient.info()`):
 
-- ``processing_number`` — the 処理通番 (20 digits) the hub gave the requester;
-- ``provider_agency_code`` and ``provider_sign`` — the provider's own 機関別符号 of the person (32 hex
-  characters; the hub converted the requester's 符号A into this 符号B, the provider never sees 符号A);
-- ``jimu_code`` (JM…), ``procedure_code`` (JT…), ``tm_code`` (TM…), ``period_from`` / ``period_to``
-  (ISO dates or null): what is asked;
-- ``requester_agency_code``, ``requester_name`` and ``requester_sealing_public_key`` (PEM, X25519): who asks,
-  and the key the answer must be sealed to;
-- ``requested_at`` (ISO timestamp) and ``signature``: the hub's Ed25519 signature over the canonical JSON of
-  all other fields (verify with `ForwardedQuery.verify(HubInfo.signing_public_key)`; get HubInfo once with
-  `HubClient.info()`).
+- ``provider_agency_code`` and ``sent_at``: to whom, and when (a batch older than a few minutes is refused);
+- ``requesters``: for each requester 機関コード in the batch, its name and ``sealing_public_key`` (PEM, X25519),
+  the key its answers must be sealed to;
+- ``queries``: one `ForwardedItem` per query: ``processing_number`` (the 処理通番, 20 digits),
+  ``provider_sign`` (the provider's own 機関別符号 of the person, 32 hex characters; the hub converted the
+  requester's 符号A into this 符号B, the provider never sees 符号A), ``jimu_code`` (JM…), ``procedure_code``
+  (JT…), ``tm_code`` (TM…), ``period_from`` / ``period_to`` (ISO dates or null), ``requester_agency_code`` and
+  ``requested_at``.
 
-The provider must return a `ProvidedAnswer` (JSON):
+The provider returns a `ProvidedBatch`: for each query a `ProvideResult` with its `ProvidedAnswer` or the domain
+error that query met. A `ProvidedAnswer` is
 
-- ``processing_number`` and ``provider_agency_code`` — echoed from the request;
-- ``status`` — "provided" (copies found and sealed), "not_found" (no 副本 / 符号 unknown to the provider:
+- ``processing_number`` and ``provider_agency_code``, echoed from the query;
+- ``status``: "provided" (copies found and sealed), "not_found" (no 副本 / 符号 unknown to the provider:
   ``message`` says which, e.g. 「該当する副本がありません。」) or "withheld" (不開示, 番号法第23条第2項);
-- ``sealed_payload`` — Base64 of `sealing.seal(requester_sealing_public_key, AnswerPayload JSON,
-  context=answer_context(...))`; required for "provided", may be empty otherwise;
-- ``message`` — a short public message (no personal data: the hub reads it);
-- ``provided_at`` — when the provider answered (the 提供日時 of the records);
-- ``signature`` — the provider's Ed25519 signature over the canonical JSON of all other fields.
+- ``sealed_payload``: Base64 of `sealing.seal(requester_sealing_public_key, AnswerPayload JSON,
+  context=answer_context(...))`; required for "provided", may be empty otherwise (the answers of one batch to
+  one requester may share one key agreement, `sealing.BatchSealer`);
+- ``message``: a short public message (no personal data: the hub reads it);
+- ``provided_at``: when the provider answered (the 提供日時 of the records);
+- ``proof``: the provider's one Ed25519 signature over the Merkle root of the batch's answers, and this
+  answer's audit path (`renkei.protocol.batch_signing`), so each answer can be checked alone.
 
-`renkei.protocol.answers.make_answer(...)` builds a correct `ProvidedAnswer` and `open_answer(...)` opens and
-checks one. "provide" must be idempotent on ``processing_number``: the hub retries after a timeout, and only
-the first answer it receives is kept. A provider that raises `Unavailable` (or cannot be reached) leaves the
-query pending and the hub retries with back-off; any other domain error is recorded as a refusal.
+`renkei.protocol.answers.make_answers(...)` builds correct answers and `open_answer(...)` opens and checks one.
+"provide_batch" must be idempotent on ``processing_number``: the hub delivers again after a timeout, and only the
+first answer it receives is kept. A provider that raises `Unavailable` (or cannot be reached) leaves the queries
+pending and the hub retries with back-off; any other domain error of one query is recorded as its refusal.
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from renkei.core.errors import Invalid
 from renkei.core.ids import validate_agency_code, validate_jm, validate_jt, validate_tm
 from renkei.protocol import signing
+from renkei.protocol.batch_signing import BatchProof, leaf_of, verify_in_batch
 
 SIGN_LENGTH = 32  # 機関別符号: 32 upper-case hex characters (docs/decisions/0031)
 PROCESSING_NUMBER_LENGTH = 20  # 処理通番: yyyymmdd (JST) + 12-digit serial (docs/decisions/0031)
@@ -149,11 +154,10 @@ class SignAcquisitionResponse(Message):
 
 
 # --- queries ---------------------------------------------------------------------------------------------
-class QueryRequest(SignedMessage):
-    """情報照会要求, signed by the requesting node. `request_id` is the requester's own idempotency key."""
+class QueryItem(Message):
+    """One 情報照会 as the requester asks it. `request_id` is the requester's own idempotency key."""
 
     request_id: str = Field(min_length=1, max_length=64)
-    requester_agency_code: str
     requester_sign: str = Field(min_length=SIGN_LENGTH, max_length=SIGN_LENGTH)
     jimu_code: str
     procedure_code: str
@@ -162,9 +166,8 @@ class QueryRequest(SignedMessage):
     period_from: dt.date | None = None
     period_to: dt.date | None = None
     non_disclosure: bool = False  # 照会側不開示コード
-    requested_at: dt.datetime
 
-    _check_codes = field_validator("requester_agency_code", "provider_agency_code")(_agency)
+    _check_provider = field_validator("provider_agency_code")(_agency)
 
     @field_validator("jimu_code")
     @classmethod
@@ -182,6 +185,18 @@ class QueryRequest(SignedMessage):
         return validate_tm(value)
 
 
+class QueryRequest(SignedMessage, QueryItem):
+    """情報照会要求: one query, signed by the requesting node (bulk queries travel as a `QueryBatch`)."""
+
+    requester_agency_code: str
+    requested_at: dt.datetime
+
+    _check_requester = field_validator("requester_agency_code")(_agency)
+
+    def item(self) -> QueryItem:
+        return QueryItem.model_validate(self.model_dump(include=set(QueryItem.model_fields)))
+
+
 class QueryAccepted(Message):
     processing_number: str
     status: QueryStatus
@@ -189,11 +204,10 @@ class QueryAccepted(Message):
     accepted_at: dt.datetime
 
 
-class ForwardedQuery(SignedMessage):
-    """What the hub sends to the provider's "provide" operation (see the module docstring); signed by the hub."""
+class ForwardedItem(Message):
+    """One query of a `ForwardedBatch` (see the module docstring)."""
 
     processing_number: str
-    provider_agency_code: str
     provider_sign: str
     jimu_code: str
     procedure_code: str
@@ -201,9 +215,14 @@ class ForwardedQuery(SignedMessage):
     period_from: dt.date | None = None
     period_to: dt.date | None = None
     requester_agency_code: str
-    requester_name: str
-    requester_sealing_public_key: str
     requested_at: dt.datetime
+
+
+class RequesterKey(Message):
+    """Who asks, and the key its answers are sealed to."""
+
+    name: str
+    sealing_public_key: str
 
 
 class SealedCopy(BaseModel):
@@ -227,8 +246,12 @@ class AnswerPayload(BaseModel):
     copies: list[SealedCopy] = Field(default_factory=list)
 
 
-class ProvidedAnswer(SignedMessage):
-    """What "provide" returns: sealed to the requester, signed by the provider (see the module docstring)."""
+ANSWER_BATCH = "renkei-answers/v1"  # the purpose of a provider's batch signature over its answers
+
+
+class ProvidedAnswer(Message):
+    """What the provider answers for one query: sealed to the requester, signed by the provider as part of its
+    batch (see the module docstring)."""
 
     processing_number: str
     provider_agency_code: str
@@ -236,6 +259,21 @@ class ProvidedAnswer(SignedMessage):
     sealed_payload: str = ""
     message: str = Field(default="", max_length=400)
     provided_at: dt.datetime
+    proof: BatchProof
+
+    def leaf(self) -> bytes:
+        return leaf_of(self.model_dump(mode="json", exclude={"proof"}))
+
+    def verify(self, public_key: signing.Ed25519PublicKey | str, *, record: str | None = None) -> None:
+        """`Invalid` (field "signature") unless the provider signed this answer (in its batch)."""
+        verify_in_batch(
+            public_key,
+            purpose=ANSWER_BATCH,
+            signer=self.provider_agency_code,
+            leaf=self.leaf(),
+            proof=self.proof,
+            record=record or self.processing_number,
+        )
 
 
 class PollRequest(SignedMessage):
@@ -244,6 +282,16 @@ class PollRequest(SignedMessage):
     processing_number: str
     requester_agency_code: str
     requested_at: dt.datetime
+
+
+class PollBatch(SignedMessage):
+    """情報照会結果取得（一括）: the results of up to BATCH_LIMIT of the requester's own queries in one call."""
+
+    requester_agency_code: str
+    requested_at: dt.datetime
+    processing_numbers: list[str] = Field(min_length=1, max_length=1000)
+
+    _check_requester = field_validator("requester_agency_code")(_agency)
 
 
 class PollResult(Message):
@@ -289,21 +337,29 @@ def refusal_not_permitted(tm_code: str) -> str:
 BATCH_LIMIT = 1000
 
 
-class QueryBatch(Message):
-    """Up to BATCH_LIMIT queries of one requester in one call; each is signed on its own, so each stays
-    individually attributable in the records. Accepted as a whole or refused as a whole."""
+class QueryBatch(SignedMessage):
+    """Up to BATCH_LIMIT queries of one requester in one call, signed once over the whole batch (the envelope):
+    the hub verifies one signature per batch and records each query; accepted as a whole or refused as a whole
+    (a bad signature or a stale `requested_at`), each query then answered on its own (a refusal is an answer)."""
 
-    requests: list[QueryRequest] = Field(min_length=1, max_length=BATCH_LIMIT)
+    requester_agency_code: str
+    requested_at: dt.datetime
+    requests: list[QueryItem] = Field(min_length=1, max_length=BATCH_LIMIT)
+
+    _check_requester = field_validator("requester_agency_code")(_agency)
 
 
 class AcceptedBatch(Message):
     accepted: list[QueryAccepted]
 
 
-class ForwardedBatch(Message):
-    """What the hub sends to a provider's "provide_batch": the queries due for it, each signed by the hub."""
+class ForwardedBatch(SignedMessage):
+    """What the hub sends to a provider's "provide_batch": the queries due for it, signed once by the hub."""
 
-    queries: list[ForwardedQuery] = Field(min_length=1, max_length=BATCH_LIMIT)
+    provider_agency_code: str
+    sent_at: dt.datetime
+    requesters: dict[str, RequesterKey]
+    queries: list[ForwardedItem] = Field(min_length=1, max_length=BATCH_LIMIT)
 
 
 class WireError(Message):
@@ -329,6 +385,10 @@ class ResultBatch(Message):
     """Results the hub pushes to the requester node as soon as the provider answered (or the hub refused)."""
 
     results: list[PollResult] = Field(min_length=1, max_length=BATCH_LIMIT)
+
+
+class PollResults(Message):
+    results: list[PollResult]
 
 
 class ResultsTaken(Message):

@@ -7,8 +7,8 @@ their sessions and protocol clients (docs/decisions/0004-runtime-wiring-layer.md
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -99,6 +99,18 @@ class Runtime:
         with self.databases.session(node) as session:
             yield session
 
+    def sessions(self, node: str) -> Callable[[], AbstractContextManager[Session]]:
+        """Opens one transaction on `node` per call: for services that make their network calls between
+        transactions (CONVENTIONS §18)."""
+
+        def open_one() -> AbstractContextManager[Session]:
+            return self.databases.session(node)
+
+        return open_one
+
+    def municipal_sessions(self, lg_code: str) -> Callable[[], AbstractContextManager[Session]]:
+        return self.sessions(municipality_node(lg_code))
+
     @contextmanager
     def municipal_session(self, lg_code: str) -> Iterator[Session]:
         with self.databases.session(municipality_node(lg_code)) as session:
@@ -129,12 +141,12 @@ def national_dispatcher(name: str, runtime: Runtime) -> ServiceApi | None:
     return found
 
 
-def municipal_dispatcher(lg_code: str, runtime: Runtime) -> ServiceApi | None:
+def municipal_dispatcher(lg_code: str, runtime: Runtime, **options: Any) -> ServiceApi | None:
     try:
         module: Any = importlib.import_module("renkei.intermediate.rpc")
     except ModuleNotFoundError as exc:
         if exc.name in ("renkei.intermediate", "renkei.intermediate.rpc"):
             return None
         raise
-    found: ServiceApi = module.api(lg_code, runtime.databases, runtime.settings, runtime.transport)
+    found: ServiceApi = module.api(lg_code, runtime.databases, runtime.settings, runtime.transport, **options)
     return found

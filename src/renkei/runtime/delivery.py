@@ -9,7 +9,6 @@ the lease runs out they are due again and delivered once more, which the provide
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 
@@ -25,17 +24,11 @@ log = logging.getLogger("renkei.delivery")
 def deliver_round(
     databases: Databases, *, settings: Settings, transport: Transport, limit: int = BATCH_LIMIT
 ) -> int:
-    """One round: returns how many queries were claimed (0 when nothing was due)."""
-    lease = dt.timedelta(seconds=settings.delivery_lease_seconds)
-    with databases.session("hub") as session:
-        claims = hub_service.claim_due(session, settings=settings, limit=limit, lease=lease)
-    if not claims:
-        return 0
-    sent = hub_service.send_batch(claims, transport=transport)
-    with databases.session("hub") as session:
-        _report, pushes = hub_service.settle_batch(session, claims, sent, settings=settings)
-    hub_service.push_results(pushes, transport=transport)
-    return len(claims)
+    """One round (`renkei.hub.delivery.deliver_round`); returns how many queries were delivered (0: none due)."""
+    report = hub_service.deliver_round(
+        lambda: databases.session("hub"), settings=settings, transport=transport, limit=limit
+    )
+    return report.delivered
 
 
 class DeliveryWorker:

@@ -74,10 +74,13 @@ def submit(
         system=system,
         user_id=staff.login,
     )
-    with runtime.municipal_session(staff.lg_code) as session:
-        outcome = service.submit_query(
-            session, lg_code=staff.lg_code, settings=runtime.settings, hub=hub, request=request_
-        )
+    outcome = service.submit_query(
+        runtime.municipal_sessions(staff.lg_code),
+        lg_code=staff.lg_code,
+        settings=runtime.settings,
+        hub=hub,
+        request=request_,
+    )
     return RedirectResponse(f"/linkage/query/{outcome.process_number}", status_code=303)
 
 
@@ -89,14 +92,13 @@ def result(request: Request, staff: Reader, process_number: str) -> HTMLResponse
         outcome = service.find_query(session, lg_code=staff.lg_code, process_number=process_number)
     if outcome.status == "pending":
         hub = runtime.join_hub(staff.lg_code)
-        with runtime.municipal_session(staff.lg_code) as session:
-            outcome = service.poll_query(
-                session,
-                lg_code=staff.lg_code,
-                settings=runtime.settings,
-                hub=hub,
-                process_number=process_number,
-            )
+        outcome = service.poll_query(
+            runtime.municipal_sessions(staff.lg_code),
+            lg_code=staff.lg_code,
+            settings=runtime.settings,
+            hub=hub,
+            process_number=process_number,
+        )
     return _page(request, "result", staff, q=outcome)
 
 

@@ -10,7 +10,6 @@ from renkei.intermediate.service.bulk import (
     BulkSubmitted,
     bulk_outcomes,
     poll_bulk,
-    submit_bulk,
     submit_bulk_batched,
 )
 from renkei.intermediate.service.copies import (
@@ -27,12 +26,16 @@ from renkei.intermediate.service.node import (
     node_keys,
     register_with_hub,
 )
-from renkei.intermediate.service.provide import provide, provide_batch
+from renkei.intermediate.service.provide import provide_batch
 from renkei.intermediate.service.queries import (
+    Line,
+    Submitted,
     accept_results,
     find_query,
+    poll_pending,
     poll_query,
     recent_queries,
+    submit,
     submit_query,
 )
 from renkei.intermediate.service.records import inclusion_proof, list_records, verify_records
@@ -51,7 +54,9 @@ __all__ = [
     "DUPLICATE_RECORD_ID",
     "BulkLine",
     "BulkSubmitted",
+    "Line",
     "NodeKeys",
+    "Submitted",
     "accept_results",
     "acquire_missing_signs",
     "acquire_signs",
@@ -65,8 +70,8 @@ __all__ = [
     "list_records",
     "node_keys",
     "poll_bulk",
+    "poll_pending",
     "poll_query",
-    "provide",
     "provide_batch",
     "recent_queries",
     "register_copies",
@@ -77,7 +82,7 @@ __all__ = [
     "sign_count",
     "sign_not_acquired",
     "sign_of",
-    "submit_bulk",
+    "submit",
     "submit_bulk_batched",
     "submit_query",
     "sync_signs",

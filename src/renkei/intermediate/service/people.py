@@ -76,3 +76,41 @@ def resolve_integrated_numbers(
                 known[key] = error
         out[id(entry)] = known[key]
     return out
+
+
+Wanted = tuple[
+    str | None, str | None, str | None
+]  # (統合宛名番号, 業務システム, 宛名番号) as a request names a person
+
+
+def resolve_people(
+    session: Session, *, lg_code: str, wanted: Sequence[Wanted]
+) -> dict[Wanted, tuple[str, str] | RenkeiError]:
+    """For each person a batch of queries names, their 統合宛名番号 and this agency's 符号 to ask with, or the
+    error that says why there is none — one query per table for the whole batch.
+
+    Only a person currently served here has a 符号 to ask with (a released one is not used to ask)."""
+    from renkei.intermediate.service.signs import sign_not_acquired
+
+    numbers = addressee.integrated_numbers(session, wanted=wanted)
+    resolved = sorted({n for n in numbers.values() if isinstance(n, str)})
+    signs = dict(
+        select_in(
+            session,
+            _SIGNS,
+            ("integrated_number", "sign"),
+            "integrated_number",
+            resolved,
+            equal={"lg_code": lg_code},
+            null=("released_at",),
+        )
+    )
+    out: dict[Wanted, tuple[str, str] | RenkeiError] = {}
+    for key, number in numbers.items():
+        if not isinstance(number, str):
+            out[key] = number
+        elif number not in signs:
+            out[key] = NotFound(sign_not_acquired(number), record=number, field="符号")
+        else:
+            out[key] = (number, signs[number])
+    return out

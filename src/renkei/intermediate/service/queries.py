@@ -1,14 +1,31 @@
-"""情報照会: 宛名番号 → 統合宛名番号 → 符号, a signed request to the hub, then polling by 処理通番 (ARCHITECTURE §5)."""
+"""情報照会: 宛名番号 → 統合宛名番号 → 符号, a signed request to the hub, the result by 処理通番 (ARCHITECTURE §5).
+
+Every way of asking (one query from a page or an API call, a bulk file of thousands) goes the same three steps,
+each its own transaction or none (CONVENTIONS §18): `prepare` stores the queries (a line that cannot be asked is
+kept with its error, as the result file reports it) and resolves each person with one lookup per table; `send`
+signs them once per batch of up to BATCH_LIMIT (a `QueryBatch`) and submits them with no transaction open;
+`settle` records the hub's 処理通番 on each, and closes and records the refusals. A crash between the steps
+leaves queries queued; sending them again is safe, as the hub answers a request id it knows with its first
+answer. Results come back the same way: pushed by the hub (`accept_results`) or polled (`poll_pending`), opened
+and checked outside the transaction's network calls, closed and recorded with one grouped append.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
 import uuid
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from renkei.core import clock
+from renkei.core.bulk import insert_rows_returning_ids
 from renkei.core.errors import Invalid, NotFound, RenkeiError
 from renkei.core.ids import validate_agency_code, validate_jm, validate_jt, validate_tm
 from renkei.core.settings import Settings
@@ -26,226 +43,482 @@ from renkei.intermediate.schemas import (
 )
 from renkei.intermediate.service import people, records
 from renkei.intermediate.service.node import NodeKeys, node_keys
-from renkei.intermediate.service.signs import sign_of
 from renkei.protocol import messages
 from renkei.protocol.answers import open_answer
 from renkei.protocol.hub import HubClient
 
 PENDING, ANSWERED, REFUSED, ERROR = "pending", "answered", "refused", "error"
-QUEUED = "queued"  # signed and stored, not yet accepted by the hub (bulk: sent in batches after commit)
+QUEUED = "queued"  # stored and signed-to-be, not yet accepted by the hub
+QUERIES: sa.Table = IntermediateQuery.__table__  # type: ignore[assignment]
+Sessions = Callable[[], AbstractContextManager[Session]]
+
 # Providers' signing keys as the hub published them (機関コード → PEM), kept for the process.
 _PROVIDER_KEYS: dict[str, str] = {}
+_KEYS_LOCK = threading.Lock()
 
 
-def _row_for(session: Session, lg_code: str, request: QueryRequest, batch: str | None) -> IntermediateQuery:
-    return IntermediateQuery(
-        lg_code=lg_code,
-        batch=batch,
-        source=request.source[:200],
-        atena=request.atena,
-        system=request.system,
-        integrated_number=request.integrated_number,
-        jm_code=request.jm_code,
-        jt_code=request.jt_code,
-        provider=request.provider,
-        tm_code=request.tm_code,
-        request={},
-        status=ERROR,
-        message="",
-        requested_at=clock.now(),
-    )
+@dataclass(slots=True)
+class Line:
+    """One query to prepare: the request (None when the line could not be read), its raw fields and its error."""
+
+    request: QueryRequest | None
+    fields: list[str] = field(default_factory=list)
+    error: Invalid | None = None
 
 
-def submit_query(
-    session: Session,
-    *,
-    lg_code: str,
-    settings: Settings,
-    hub: HubClient,
-    request: QueryRequest,
-    batch: str | None = None,
-    raw_fields: list[str] | None = None,
-) -> QueryOutcome:
-    """Submit one query. A person without a 統合宛名番号 or 符号 raises (single) — in a batch the line is kept
-    with the error, as the real result file reports it. Returns at once with the hub's 処理通番."""
+@dataclass(slots=True)
+class Prepared:
+    """Queries stored and ready to send: their rows' ids and hub requests, in order, and the node's keys."""
+
+    batch: str | None
+    keys: NodeKeys
+    row_ids: list[int]
+    items: list[messages.QueryItem]
+    rows: list[dict[str, Any]]
+    errors: int
+    outcomes: list[int] = field(default_factory=list)  # the id of every line's row, in line order
+
+
+@dataclass(slots=True)
+class Submitted:
+    batch: str | None
+    submitted: int
+    refused: int
+    errors: int
+    row_ids: list[int] = field(default_factory=list)
+
+
+def _validate(request: QueryRequest) -> None:
     validate_jm(request.jm_code)
     validate_jt(request.jt_code)
     validate_tm(request.tm_code)
     validate_agency_code(request.provider, field="情報提供者機関コード")
-    if request.client_request_id:
-        earlier = session.scalar(
-            sa.select(IntermediateQuery).where(
-                IntermediateQuery.lg_code == lg_code,
-                IntermediateQuery.client_request_id == request.client_request_id,
-            )
-        )
-        if earlier is not None:  # a business system's retry: the first query, never a second one
-            return outcome(earlier)
-    row = _row_for(session, lg_code, request, batch)
-    row.client_request_id = request.client_request_id
-    row.request = {"fields": raw_fields or [], "department": request.department, "user_id": request.user_id}
-    try:
-        integrated = people.integrated_number_for(
-            session, integrated_number=request.integrated_number, system=request.system, atena=request.atena
-        )
-        row.integrated_number = integrated
-        sign = sign_of(session, lg_code=lg_code, integrated_number=integrated)
-    except RenkeiError as error:
-        if batch is None:
-            raise
-        row.message = error.message
-        session.add(row)
-        session.flush()
-        return outcome(row)
-    keys = node_keys(session, lg_code=lg_code, settings=settings)
-    signed = messages.QueryRequest(
-        request_id=uuid.uuid4().hex,
-        requester_agency_code=keys.agency_code,
-        requester_sign=sign,
-        jimu_code=request.jm_code,
-        procedure_code=request.jt_code,
-        provider_agency_code=request.provider,
-        tm_code=request.tm_code,
-        period_from=request.date_from,
-        period_to=request.date_to,
-        non_disclosure=request.nondisclosure
-        == "2",  # "1", what real files carry, is read as 開示 (decision 0041)
-        requested_at=row.requested_at,
-    ).signed(keys.signing_key)
-    accepted = hub.submit_query(signed)
-    row.process_number = accepted.processing_number
-    row.status = PENDING if accepted.status == "pending" else REFUSED
-    row.message = accepted.refusal_reason or ""
-    session.add(row)
-    session.flush()
-    if row.status == REFUSED:
-        row.answered_at = accepted.accepted_at
-        records.record_query(session, query=row, requester=keys.agency_code, key=keys.signing_key)
-    return outcome(row)
 
 
-def poll_query(
+def prepare(
     session: Session,
     *,
     lg_code: str,
     settings: Settings,
-    hub: HubClient,
-    process_number: str,
-    provider_keys: dict[str, str] | None = None,
-) -> QueryOutcome:
-    """Fetch the result of a query by 処理通番; an answer is opened, its signature checked, and recorded once."""
-    row = session.scalar(
-        sa.select(IntermediateQuery).where(
-            IntermediateQuery.lg_code == lg_code, IntermediateQuery.process_number == process_number
-        )
-    )
-    if row is None:
-        raise NotFound(
-            f"処理通番「{process_number}」の照会はありません", record=process_number, field="処理通番"
-        )
-    if row.status != PENDING:
-        return outcome(row)
+    lines: Iterable[Line],
+    batch: str | None = None,
+    strict: bool = False,
+) -> Prepared:
+    """Store every line (bad ones with their message) and make a hub request for each good one.
+
+    With `strict` (one query asked on line) the first error is raised instead and nothing is stored."""
     keys = node_keys(session, lg_code=lg_code, settings=settings)
-    result = hub.poll(
-        messages.PollRequest(
-            processing_number=process_number, requester_agency_code=keys.agency_code, requested_at=clock.now()
-        ).signed(keys.signing_key)
+    now = clock.now()
+    rows: list[dict[str, Any]] = []
+    asked: list[tuple[int, QueryRequest]] = []
+    for line in lines:
+        request = line.request
+        row: dict[str, Any] = {
+            "lg_code": lg_code,
+            "batch": batch,
+            "source": "",
+            "atena": None,
+            "system": None,
+            "integrated_number": None,
+            "jm_code": "",
+            "jt_code": "",
+            "provider": "",
+            "tm_code": "",
+            "request": {"fields": line.fields},
+            "status": ERROR,
+            "message": "",
+            "requested_at": now,
+            "client_request_id": None,
+        }
+        rows.append(row)
+        if request is None:
+            if strict and line.error is not None:
+                raise line.error
+            row["source"] = (line.error.record or "") if line.error else ""
+            row["message"] = str(line.error) if line.error else ""
+            continue
+        row.update(
+            source=request.source[:200],
+            atena=request.atena,
+            system=request.system,
+            integrated_number=request.integrated_number,
+            jm_code=request.jm_code,
+            jt_code=request.jt_code,
+            provider=request.provider,
+            tm_code=request.tm_code,
+            client_request_id=request.client_request_id,
+        )
+        row["request"] = {
+            "fields": line.fields,
+            "department": request.department,
+            "user_id": request.user_id,
+        }
+        try:
+            _validate(request)
+        except RenkeiError as error:
+            if strict:
+                raise
+            row["message"] = error.message
+            continue
+        asked.append((len(rows) - 1, request))
+    people_of = people.resolve_people(
+        session,
+        lg_code=lg_code,
+        wanted=[(r.integrated_number, r.system, r.atena) for _, r in asked],
     )
-    _apply(session, row, result, keys=keys, hub=hub, provider_keys=provider_keys)
-    return outcome(row)
+    items: list[messages.QueryItem] = []
+    queued: list[int] = []
+    for index, request in asked:
+        found = people_of[(request.integrated_number, request.system, request.atena)]
+        if isinstance(found, RenkeiError):
+            if strict:
+                raise found
+            rows[index]["message"] = found.message
+            continue
+        integrated, sign = found
+        request_id = uuid.uuid4().hex
+        rows[index].update(integrated_number=integrated, status=QUEUED)
+        rows[index]["request"]["request_id"] = request_id
+        items.append(
+            messages.QueryItem(
+                request_id=request_id,
+                requester_sign=sign,
+                jimu_code=request.jm_code,
+                procedure_code=request.jt_code,
+                provider_agency_code=request.provider,
+                tm_code=request.tm_code,
+                period_from=request.date_from,
+                period_to=request.date_to,
+                non_disclosure=request.nondisclosure
+                == "2",  # "1", what real files carry, is 開示 (decision 0041)
+            )
+        )
+        queued.append(index)
+    ids = _insert(session, rows)
+    return Prepared(
+        batch=batch,
+        keys=keys,
+        row_ids=[ids[i] for i in queued],
+        items=items,
+        rows=[rows[i] | {"id": ids[i]} for i in queued],
+        errors=len(rows) - len(queued),
+        outcomes=ids,
+    )
+
+
+def _insert(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    if not rows:
+        return []
+    columns = tuple(rows[0])
+    return insert_rows_returning_ids(
+        session,
+        QUERIES,
+        columns,
+        [tuple(orjson.dumps(r[c]).decode() if c == "request" else r[c] for c in columns) for r in rows],
+    )
+
+
+def send(hub: HubClient, prepared: Prepared) -> list[messages.QueryAccepted]:
+    """Submit the prepared queries, BATCH_LIMIT per call, each call signed once; touches no database. A resend
+    after a failure carries the same request ids, which the hub answers with the 処理通番 it gave the first time."""
+    accepted: list[messages.QueryAccepted] = []
+    keys = prepared.keys
+    for start in range(0, len(prepared.items), messages.BATCH_LIMIT):
+        batch = messages.QueryBatch(
+            requester_agency_code=keys.agency_code,
+            requested_at=clock.now(),
+            requests=prepared.items[start : start + messages.BATCH_LIMIT],
+        ).signed(keys.signing_key)
+        accepted += hub.submit_queries(batch)
+    return accepted
+
+
+def settle(session: Session, *, prepared: Prepared, accepted: list[messages.QueryAccepted]) -> Submitted:
+    """Record the hub's 処理通番 on each queued row; refusals are closed and recorded at once."""
+    submitted = refused = 0
+    updates: list[dict[str, Any]] = []
+    bodies: list[dict[str, Any]] = []
+    for row, answer in zip(prepared.rows, accepted, strict=True):
+        values = {
+            "qid": row["id"],
+            "process_number": answer.processing_number,
+            "message": "",
+            "answered_at": None,
+        }
+        if answer.status == "pending":
+            values["status"] = PENDING
+            submitted += 1
+        else:
+            values.update(status=REFUSED, message=answer.refusal_reason or "", answered_at=answer.accepted_at)
+            closed = row | {
+                "process_number": answer.processing_number,
+                "status": REFUSED,
+                "message": values["message"],
+                "answered_at": answer.accepted_at,
+                "answer": None,
+            }
+            bodies.append(records.query_body(closed, requester=prepared.keys.agency_code))
+            refused += 1
+        updates.append(values)
+    if updates:
+        session.execute(sa.update(QUERIES).where(QUERIES.c.id == sa.bindparam("qid")), updates)
+    if bodies:
+        records.append(session, bodies, prepared.keys.signing_key)
+    return Submitted(prepared.batch, submitted, refused, prepared.errors, prepared.outcomes)
+
+
+def submit(
+    sessions: Sessions,
+    *,
+    lg_code: str,
+    settings: Settings,
+    hub: HubClient,
+    lines: Iterable[Line],
+    batch: str | None = None,
+    strict: bool = False,
+) -> Submitted:
+    """Prepare, send and settle (see the module docstring). If the hub cannot be reached, the queries stay
+    stored with the reason, and the error is raised."""
+    with sessions() as session:
+        prepared = prepare(
+            session, lg_code=lg_code, settings=settings, lines=lines, batch=batch, strict=strict
+        )
+    try:
+        accepted = send(hub, prepared) if prepared.items else []
+    except RenkeiError as error:
+        with sessions() as session:
+            session.execute(
+                sa.update(QUERIES)
+                .where(QUERIES.c.id.in_(prepared.row_ids), QUERIES.c.status == QUEUED)
+                .values(
+                    status=ERROR,
+                    message=f"情報提供ネットワークシステムに送信できませんでした: {error.message}",
+                )
+            )
+        raise
+    with sessions() as session:
+        return settle(session, prepared=prepared, accepted=accepted)
+
+
+def submit_query(
+    sessions: Sessions, *, lg_code: str, settings: Settings, hub: HubClient, request: QueryRequest
+) -> QueryOutcome:
+    """Submit one query. A person without a 統合宛名番号 or 符号 raises, and nothing is stored. Returns at once
+    with the hub's 処理通番. A business system's retry with the same `client_request_id` gets the first query."""
+    _validate(request)
+    if request.client_request_id:
+        with sessions() as session:
+            earlier = session.scalar(
+                sa.select(IntermediateQuery).where(
+                    IntermediateQuery.lg_code == lg_code,
+                    IntermediateQuery.client_request_id == request.client_request_id,
+                )
+            )
+            if earlier is not None:
+                return outcome(earlier)
+    done = submit(sessions, lg_code=lg_code, settings=settings, hub=hub, lines=[Line(request)], strict=True)
+    with sessions() as session:
+        row = session.get(IntermediateQuery, done.row_ids[0])
+        assert row is not None
+        return outcome(row)
+
+
+# --- results ------------------------------------------------------------------------------------------------
+def _provider_keys(hub: HubClient, codes: Iterable[str], *, fresh: bool = False) -> dict[str, str]:
+    """The providers' signing keys (from the process cache, else from the hub: a network call, so never inside
+    a transaction)."""
+    out: dict[str, str] = {}
+    for code in set(codes):
+        with _KEYS_LOCK:
+            known = None if fresh else _PROVIDER_KEYS.get(code)
+        if known is None:
+            known = hub.agency(code).signing_public_key
+            with _KEYS_LOCK:
+                _PROVIDER_KEYS[code] = known
+        out[code] = known
+    return out
+
+
+_OPEN_COLUMNS = (
+    "id",
+    "lg_code",
+    "process_number",
+    "integrated_number",
+    "provider",
+    "jm_code",
+    "jt_code",
+    "tm_code",
+    "requested_at",
+)
+
+
+def close_results(
+    session: Session,
+    *,
+    lg_code: str,
+    keys: NodeKeys,
+    results: Sequence[messages.PollResult],
+    provider_keys: dict[str, str],
+    fresh_keys: bool = False,
+) -> int:
+    """Close the pending queries these results answer or refuse: open each answer, check its signature, record
+    them with one grouped append. A result for a query already closed, or another agency's, changes nothing.
+
+    An answer whose signature does not verify with a cached key stays pending (the key is forgotten, so the next
+    poll asks the hub again); with a key just fetched it is closed as an error with the reason."""
+    closed = {
+        r.processing_number: r
+        for r in results
+        if r.requester_agency_code == keys.agency_code and r.status != "pending"
+    }
+    if not closed:
+        return 0
+    # The hub's push and a business system's poll may close the same query at once: only one records it. On
+    # PostgreSQL the row lock decides; a served SQLite node runs one transaction at a time anyway. The log's
+    # append lock comes first, before any row lock, so a push and a poll cannot deadlock each other.
+    records.RECORDS.lock(session)
+    q = QUERIES.c
+    rows = session.execute(
+        sa.select(*(q[c] for c in _OPEN_COLUMNS))
+        .where(q.lg_code == lg_code, q.process_number.in_(list(closed)), q.status == PENDING)
+        .with_for_update()
+    ).all()
+    updates: list[dict[str, Any]] = []
+    bodies: list[dict[str, Any]] = []
+    for row in rows:
+        result = closed[row.process_number]
+        values: dict[str, Any] = {
+            "qid": row.id,
+            "answered_at": result.answered_at or clock.now(),
+            "answer": None,
+        }
+        if result.status == "refused" or result.answer is None:
+            values.update(status=REFUSED, message=result.refusal_reason or "照会は拒否されました")
+        else:
+            try:
+                payload = open_answer(
+                    result.answer,
+                    requester_agency_code=keys.agency_code,
+                    sealing_key=keys.sealing_key,
+                    provider_signing_public_key=provider_keys[row.provider],
+                )
+            except Invalid as exc:
+                if not fresh_keys:
+                    with _KEYS_LOCK:
+                        _PROVIDER_KEYS.pop(row.provider, None)
+                    continue
+                values.update(status=ERROR, message=f"回答を検証できません: {exc.message}")
+            else:
+                values.update(
+                    status=ANSWERED,
+                    message=result.answer.message,
+                    answered_at=result.answer.provided_at,
+                    answer={
+                        "status": result.answer.status,
+                        "copies": [c.model_dump(mode="json") for c in payload.copies] if payload else [],
+                    },
+                )
+        updates.append(values)
+        bodies.append(
+            records.query_body(
+                dict(row._mapping) | {k: v for k, v in values.items() if k != "qid"},
+                requester=keys.agency_code,
+            )
+        )
+    if updates:
+        session.execute(sa.update(QUERIES).where(q.id == sa.bindparam("qid")), updates)
+        records.append(session, bodies, keys.signing_key)
+    return len(updates)
 
 
 def accept_results(
-    session: Session,
+    sessions: Sessions,
     *,
     lg_code: str,
     settings: Settings,
     hub: HubClient,
     results: list[messages.PollResult],
 ) -> int:
-    """Results the hub pushed: each pending query they close is opened, checked and recorded once (a result
-    for a query already closed, or another agency's, changes nothing). Returns how many were taken."""
-    keys = node_keys(session, lg_code=lg_code, settings=settings)
-    numbers = [r.processing_number for r in results if r.requester_agency_code == keys.agency_code]
-    if not numbers:
-        return 0
-    rows = {
-        row.process_number: row
-        for row in session.scalars(
-            sa.select(IntermediateQuery).where(
-                IntermediateQuery.lg_code == lg_code, IntermediateQuery.process_number.in_(numbers)
-            )
+    """Results the hub pushed; returns how many queries they closed."""
+    with sessions() as session:
+        keys = node_keys(session, lg_code=lg_code, settings=settings)
+    answered = [r for r in results if r.answer is not None and r.requester_agency_code == keys.agency_code]
+    provider_keys = _provider_keys(hub, [r.provider_agency_code for r in answered])
+    with sessions() as session:
+        return close_results(
+            session, lg_code=lg_code, keys=keys, results=results, provider_keys=provider_keys
         )
-    }
-    taken = 0
-    for result in results:
-        row = rows.get(result.processing_number)
-        if row is None or row.status != PENDING or result.status == "pending":
-            continue
-        _apply(session, row, result, keys=keys, hub=hub, provider_keys=None)
-        taken += 1
-    return taken
 
 
-def _apply(
-    session: Session,
-    row: IntermediateQuery,
-    result: messages.PollResult,
+def poll_pending(
+    sessions: Sessions,
     *,
-    keys: NodeKeys,
+    lg_code: str,
+    settings: Settings,
     hub: HubClient,
-    provider_keys: dict[str, str] | None,
-) -> None:
-    """Close a pending query with the hub's result: open the sealed answer, check its signature, record."""
-    if result.status == "pending":
-        return
-    # The hub's push and a business system's poll may close the same query at once: only one records it. On
-    # PostgreSQL the row lock decides; a served SQLite node runs one transaction at a time anyway. The log's
-    # append lock comes first, before any row lock, so a push and a bulk poll cannot deadlock each other.
-    records.RECORDS.lock(session)
-    current = session.scalar(
-        sa.select(IntermediateQuery.status)
-        .where(IntermediateQuery.id == row.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    batch: str | None = None,
+    process_numbers: Sequence[str] | None = None,
+    grace: dt.timedelta = dt.timedelta(0),
+) -> int:
+    """Ask the hub for the results of pending queries (of one batch, or these 処理通番) that have waited longer
+    than `grace` — a served node gets its results pushed and need not ask sooner — then close what came back.
+    Returns how many of them are still pending."""
+    q = QUERIES.c
+    where = [q.lg_code == lg_code, q.status == PENDING]
+    if batch is not None:
+        where.append(q.batch == batch)
+    if process_numbers is not None:
+        where.append(q.process_number.in_(list(process_numbers)))
+    with sessions() as session:
+        keys = node_keys(session, lg_code=lg_code, settings=settings)
+        due = clock.now() - grace
+        rows = session.execute(sa.select(q.process_number, q.requested_at).where(*where)).all()
+    ask = [r.process_number for r in rows if r.requested_at <= due]
+    if not ask:
+        return len(rows)
+    results: list[messages.PollResult] = []
+    for start in range(0, len(ask), messages.BATCH_LIMIT):
+        results += hub.poll_batch(
+            messages.PollBatch(
+                requester_agency_code=keys.agency_code,
+                requested_at=clock.now(),
+                processing_numbers=ask[start : start + messages.BATCH_LIMIT],
+            ).signed(keys.signing_key)
+        )
+    codes = [r.provider_agency_code for r in results if r.answer is not None]
+    cached = all(c in _PROVIDER_KEYS for c in codes)
+    provider_keys = _provider_keys(hub, codes)
+    with sessions() as session:
+        closed = close_results(
+            session,
+            lg_code=lg_code,
+            keys=keys,
+            results=results,
+            provider_keys=provider_keys,
+            fresh_keys=not cached,
+        )
+    return len(rows) - closed
+
+
+def poll_query(
+    sessions: Sessions,
+    *,
+    lg_code: str,
+    settings: Settings,
+    hub: HubClient,
+    process_number: str,
+    grace: dt.timedelta = dt.timedelta(0),
+) -> QueryOutcome:
+    """The result of a query by 処理通番, asking the hub if it is still pending (see `poll_pending`)."""
+    with sessions() as session:
+        found = find_query(session, lg_code=lg_code, process_number=process_number)
+    if found.status != PENDING:
+        return found
+    poll_pending(
+        sessions, lg_code=lg_code, settings=settings, hub=hub, process_numbers=[process_number], grace=grace
     )
-    if current != PENDING:
-        session.refresh(row)
-        return
-    row.answered_at = result.answered_at or clock.now()
-    if result.status == "refused" or result.answer is None:
-        row.status = REFUSED
-        row.message = result.refusal_reason or "照会は拒否されました"
-    else:
-        cache = provider_keys if provider_keys is not None else _PROVIDER_KEYS
-        public = cache.get(row.provider)
-        if public is None:
-            public = cache[row.provider] = hub.agency(row.provider).signing_public_key
-        try:
-            payload = open_answer(
-                result.answer,
-                requester_agency_code=keys.agency_code,
-                sealing_key=keys.sealing_key,
-                provider_signing_public_key=public,
-            )
-        except Invalid:
-            # The provider may have registered a new key since it was cached: ask the hub once more.
-            public = cache[row.provider] = hub.agency(row.provider).signing_public_key
-            payload = open_answer(
-                result.answer,
-                requester_agency_code=keys.agency_code,
-                sealing_key=keys.sealing_key,
-                provider_signing_public_key=public,
-            )
-        row.status = ANSWERED
-        row.message = result.answer.message
-        row.answered_at = result.answer.provided_at
-        row.answer = {
-            "status": result.answer.status,
-            "copies": [c.model_dump(mode="json") for c in payload.copies] if payload else [],
-        }
-    session.flush()
-    records.record_query(session, query=row, requester=keys.agency_code, key=keys.signing_key)
+    with sessions() as session:
+        return find_query(session, lg_code=lg_code, process_number=process_number)
 
 
 def outcome(row: IntermediateQuery) -> QueryOutcome:

@@ -6,6 +6,7 @@ times, the result — plus the 処理通番 that ties it to the hub's and the ot
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,8 +15,6 @@ from sqlalchemy.orm import Session
 from renkei.core.errors import NotFound
 from renkei.intermediate.models import (
     IntermediateNode,
-    IntermediateProvision,
-    IntermediateQuery,
     IntermediateRecord,
     IntermediateRecordCosignature,
     IntermediateRecordRoot,
@@ -42,66 +41,55 @@ RESULT_NAMES = {
 }
 
 
-def _append(session: Session, body: dict[str, Any], key: signing.Ed25519PrivateKey | None) -> int:
-    # The head is signed every `root_every` entries (and on demand for a proof), not per entry: signing per
-    # entry cost as much as the rest of a provision.
-    return RECORDS.append(session, body, key=key)
+def append(
+    session: Session, bodies: list[dict[str, Any]], key: signing.Ed25519PrivateKey | None
+) -> list[int]:
+    """Append records in one grouped append; the head is signed once when the transaction commits."""
+    return RECORDS.append_many(session, bodies, key=key)
 
 
-def record_query(
-    session: Session,
-    *,
-    query: IntermediateQuery,
-    requester: str,
-    key: signing.Ed25519PrivateKey | None = None,
-) -> int:
-    """The requester's record of one query whose outcome is known (answered or refused)."""
-    answer = query.answer or {}
-    result = answer.get("status", query.status) if query.status == "answered" else query.status
-    body = {
-        "lg_code": query.lg_code,
+def query_body(query: Mapping[str, Any], *, requester: str) -> dict[str, Any]:
+    """The requester's record of one query whose outcome is known (answered or refused), from its columns."""
+    answer = query["answer"] or {}
+    status = query["status"]
+    result = answer.get("status", status) if status == "answered" else status
+    answered_at = query["answered_at"]
+    return {
+        "lg_code": query["lg_code"],
         "role": "requester",
-        "processing_number": query.process_number,
-        "integrated_number": query.integrated_number,
+        "processing_number": query["process_number"],
+        "integrated_number": query["integrated_number"],
         "requester": requester,
-        "provider": query.provider,
-        "jm_code": query.jm_code,
-        "jt_code": query.jt_code,
-        "tm_code": query.tm_code,
-        "requested_at": query.requested_at.isoformat(),
-        "provided_at": query.answered_at.isoformat() if query.answered_at else None,
+        "provider": query["provider"],
+        "jm_code": query["jm_code"],
+        "jt_code": query["jt_code"],
+        "tm_code": query["tm_code"],
+        "requested_at": query["requested_at"].isoformat(),
+        "provided_at": answered_at.isoformat() if answered_at else None,
         "result": result,
-        "message": query.message,
+        "message": query["message"],
     }
-    return _append(session, body, key)
 
 
-def record_provision(
-    session: Session,
-    *,
-    provision: IntermediateProvision,
-    provider: str,
-    key: signing.Ed25519PrivateKey | None = None,
-) -> int:
-    """The provider's record of one answer (provided, not found, withheld)."""
-    body = {
-        "lg_code": provision.lg_code,
+def provision_body(provision: Mapping[str, Any], *, provider: str) -> dict[str, Any]:
+    """The provider's record of one answer (provided, not found, withheld), from the provision's columns."""
+    return {
+        "lg_code": provision["lg_code"],
         "role": "provider",
-        "processing_number": provision.process_number,
-        "integrated_number": provision.integrated_number,
-        "requester": provision.requester,
-        "requester_name": provision.requester_name,
+        "processing_number": provision["process_number"],
+        "integrated_number": provision["integrated_number"],
+        "requester": provision["requester"],
+        "requester_name": provision["requester_name"],
         "provider": provider,
-        "jm_code": provision.jm_code,
-        "jt_code": provision.jt_code,
-        "tm_code": provision.tm_code,
-        "requested_at": provision.requested_at.isoformat(),
-        "provided_at": provision.provided_at.isoformat(),
-        "result": provision.status,
-        "message": provision.message,
-        "copy_records": provision.copy_records,
+        "jm_code": provision["jm_code"],
+        "jt_code": provision["jt_code"],
+        "tm_code": provision["tm_code"],
+        "requested_at": provision["requested_at"].isoformat(),
+        "provided_at": provision["provided_at"].isoformat(),
+        "result": provision["status"],
+        "message": provision["message"],
+        "copy_records": provision["copy_records"],
     }
-    return _append(session, body, key)
 
 
 def list_records(
