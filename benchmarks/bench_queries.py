@@ -331,10 +331,11 @@ def run(*, smoke: bool, postgres_url: str | None) -> None:
 
             def query(i: int) -> float:
                 outcome = node.call("lg" + B, "query", {**ASK, "atena": atenas[i % len(atenas)]})
-                while outcome["status"] == "pending":
-                    time.sleep(0.01)
+                while outcome["status"] == "pending":  # a long poll: answered the moment the hub pushes it
                     outcome = node.call(
-                        "lg" + B, "result", {"processing_number": outcome["processing_number"]}
+                        "lg" + B,
+                        "result",
+                        {"processing_number": outcome["processing_number"], "wait_seconds": 10},
                     )
                 assert outcome["status"] == "answered", outcome
                 return 0.0
@@ -345,7 +346,9 @@ def run(*, smoke: bool, postgres_url: str | None) -> None:
 
             query(0)  # warm up every process once
             base_rate, base_lat = _open_loop(rate, seconds, echo)
+            single_cpu = procs.cpu()
             got_rate, got_lat = _open_loop(rate, seconds, query)
+            single_cpu = {n: (v - single_cpu[n]) * 1e6 / len(got_lat) for n, v in procs.cpu().items()}
             report(
                 f"single queries at {rate:.0f}/s offered",
                 got_rate,
@@ -368,6 +371,12 @@ def run(*, smoke: bool, postgres_url: str | None) -> None:
                 baseline=_pct(base_lat, 0.99),
                 extra="aim < 100 ms",
             )
+            report(
+                "  CPU per single query, all processes",
+                sum(single_cpu.values()),
+                "µs",
+                extra=", ".join(f"{name} {value:,.0f} µs" for name, value in sorted(single_cpu.items())),
+            )
 
             requests = [{**ASK, "atena": atenas[i % len(atenas)]} for i in range(bulk)]
             chunk = 1_000
@@ -382,11 +391,9 @@ def run(*, smoke: bool, postgres_url: str | None) -> None:
                 for c in range(0, bulk, chunk)
             ]
             submitted = time.perf_counter() - started
-            pending = list(batches)
-            while pending:
-                pending = [b for b in pending if node.call("lg" + B, "bulk_result", {"batch": b})["pending"]]
-                if pending:
-                    time.sleep(0.2)
+            for b in batches:  # each a long poll until none of the batch is pending
+                while node.call("lg" + B, "bulk_result", {"batch": b, "wait_seconds": 10})["pending"]:
+                    pass
             elapsed = time.perf_counter() - started
             cpu = {name: (after - cpu_before[name]) * 1e6 / bulk for name, after in procs.cpu().items()}
             report(

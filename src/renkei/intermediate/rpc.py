@@ -10,7 +10,11 @@ and runs one service in one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
@@ -77,6 +81,8 @@ def api(
     def sessions() -> AbstractContextManager[Session]:
         return databases.session(node)
 
+    results_in = Arrivals()
+
     def own(caller: Caller) -> None:
         caller.must_be_municipality(lg_code)
 
@@ -96,6 +102,8 @@ def api(
         taken = service.accept_results(
             sessions, lg_code=lg_code, settings=settings, hub=hub, results=list(batch.results)
         )
+        if taken:
+            results_in.notify()
         return ResultsTaken(taken=taken)
 
     @operation("self_information", PersonByIntegratedNumber, SelfInformation, callers=BUSINESS)
@@ -121,15 +129,19 @@ def api(
     def result(request: ProcessingNumber, caller: Caller) -> NodeQueryOutcome:
         """照会結果（処理通番で） / the result of a query by its 処理通番."""
         own(caller)
-        outcome = service.poll_query(
-            sessions,
-            lg_code=lg_code,
-            settings=settings,
-            hub=hub,
-            process_number=request.processing_number,
-            grace=poll_grace,
-        )
-        return wire_outcome(outcome)
+
+        def look() -> tuple[bool, NodeQueryOutcome]:
+            outcome = service.poll_query(
+                sessions,
+                lg_code=lg_code,
+                settings=settings,
+                hub=hub,
+                process_number=request.processing_number,
+                grace=poll_grace,
+            )
+            return outcome.status != "pending", wire_outcome(outcome)
+
+        return results_in.wait_for(look, request.wait_seconds)
 
     @operation("query_bulk", BulkQueries, BulkAccepted, callers=BUSINESS)
     def query_bulk(request: BulkQueries, caller: Caller) -> BulkAccepted:
@@ -145,10 +157,14 @@ def api(
     def bulk_result(request: BatchId, caller: Caller) -> BulkPending:
         """一括照会の残り件数（照会中） / how many queries of a batch are still pending."""
         own(caller)
-        pending = service.poll_bulk(
-            sessions, lg_code=lg_code, settings=settings, hub=hub, batch=request.batch, grace=poll_grace
-        )
-        return BulkPending(pending=pending)
+
+        def look() -> tuple[bool, BulkPending]:
+            pending = service.poll_bulk(
+                sessions, lg_code=lg_code, settings=settings, hub=hub, batch=request.batch, grace=poll_grace
+            )
+            return pending == 0, BulkPending(pending=pending)
+
+        return results_in.wait_for(look, request.wait_seconds)
 
     # This node witnesses the hub's records log and a peer node's (C2SP tlog-witness, decision 0100).
     @operation(
@@ -199,6 +215,44 @@ def api(
         witness_checkpoints,
         portal_acquisition_number,
     )
+
+
+T = TypeVar("T")
+
+
+class Arrivals:
+    """Long polls: a call waits until results arrive (the hub's push) or its time is up, then looks again.
+
+    At most MAX_WAITERS calls wait at once (each holds a server thread); any more look once and return, so
+    waiting callers can never take every thread from the hub's pushes they are waiting for."""
+
+    MAX_WAITERS = 64
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._generation = 0
+        self._waiters = threading.BoundedSemaphore(self.MAX_WAITERS)
+
+    def notify(self) -> None:
+        with self._changed:
+            self._generation += 1
+            self._changed.notify_all()
+
+    def wait_for(self, look: Callable[[], tuple[bool, T]], seconds: float) -> T:
+        deadline = time.monotonic() + seconds
+        while True:
+            with self._changed:
+                seen = self._generation
+            done, value = look()
+            remaining = deadline - time.monotonic()
+            if done or remaining <= 0 or not self._waiters.acquire(blocking=False):
+                return value
+            try:
+                with self._changed:
+                    if self._generation == seen:
+                        self._changed.wait(min(remaining, 5.0))
+            finally:
+                self._waiters.release()
 
 
 def _request(query: NodeQuery) -> QueryRequest:

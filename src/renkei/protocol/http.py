@@ -10,16 +10,18 @@ and the refusal is written to the process's refusal log.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import inspect
 import json
 import logging
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -254,6 +256,17 @@ def _endpoint(
     return endpoint
 
 
+# Operations run in server threads; a long poll holds one while it waits (at most 64 per node, see
+# `renkei.intermediate.rpc.Arrivals`), so the pool is larger than anyio's 40 to leave room for everything else.
+SERVER_THREADS = 160
+
+
+@contextlib.asynccontextmanager
+async def _threads(_app: FastAPI) -> AsyncIterator[None]:
+    anyio.to_thread.current_default_thread_limiter().total_tokens = SERVER_THREADS
+    yield
+
+
 def service_app(
     title: str,
     apis: Sequence[ServiceApi],
@@ -270,6 +283,7 @@ def service_app(
         docs_url="/docs",
         redoc_url=None,
         openapi_url="/openapi.json",
+        lifespan=_threads,
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimits)

@@ -54,8 +54,14 @@ class NodeQueryOutcome(_Model):
     copies: list[dict[str, Any]] = Field(default_factory=list)
 
 
+MAX_WAIT_SECONDS = 30.0
+
+
 class ProcessingNumber(_Model):
     processing_number: str = Field(min_length=1, max_length=20)
+    # Hold the call up to this long while the query is pending (a long poll: the answer is returned the moment
+    # the hub pushes it, and a business system need not poll again and again).
+    wait_seconds: float = Field(default=0.0, ge=0.0, le=MAX_WAIT_SECONDS)
 
 
 class BulkQueries(_Model):
@@ -71,6 +77,7 @@ class BulkAccepted(_Model):
 
 class BatchId(_Model):
     batch: str = Field(min_length=1, max_length=64)
+    wait_seconds: float = Field(default=0.0, ge=0.0, le=MAX_WAIT_SECONDS)  # until none is pending, at most
 
 
 class BulkPending(_Model):

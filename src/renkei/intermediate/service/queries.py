@@ -512,8 +512,8 @@ def poll_query(
     """The result of a query by 処理通番, asking the hub if it is still pending (see `poll_pending`)."""
     with sessions() as session:
         found = find_query(session, lg_code=lg_code, process_number=process_number)
-    if found.status != PENDING:
-        return found
+    if found.status != PENDING or found.requested_at > clock.now() - grace:
+        return found  # closed, or young enough that its result will be pushed
     poll_pending(
         sessions, lg_code=lg_code, settings=settings, hub=hub, process_numbers=[process_number], grace=grace
     )
