@@ -7,6 +7,7 @@ the opened answer) and a bulk batch (queries/s from submission until every answe
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import socket
@@ -24,12 +25,19 @@ from typing import ClassVar
 import httpx
 from pydantic import SecretStr
 
-from benchmarks.common import START_DEADLINE, report
+from benchmarks.common import (
+    START_DEADLINE,
+    Aim,
+    figure,
+    measuring,
+    postgres_available,
+    scratch_database_url,
+)
 from renkei.addressee import service as addressee
 from renkei.core.ids import municipality_agency_code
 from renkei.core.settings import Settings
 from renkei.intermediate import service
-from renkei.intermediate.schemas import CopyInput
+from renkei.intermediate.schemas import CopyInput, QueryRequest
 from renkei.protocol import orgca
 from renkei.protocol.hub import HubClient
 from renkei.protocol.jukinet import JukinetClient
@@ -84,9 +92,14 @@ def _row(lg: str, n: int) -> ResidentRow:
     )
 
 
-def _setup(data_dir: Path, movers: int) -> list[str]:
+def _settings(data_dir: Path, database_url: str | None = None) -> Settings:
+    keys = {k: SecretStr(v) for k, v in KEYS.items()}
+    return Settings(data_dir=data_dir, database_url=database_url, **keys)  # type: ignore[arg-type]
+
+
+def _setup(data_dir: Path, movers: int, database_url: str | None = None) -> list[str]:
     """A with copies for its residents, `movers` of whom moved to B; returns their 宛名番号 at B."""
-    settings = Settings(data_dir=data_dir, **{k: SecretStr(v) for k, v in KEYS.items()})  # type: ignore[arg-type]
+    settings = _settings(data_dir, database_url)
     with Runtime(settings) as rt:
         jukinet, hub = JukinetClient(rt.transport), HubClient(rt.transport)
         for lg, count in ((A, movers), (B, 1)):
@@ -177,7 +190,7 @@ class Processes:
         "echo": "operator",
     }
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, database_url: str | None = None) -> None:
         ca_dir = data_dir / "orgca"
         orgca.ensure_ca(ca_dir)
         for node in (*self.NODES.values(), f"lg{B}-business"):
@@ -189,6 +202,7 @@ class Processes:
             **os.environ,
             **{f"RENKEI_{k.upper()}": v for k, v in KEYS.items()},
             "RENKEI_DATA_DIR": str(data_dir),
+            **({"RENKEI_DATABASE_URL": database_url} if database_url else {}),
         }
         renkei = [str(Path(sys.executable).parent / "renkei")]
         u = self.url
@@ -242,10 +256,14 @@ class Processes:
                 str(ca_dir),
             ],
         }
-        self.procs = {
-            name: subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
-            for name, cmd in commands.items()
-        }
+        # Each server's stderr to a file (a pipe nobody reads would stall a server that logs a lot).
+        logs = data_dir / "logs"
+        logs.mkdir(exist_ok=True)
+        self.logs = {name: logs / f"{name}.stderr" for name in commands}
+        self.procs = {}
+        for name, cmd in commands.items():
+            with self.logs[name].open("wb") as err:
+                self.procs[name] = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)  # noqa: S603
         self.health = httpx.Client(verify=client_ssl_context(ca_dir, "operator"), timeout=2)
         for name in commands:
             self._wait(name)
@@ -265,9 +283,7 @@ class Processes:
         deadline = time.monotonic() + START_DEADLINE  # generous: a busy machine starts servers slowly
         while time.monotonic() < deadline:
             if self.procs[name].poll() is not None:
-                raise RuntimeError(
-                    f"{name} exited: {self.procs[name].stderr.read().decode() if self.procs[name].stderr else ''}"
-                )
+                raise RuntimeError(f"{name} exited: {self.logs[name].read_text(errors='replace')[-2000:]}")
             try:
                 if self.health.get(self.url[name] + "/healthz").status_code == 200:
                     return
@@ -315,104 +331,227 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run(*, smoke: bool, postgres_url: str | None) -> None:
+    with measuring("per query: SQL statements, commits, signatures, HTTP round trips"):
+        _anatomy(1_000)
+    _served("SQLite", None, smoke=smoke)
+    if postgres_url is None or not postgres_available(postgres_url):
+        print("  [PostgreSQL] skipped: server not reachable", flush=True)
+        return
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="renkei-bench-queries-pg-")))
+        url = stack.enter_context(scratch_database_url(postgres_url, tmp))
+        _served("PostgreSQL", url, smoke=smoke, data_dir=tmp)
+
+
+def _served(label: str, database_url: str | None, *, smoke: bool, data_dir: Path | None = None) -> None:
+    """The figures of three `renkei serve` processes (+ 住基ネット) over mutual TLS on one kind of database."""
     movers = 20 if smoke else 200
     rate, seconds = (50.0, 3.0) if smoke else (200.0, 60.0)
     bulk = 1_000 if smoke else 100_000
-    print(
-        "  (three `renkei serve` processes over mutual TLS on SQLite; PostgreSQL for this benchmark: not run)",
-        flush=True,
+    with contextlib.ExitStack() as stack:
+        if data_dir is None:
+            data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="renkei-bench-queries-")))
+        atenas = _setup(data_dir, movers, database_url)
+        procs = Processes(data_dir, database_url)
+        stack.callback(procs.close)
+        node = procs.client(f"lg{B}-business")
+        node.call("lg" + B, "query", {**ASK, "atena": atenas[0]})  # warm every process up once
+        with measuring(f"[{label}] single queries at {rate:.0f}/s offered", database=label):
+            _singles(label, node, procs, atenas, rate=rate, seconds=seconds)
+        with measuring(f"[{label}] bulk: {bulk:,} queries submitted and answered", database=label):
+            _bulk(label, node, procs, atenas, bulk)
+
+
+def _singles(
+    label: str, node: HttpTransport, procs: Processes, atenas: list[str], *, rate: float, seconds: float
+) -> None:
+    def query(i: int) -> float:
+        outcome = node.call("lg" + B, "query", {**ASK, "atena": atenas[i % len(atenas)]})
+        while outcome["status"] == "pending":  # a long poll: answered the moment the hub pushes it
+            outcome = node.call(
+                "lg" + B, "result", {"processing_number": outcome["processing_number"], "wait_seconds": 10}
+            )
+        assert outcome["status"] == "answered", outcome
+        return 0.0
+
+    def echo(i: int) -> float:
+        node.call("echo", "echo", {**ASK, "atena": atenas[i % len(atenas)]})
+        return 0.0
+
+    base_rate, base_lat = _open_loop(rate, seconds, echo)
+    before = procs.cpu()
+    got_rate, got_lat = _open_loop(rate, seconds, query)
+    cpu = {name: value - before[name] for name, value in procs.cpu().items()}
+    done = len(got_lat)
+    figure(
+        f"[{label}] single queries at {rate:.0f}/s offered",
+        got_rate,
+        "q/s",
+        baseline_name="HTTPS echo",
+        baseline=base_rate,
+        cpu_seconds=sum(cpu.values()),
+        ops=done,
+        database=label,
+        extra="CPU per query " + ", ".join(f"{n} {v * 1e6 / done:,.0f} µs" for n, v in sorted(cpu.items())),
     )
-    with tempfile.TemporaryDirectory(prefix="renkei-bench-queries-") as tmp:
-        data_dir = Path(tmp)
-        atenas = _setup(data_dir, movers)
-        procs = Processes(data_dir)
-        try:
-            node = procs.client(f"lg{B}-business")
+    figure(
+        f"[{label}]   p50 latency, submit to opened answer",
+        statistics.median(got_lat),
+        "ms",
+        baseline_name="HTTPS echo p50",
+        baseline=statistics.median(base_lat),
+        higher_is_better=False,
+        database=label,
+    )
+    figure(
+        f"[{label}]   p99 latency, submit to opened answer",
+        _pct(got_lat, 0.99),
+        "ms",
+        baseline_name="HTTPS echo p99",
+        baseline=_pct(base_lat, 0.99),
+        aim=Aim("value", "<=", 100, f"p99 < 100 ms at {rate:.0f}/s"),
+        higher_is_better=False,
+        database=label,
+    )
 
-            def query(i: int) -> float:
-                outcome = node.call("lg" + B, "query", {**ASK, "atena": atenas[i % len(atenas)]})
-                while outcome["status"] == "pending":  # a long poll: answered the moment the hub pushes it
-                    outcome = node.call(
-                        "lg" + B,
-                        "result",
-                        {"processing_number": outcome["processing_number"], "wait_seconds": 10},
-                    )
-                assert outcome["status"] == "answered", outcome
-                return 0.0
 
-            def echo(i: int) -> float:
-                node.call("echo", "echo", {**ASK, "atena": atenas[i % len(atenas)]})
-                return 0.0
+def _bulk(label: str, node: HttpTransport, procs: Processes, atenas: list[str], bulk: int) -> None:
+    requests = [{**ASK, "atena": atenas[i % len(atenas)]} for i in range(bulk)]
+    chunk = (
+        5_000  # one call of the business system carries up to 10,000; the node sends the hub 1,000 per call
+    )
+    started = time.perf_counter()
+    for c in range(0, bulk, chunk):
+        node.call("echo", "echo", {"requests": requests[c : c + chunk]})
+    echo_rate = bulk / (time.perf_counter() - started)
+    before = procs.cpu()
+    started = time.perf_counter()
+    batches = [
+        node.call("lg" + B, "query_bulk", {"requests": requests[c : c + chunk]})["batch"]
+        for c in range(0, bulk, chunk)
+    ]
+    submitted = time.perf_counter() - started
+    for b in batches:  # each a long poll until none of the batch is pending
+        while node.call("lg" + B, "bulk_result", {"batch": b, "wait_seconds": 10})["pending"]:
+            pass
+    elapsed = time.perf_counter() - started
+    cpu = {name: value - before[name] for name, value in procs.cpu().items()}
+    figure(
+        f"[{label}] bulk: {bulk:,} queries submitted and answered",
+        bulk / elapsed,
+        "q/s",
+        baseline_name="HTTPS echo of the same requests",
+        baseline=echo_rate,
+        aim=Aim("value", ">=", 1_000, "≥ 1,000 q/s"),
+        cpu_seconds=sum(cpu.values()),
+        wall_seconds=elapsed,
+        ops=bulk,
+        size=bulk,
+        database=label,
+        extra=f"submission {submitted:.1f} s of {elapsed:.1f} s",
+    )
+    figure(
+        f"[{label}]   CPU per query, all processes",
+        sum(cpu.values()) * 1e6 / bulk,
+        "µs",
+        aim=Aim("value", "<=", 2_000, "≤ 2,000 µs"),
+        higher_is_better=False,
+        database=label,
+        extra=", ".join(f"{name} {value * 1e6 / bulk:,.0f} µs" for name, value in sorted(cpu.items())),
+    )
 
-            query(0)  # warm up every process once
-            base_rate, base_lat = _open_loop(rate, seconds, echo)
-            single_cpu = procs.cpu()
-            got_rate, got_lat = _open_loop(rate, seconds, query)
-            single_cpu = {n: (v - single_cpu[n]) * 1e6 / len(got_lat) for n, v in procs.cpu().items()}
-            report(
-                f"single queries at {rate:.0f}/s offered",
-                got_rate,
-                "q/s",
-                baseline_name="HTTPS echo",
-                baseline=base_rate,
-            )
-            report(
-                "  p50 latency",
-                statistics.median(got_lat),
-                "ms",
-                baseline_name="HTTPS echo p50",
-                baseline=statistics.median(base_lat),
-            )
-            report(
-                "  p99 latency",
-                _pct(got_lat, 0.99),
-                "ms",
-                baseline_name="HTTPS echo p99",
-                baseline=_pct(base_lat, 0.99),
-                extra="aim < 100 ms",
-            )
-            report(
-                "  CPU per single query, all processes",
-                sum(single_cpu.values()),
-                "µs",
-                extra=", ".join(f"{name} {value:,.0f} µs" for name, value in sorted(single_cpu.items())),
-            )
 
-            requests = [{**ASK, "atena": atenas[i % len(atenas)]} for i in range(bulk)]
-            chunk = 1_000
-            started = time.perf_counter()
-            for c in range(0, bulk, chunk):
-                node.call("echo", "echo", {"requests": requests[c : c + chunk]})
-            echo_rate = bulk / (time.perf_counter() - started)
-            cpu_before = procs.cpu()
-            started = time.perf_counter()
-            batches = [
-                node.call("lg" + B, "query_bulk", {"requests": requests[c : c + chunk]})["batch"]
-                for c in range(0, bulk, chunk)
+def _anatomy(count: int) -> None:
+    """What one query costs in work, counted in one process on a bulk batch of `count` (the same code the
+    served processes run): SQL statements, commits, Ed25519 signatures and verifications, X25519 key agreements
+    and protocol calls (each one HTTP round trip between processes)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from renkei.hub import service as hub_service
+    from renkei.protocol import sealing, signing
+    from renkei.runtime.delivery import deliver_round
+
+    counts = dict.fromkeys(("sql", "commits", "signs", "verifies", "agreements", "calls"), 0)
+
+    def counting(name: str, func: Callable[..., object]) -> Callable[..., object]:
+        def counted(*args: object, **kwargs: object) -> object:
+            counts[name] += 1
+            return func(*args, **kwargs)
+
+        return counted
+
+    def on_sql(*_args: object) -> None:
+        counts["sql"] += 1
+
+    def on_commit(*_args: object) -> None:
+        counts["commits"] += 1
+
+    with tempfile.TemporaryDirectory(prefix="renkei-bench-anatomy-") as tmp:
+        atenas = _setup(Path(tmp), 20)
+        settings = _settings(Path(tmp))
+        with Runtime(settings) as rt:
+            hub = rt.join_hub(B)
+            rt.join_hub(A)
+            lines = [service.Line(_node_request(atenas[i % len(atenas)])) for i in range(count)]
+            patches = [
+                (signing, "sign", counting("signs", signing.sign)),
+                (signing, "verify", counting("verifies", signing.verify)),
+                (rt.in_process, "call", counting("calls", rt.in_process.call)),
+                (sealing, "_aead_key", counting("agreements", sealing._aead_key)),
             ]
-            submitted = time.perf_counter() - started
-            for b in batches:  # each a long poll until none of the batch is pending
-                while node.call("lg" + B, "bulk_result", {"batch": b, "wait_seconds": 10})["pending"]:
+            saved = [(obj, name, getattr(obj, name)) for obj, name, _new in patches]
+            event.listen(Engine, "before_cursor_execute", on_sql)
+            event.listen(Engine, "commit", on_commit)
+            try:
+                for obj, name, new in patches:
+                    setattr(obj, name, new)
+                cpu0 = time.process_time()
+                done = service.submit_bulk_batched(
+                    rt.municipal_sessions(B), lg_code=B, settings=settings, hub=hub, lines=lines
+                )
+                while deliver_round(rt.databases, settings=settings, transport=rt.transport):
                     pass
-            elapsed = time.perf_counter() - started
-            cpu = {name: (after - cpu_before[name]) * 1e6 / bulk for name, after in procs.cpu().items()}
-            report(
-                f"bulk: {bulk:,} queries submitted and answered",
-                bulk / elapsed,
-                "q/s",
-                baseline_name="HTTPS echo of the same requests",
-                baseline=echo_rate,
-                extra=f"aim ≥ 1,000 q/s; submission {submitted:.1f} s of {elapsed:.1f} s",
-            )
-            report(
-                "  CPU per query, all processes",
-                sum(cpu.values()),
-                "µs",
-                extra="aim ≤ 2,000 µs; "
-                + ", ".join(f"{name} {value:,.0f} µs" for name, value in sorted(cpu.items())),
-            )
-        finally:
-            procs.close()
+                cpu = time.process_time() - cpu0
+            finally:
+                for obj, name, old in saved:
+                    setattr(obj, name, old)
+                event.remove(Engine, "before_cursor_execute", on_sql)
+                event.remove(Engine, "commit", on_commit)
+            assert done.submitted == count, done
+            with rt.session("hub") as session:
+                answered = len(hub_service.list_records(session, limit=count + 10))
+            assert answered == count, answered
+    before = "before (issue 8): per query 43 SQL statements, 4.5 commits, 9 Ed25519 operations, 3 HTTP hops"
+    per = 1_000 / count
+    figure(
+        "work per 1,000 queries (one process, one bulk batch): SQL statements",
+        counts["sql"] * per,
+        "statements",
+        higher_is_better=False,
+        cpu_seconds=cpu,
+        ops=count,
+        extra=before,
+    )
+    for key, name in (
+        ("commits", "commits"),
+        ("signs", "Ed25519 signatures"),
+        ("verifies", "Ed25519 verifications"),
+        ("agreements", "X25519 key agreements"),
+        ("calls", "protocol calls (HTTP round trips between processes)"),
+    ):
+        figure(f"  per 1,000 queries: {name}", counts[key] * per, "", higher_is_better=False)
+
+
+def _node_request(atena: str) -> QueryRequest:
+    return QueryRequest(
+        jm_code=ASK["jm_code"],
+        jt_code=ASK["jt_code"],
+        provider=ASK["provider"],
+        tm_code=ASK["tm_code"],
+        atena=atena,
+        system=ASK["system"],
+    )
 
 
 def _echo_server(port: int, ca_dir: str) -> None:
