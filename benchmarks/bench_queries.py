@@ -274,6 +274,7 @@ class Processes:
             {"lg" + B: self.url["b"], "echo": self.url["echo"]},
             timeout=120,
             tls=client_ssl_context(self.ca_dir, node),
+            connections=128,  # the load generator's 64 threads each keep a connection
         )
 
     def cpu(self) -> dict[str, float]:

@@ -127,7 +127,8 @@ def node_server(
     transport = HttpTransport({"hub": hub_url, "jukinet": jukinet_url}, tls=wire.tls)
     runtime = Runtime(settings, transport=transport)
     # The hub pushes every result: a business system's poll asks the hub only after this grace.
-    found = municipal_dispatcher(lg_code, runtime, poll_grace=POLL_GRACE)
+    # Single queries asked at once go to the hub together.
+    found = municipal_dispatcher(lg_code, runtime, poll_grace=POLL_GRACE, coalesce=True)
     if found is None:
         raise click.ClickException("intermediate コンポーネントがありません")
     runtime.databases.serialise_sqlite_transactions()
@@ -167,7 +168,7 @@ def run(served: Served, host: str, port: int, wire: Wire) -> None:
 
     served.start_loops()
     try:
-        uvicorn.run(served.app, host=host, port=port, log_level="warning", **wire.server)
+        uvicorn.run(served.app, host=host, port=port, log_level="warning", access_log=False, **wire.server)
     finally:
         served.close()
 

@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
 from renkei.core.db import Databases
+from renkei.core.errors import RenkeiError
 from renkei.core.ids import validate_lg_code
 from renkei.core.settings import Settings
 from renkei.intermediate import portal, service
@@ -65,9 +66,11 @@ def api(
     transport: Transport,
     *,
     poll_grace: dt.timedelta = dt.timedelta(0),
+    coalesce: bool = False,
 ) -> ServiceApi:
-    """The node's operations. A served node, whose hub pushes every result, passes `poll_grace`: a business
-    system's "result" or "bulk_result" asks the hub only for queries pending longer than that."""
+    """The node's operations. A served node, whose hub pushes every result, passes `poll_grace` (a business
+    system's "result" or "bulk_result" asks the hub only for queries pending longer than that) and `coalesce`
+    (single queries asked at the same time go to the hub together, `service.Coalescer`)."""
     lg_code = validate_lg_code(lg_code)
     node = "lg" + lg_code
     hub = HubClient(transport)
@@ -82,6 +85,11 @@ def api(
         return databases.session(node)
 
     results_in = Arrivals()
+
+    def submit_lines(lines: list[service.Line]) -> list[QueryOutcome | RenkeiError]:
+        return service.submit_each(sessions, lg_code=lg_code, settings=settings, hub=hub, lines=lines)
+
+    together = service.Coalescer(submit_lines) if coalesce else None
 
     def own(caller: Caller) -> None:
         caller.must_be_municipality(lg_code)
@@ -99,12 +107,11 @@ def api(
     @operation("accept_results", ResultBatch, ResultsTaken, callers={"hub"})
     def accept_results(batch: ResultBatch, _caller: Caller) -> ResultsTaken:
         """照会結果の受信（ハブからのプッシュ） / results the hub pushes as soon as they are known."""
-        taken = service.accept_results(
+        closed = service.accept_results(
             sessions, lg_code=lg_code, settings=settings, hub=hub, results=list(batch.results)
         )
-        if taken:
-            results_in.notify()
-        return ResultsTaken(taken=taken)
+        results_in.notify(closed)
+        return ResultsTaken(taken=len([k for k in closed if not k.startswith("batch:")]))
 
     @operation("self_information", PersonByIntegratedNumber, SelfInformation, callers=BUSINESS)
     def self_information(request: PersonByIntegratedNumber, caller: Caller) -> SelfInformation:
@@ -120,9 +127,13 @@ def api(
     def query(request: NodeQuery, caller: Caller) -> NodeQueryOutcome:
         """情報照会（一件）: 処理通番を即時に返す / submit one query to another agency."""
         own(caller)
-        outcome = service.submit_query(
-            sessions, lg_code=lg_code, settings=settings, hub=hub, request=_request(request)
-        )
+        asked = _request(request)
+        if together is None:
+            outcome = service.submit_query(
+                sessions, lg_code=lg_code, settings=settings, hub=hub, request=asked
+            )
+        else:
+            outcome = together.ask(service.Line(asked))
         return wire_outcome(outcome)
 
     @operation("result", ProcessingNumber, NodeQueryOutcome, callers=BUSINESS)
@@ -141,7 +152,7 @@ def api(
             )
             return outcome.status != "pending", wire_outcome(outcome)
 
-        return results_in.wait_for(look, request.wait_seconds)
+        return results_in.wait_for(request.processing_number, look, request.wait_seconds)
 
     @operation("query_bulk", BulkQueries, BulkAccepted, callers=BUSINESS)
     def query_bulk(request: BulkQueries, caller: Caller) -> BulkAccepted:
@@ -164,7 +175,7 @@ def api(
             )
             return pending == 0, BulkPending(pending=pending)
 
-        return results_in.wait_for(look, request.wait_seconds)
+        return results_in.wait_for(f"batch:{request.batch}", look, request.wait_seconds)
 
     # This node witnesses the hub's records log and a peer node's (C2SP tlog-witness, decision 0100).
     @operation(
@@ -221,7 +232,8 @@ T = TypeVar("T")
 
 
 class Arrivals:
-    """Long polls: a call waits until results arrive (the hub's push) or its time is up, then looks again.
+    """Long polls: a call waits until the result it waits for arrives (the hub's push closes its query, or one of
+    its batch) or its time is up, then looks again; only that call is woken, not every waiting one.
 
     At most MAX_WAITERS calls wait at once (each holds a server thread); any more look once and return, so
     waiting callers can never take every thread from the hub's pushes they are waiting for."""
@@ -229,30 +241,38 @@ class Arrivals:
     MAX_WAITERS = 64
 
     def __init__(self) -> None:
-        self._changed = threading.Condition()
-        self._generation = 0
+        self._lock = threading.Lock()
+        self._events: dict[str, set[threading.Event]] = {}
         self._waiters = threading.BoundedSemaphore(self.MAX_WAITERS)
 
-    def notify(self) -> None:
-        with self._changed:
-            self._generation += 1
-            self._changed.notify_all()
+    def notify(self, keys: Iterable[str]) -> None:
+        with self._lock:
+            for key in set(keys):
+                for event in self._events.pop(key, ()):
+                    event.set()
 
-    def wait_for(self, look: Callable[[], tuple[bool, T]], seconds: float) -> T:
+    def wait_for(self, key: str, look: Callable[[], tuple[bool, T]], seconds: float) -> T:
         deadline = time.monotonic() + seconds
         while True:
-            with self._changed:
-                seen = self._generation
-            done, value = look()
-            remaining = deadline - time.monotonic()
-            if done or remaining <= 0 or not self._waiters.acquire(blocking=False):
-                return value
+            event = threading.Event()
+            with self._lock:  # listen before looking, so a result that arrives in between is not missed
+                self._events.setdefault(key, set()).add(event)
             try:
-                with self._changed:
-                    if self._generation == seen:
-                        self._changed.wait(min(remaining, 5.0))
+                done, value = look()
+                remaining = deadline - time.monotonic()
+                if done or remaining <= 0 or not self._waiters.acquire(blocking=False):
+                    return value
+                try:
+                    event.wait(min(remaining, 5.0))
+                finally:
+                    self._waiters.release()
             finally:
-                self._waiters.release()
+                with self._lock:
+                    waiting = self._events.get(key)
+                    if waiting is not None:
+                        waiting.discard(event)
+                        if not waiting:
+                            del self._events[key]
 
 
 def _request(query: NodeQuery) -> QueryRequest:

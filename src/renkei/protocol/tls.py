@@ -62,6 +62,9 @@ def _harden(config: uvicorn.Config, default: Callable[[], ssl.SSLContext]) -> ss
     return context
 
 
+SERVER_KEEPALIVE = 30  # seconds an idle keep-alive connection stays open at a server
+
+
 def server_ssl(directory_or_paths: Paths, node: str, *, http: str = "httptools") -> dict[str, Any]:
     """Keyword arguments for `uvicorn.Config` / `uvicorn.run`: HTTPS with `node`'s certificate, a client
     certificate from the organisation CA required (the handshake fails without one), TLS 1.2 or later, and
@@ -80,6 +83,9 @@ def server_ssl(directory_or_paths: Paths, node: str, *, http: str = "httptools")
         "ssl_cert_reqs": ssl.CERT_REQUIRED,
         "ssl_context_factory": _harden,
         "http": protocols[http],
+        # Longer than the clients' keep-alive expiry (`transport.KEEPALIVE_EXPIRY`), so a client never sends on a
+        # connection the server is closing (a request lost to that race reads as the peer being unreachable).
+        "timeout_keep_alive": SERVER_KEEPALIVE,
     }
 
 

@@ -28,6 +28,7 @@ from renkei.intermediate.service.node import (
 )
 from renkei.intermediate.service.provide import provide_batch
 from renkei.intermediate.service.queries import (
+    Coalescer,
     Line,
     Submitted,
     accept_results,
@@ -36,6 +37,7 @@ from renkei.intermediate.service.queries import (
     poll_query,
     recent_queries,
     submit,
+    submit_each,
     submit_query,
 )
 from renkei.intermediate.service.records import inclusion_proof, list_records, verify_records
@@ -54,6 +56,7 @@ __all__ = [
     "DUPLICATE_RECORD_ID",
     "BulkLine",
     "BulkSubmitted",
+    "Coalescer",
     "Line",
     "NodeKeys",
     "Submitted",
@@ -84,6 +87,7 @@ __all__ = [
     "sign_of",
     "submit",
     "submit_bulk_batched",
+    "submit_each",
     "submit_query",
     "sync_signs",
     "verify_records",

@@ -13,6 +13,7 @@ and checked outside the transaction's network calls, closed and recorded with on
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -52,6 +53,7 @@ QUEUED = "queued"  # stored and signed-to-be, not yet accepted by the hub
 QUERIES: sa.Table = IntermediateQuery.__table__  # type: ignore[assignment]
 Sessions = Callable[[], AbstractContextManager[Session]]
 
+log = logging.getLogger("renkei.intermediate.queries")
 # Providers' signing keys as the hub published them (機関コード → PEM), kept for the process.
 _PROVIDER_KEYS: dict[str, str] = {}
 _KEYS_LOCK = threading.Lock()
@@ -68,15 +70,20 @@ class Line:
 
 @dataclass(slots=True)
 class Prepared:
-    """Queries stored and ready to send: their rows' ids and hub requests, in order, and the node's keys."""
+    """Queries stored and ready to send: the queued rows and their hub requests, in order, the node's keys, and
+    for every line its row (a retried `client_request_id` is the earlier row) or the error it met."""
 
     batch: str | None
     keys: NodeKeys
-    row_ids: list[int]
     items: list[messages.QueryItem]
     rows: list[dict[str, Any]]
     errors: int
-    outcomes: list[int] = field(default_factory=list)  # the id of every line's row, in line order
+    line_rows: list[int] = field(default_factory=list)
+    line_errors: dict[int, RenkeiError] = field(default_factory=dict)
+
+    @property
+    def row_ids(self) -> list[int]:
+        return [row["id"] for row in self.rows]
 
 
 @dataclass(slots=True)
@@ -85,7 +92,6 @@ class Submitted:
     submitted: int
     refused: int
     errors: int
-    row_ids: list[int] = field(default_factory=list)
 
 
 def _validate(request: QueryRequest) -> None:
@@ -95,6 +101,17 @@ def _validate(request: QueryRequest) -> None:
     validate_agency_code(request.provider, field="情報提供者機関コード")
 
 
+def _earlier(session: Session, lg_code: str, client_ids: set[str]) -> dict[str, int]:
+    """Rows already stored for these business-system request ids (a retry finds its first query)."""
+    if not client_ids:
+        return {}
+    q = QUERIES.c
+    found = session.execute(
+        sa.select(q.client_request_id, q.id).where(q.lg_code == lg_code, q.client_request_id.in_(client_ids))
+    )
+    return {str(r[0]): int(r[1]) for r in found}
+
+
 def prepare(
     session: Session,
     *,
@@ -102,17 +119,27 @@ def prepare(
     settings: Settings,
     lines: Iterable[Line],
     batch: str | None = None,
-    strict: bool = False,
 ) -> Prepared:
-    """Store every line (bad ones with their message) and make a hub request for each good one.
+    """Store every line (a line that cannot be asked with its message) and make a hub request for each good one.
 
-    With `strict` (one query asked on line) the first error is raised instead and nothing is stored."""
+    A line whose `client_request_id` was seen before (stored, or earlier in these lines) is that query again."""
     keys = node_keys(session, lg_code=lg_code, settings=settings)
+    lines = list(lines)
+    clients = {line.request.client_request_id for line in lines if line.request is not None}
+    earlier = _earlier(session, lg_code, {c for c in clients if c})
     now = clock.now()
     rows: list[dict[str, Any]] = []
+    row_index: dict[int, int] = {}  # line → its new row in `rows`
+    repeat_of: dict[int, str] = {}  # line → the client request id it repeats
+    line_errors: dict[int, RenkeiError] = {}
     asked: list[tuple[int, QueryRequest]] = []
-    for line in lines:
+    seen_clients: dict[str, int] = {}
+    for number, line in enumerate(lines):
         request = line.request
+        client = request.client_request_id if request else None
+        if client and (client in earlier or client in seen_clients):
+            repeat_of[number] = client
+            continue
         row: dict[str, Any] = {
             "lg_code": lg_code,
             "batch": batch,
@@ -128,14 +155,17 @@ def prepare(
             "status": ERROR,
             "message": "",
             "requested_at": now,
-            "client_request_id": None,
+            "client_request_id": client,
         }
+        if client:
+            seen_clients[client] = number
+        row_index[number] = len(rows)
         rows.append(row)
         if request is None:
-            if strict and line.error is not None:
-                raise line.error
             row["source"] = (line.error.record or "") if line.error else ""
             row["message"] = str(line.error) if line.error else ""
+            if line.error is not None:
+                line_errors[number] = line.error
             continue
         row.update(
             source=request.source[:200],
@@ -146,7 +176,6 @@ def prepare(
             jt_code=request.jt_code,
             provider=request.provider,
             tm_code=request.tm_code,
-            client_request_id=request.client_request_id,
         )
         row["request"] = {
             "fields": line.fields,
@@ -156,11 +185,10 @@ def prepare(
         try:
             _validate(request)
         except RenkeiError as error:
-            if strict:
-                raise
             row["message"] = error.message
+            line_errors[number] = error
             continue
-        asked.append((len(rows) - 1, request))
+        asked.append((number, request))
     people_of = people.resolve_people(
         session,
         lg_code=lg_code,
@@ -168,17 +196,17 @@ def prepare(
     )
     items: list[messages.QueryItem] = []
     queued: list[int] = []
-    for index, request in asked:
+    for number, request in asked:
+        row = rows[row_index[number]]
         found = people_of[(request.integrated_number, request.system, request.atena)]
         if isinstance(found, RenkeiError):
-            if strict:
-                raise found
-            rows[index]["message"] = found.message
+            row["message"] = found.message
+            line_errors[number] = found
             continue
         integrated, sign = found
         request_id = uuid.uuid4().hex
-        rows[index].update(integrated_number=integrated, status=QUEUED)
-        rows[index]["request"]["request_id"] = request_id
+        row.update(integrated_number=integrated, status=QUEUED)
+        row["request"]["request_id"] = request_id
         items.append(
             messages.QueryItem(
                 request_id=request_id,
@@ -193,16 +221,24 @@ def prepare(
                 == "2",  # "1", what real files carry, is 開示 (decision 0041)
             )
         )
-        queued.append(index)
+        queued.append(row_index[number])
     ids = _insert(session, rows)
+    for index, row_id in enumerate(ids):
+        rows[index]["id"] = row_id
+    line_rows = [
+        ids[row_index[n]]
+        if n in row_index
+        else earlier.get(repeat_of[n]) or ids[row_index[seen_clients[repeat_of[n]]]]
+        for n in range(len(lines))
+    ]
     return Prepared(
         batch=batch,
         keys=keys,
-        row_ids=[ids[i] for i in queued],
         items=items,
-        rows=[rows[i] | {"id": ids[i]} for i in queued],
+        rows=[rows[i] for i in queued],
         errors=len(rows) - len(queued),
-        outcomes=ids,
+        line_rows=line_rows,
+        line_errors=line_errors,
     )
 
 
@@ -264,27 +300,13 @@ def settle(session: Session, *, prepared: Prepared, accepted: list[messages.Quer
         session.execute(sa.update(QUERIES).where(QUERIES.c.id == sa.bindparam("qid")), updates)
     if bodies:
         records.append(session, bodies, prepared.keys.signing_key)
-    return Submitted(prepared.batch, submitted, refused, prepared.errors, prepared.outcomes)
+    return Submitted(prepared.batch, submitted, refused, prepared.errors)
 
 
-def submit(
-    sessions: Sessions,
-    *,
-    lg_code: str,
-    settings: Settings,
-    hub: HubClient,
-    lines: Iterable[Line],
-    batch: str | None = None,
-    strict: bool = False,
-) -> Submitted:
-    """Prepare, send and settle (see the module docstring). If the hub cannot be reached, the queries stay
-    stored with the reason, and the error is raised."""
-    with sessions() as session:
-        prepared = prepare(
-            session, lg_code=lg_code, settings=settings, lines=lines, batch=batch, strict=strict
-        )
+def _send_or_note(sessions: Sessions, hub: HubClient, prepared: Prepared) -> list[messages.QueryAccepted]:
+    """Send with no transaction open; if the hub cannot be reached the queued queries keep the reason."""
     try:
-        accepted = send(hub, prepared) if prepared.items else []
+        return send(hub, prepared) if prepared.items else []
     except RenkeiError as error:
         with sessions() as session:
             session.execute(
@@ -296,31 +318,123 @@ def submit(
                 )
             )
         raise
+
+
+def submit(
+    sessions: Sessions,
+    *,
+    lg_code: str,
+    settings: Settings,
+    hub: HubClient,
+    lines: Iterable[Line],
+    batch: str | None = None,
+) -> Submitted:
+    """Prepare, send and settle a batch (see the module docstring); raises if the hub cannot be reached."""
+    with sessions() as session:
+        prepared = prepare(session, lg_code=lg_code, settings=settings, lines=lines, batch=batch)
+    accepted = _send_or_note(sessions, hub, prepared)
     with sessions() as session:
         return settle(session, prepared=prepared, accepted=accepted)
+
+
+def submit_each(
+    sessions: Sessions, *, lg_code: str, settings: Settings, hub: HubClient, lines: Sequence[Line]
+) -> list[QueryOutcome | RenkeiError]:
+    """Submit queries asked one by one (perhaps by several callers at once, `Coalescer`) as one batch, and give
+    each line its own outcome, or the error that line met (the hub unreachable is every queued line's error)."""
+    with sessions() as session:
+        prepared = prepare(session, lg_code=lg_code, settings=settings, lines=lines)
+    failure: RenkeiError | None = None
+    try:
+        accepted = _send_or_note(sessions, hub, prepared)
+    except RenkeiError as error:
+        failure, accepted = error, []
+    with sessions() as session:
+        if failure is None:
+            settle(session, prepared=prepared, accepted=accepted)
+        ids = prepared.line_rows
+        rows = {
+            r.id: r
+            for r in session.scalars(sa.select(IntermediateQuery).where(IntermediateQuery.id.in_(ids)))
+        }
+    queued = set(prepared.row_ids)
+    out: list[QueryOutcome | RenkeiError] = []
+    for number, row_id in enumerate(prepared.line_rows):
+        problem = prepared.line_errors.get(number)
+        if problem is not None:
+            out.append(problem)
+        elif failure is not None and row_id in queued:
+            out.append(failure)
+        else:
+            out.append(outcome(rows[row_id]))
+    return out
 
 
 def submit_query(
     sessions: Sessions, *, lg_code: str, settings: Settings, hub: HubClient, request: QueryRequest
 ) -> QueryOutcome:
-    """Submit one query. A person without a 統合宛名番号 or 符号 raises, and nothing is stored. Returns at once
-    with the hub's 処理通番. A business system's retry with the same `client_request_id` gets the first query."""
+    """Submit one query; returns at once with the hub's 処理通番. A person without a 統合宛名番号 or 符号 raises
+    (the attempt is kept with its reason). A business system's retry with the same `client_request_id` gets the
+    first query."""
     _validate(request)
-    if request.client_request_id:
-        with sessions() as session:
-            earlier = session.scalar(
-                sa.select(IntermediateQuery).where(
-                    IntermediateQuery.lg_code == lg_code,
-                    IntermediateQuery.client_request_id == request.client_request_id,
-                )
-            )
-            if earlier is not None:
-                return outcome(earlier)
-    done = submit(sessions, lg_code=lg_code, settings=settings, hub=hub, lines=[Line(request)], strict=True)
-    with sessions() as session:
-        row = session.get(IntermediateQuery, done.row_ids[0])
-        assert row is not None
-        return outcome(row)
+    (found,) = submit_each(sessions, lg_code=lg_code, settings=settings, hub=hub, lines=[Line(request)])
+    if isinstance(found, RenkeiError):
+        raise found
+    return found
+
+
+class Coalescer:
+    """Group commit for single queries: queries asked while a submission is on its way go together in the next
+    one (one transaction each side, one signed call to the hub), so a busy node pays the fixed costs once per
+    group, and an idle one sends each query at once. One thread per node process does the submitting."""
+
+    LIMIT = messages.BATCH_LIMIT
+
+    def __init__(self, submit_lines: Callable[[list[Line]], list[QueryOutcome | RenkeiError]]) -> None:
+        self._submit = submit_lines
+        self._lock = threading.Condition()
+        self._queue: list[_Asked] = []
+        self._thread: threading.Thread | None = None
+
+    def ask(self, line: Line, *, timeout: float = 120.0) -> QueryOutcome:
+        asked = _Asked(line)
+        with self._lock:
+            self._queue.append(asked)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="renkei-query-coalescer", daemon=True)
+                self._thread.start()
+            self._lock.notify()
+        if not asked.done.wait(timeout):
+            raise RenkeiError("照会の送信が時間内に終わりませんでした（処理通番で結果を確認してください）")
+        if isinstance(asked.result, RenkeiError):
+            raise asked.result
+        assert asked.result is not None
+        return asked.result
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._queue:
+                    if not self._lock.wait(timeout=60):
+                        self._thread = None
+                        return
+                group, self._queue = self._queue[: self.LIMIT], self._queue[self.LIMIT :]
+            try:
+                results = self._submit([a.line for a in group])
+            except Exception as exc:  # a loop that survives says what it survived (CONVENTIONS §19)
+                log.exception("submitting a group of single queries failed")
+                error = exc if isinstance(exc, RenkeiError) else RenkeiError("照会を送信できませんでした")
+                results = [error] * len(group)
+            for asked, result in zip(group, results, strict=True):
+                asked.result = result
+                asked.done.set()
+
+
+@dataclass(slots=True)
+class _Asked:
+    line: Line
+    done: threading.Event = field(default_factory=threading.Event)
+    result: QueryOutcome | RenkeiError | None = None
 
 
 # --- results ------------------------------------------------------------------------------------------------
@@ -349,6 +463,7 @@ _OPEN_COLUMNS = (
     "jt_code",
     "tm_code",
     "requested_at",
+    "batch",
 )
 
 
@@ -360,7 +475,7 @@ def close_results(
     results: Sequence[messages.PollResult],
     provider_keys: dict[str, str],
     fresh_keys: bool = False,
-) -> int:
+) -> list[str]:
     """Close the pending queries these results answer or refuse: open each answer, check its signature, record
     them with one grouped append. A result for a query already closed, or another agency's, changes nothing.
 
@@ -372,7 +487,7 @@ def close_results(
         if r.requester_agency_code == keys.agency_code and r.status != "pending"
     }
     if not closed:
-        return 0
+        return []
     # The hub's push and a business system's poll may close the same query at once: only one records it. On
     # PostgreSQL the row lock decides; a served SQLite node runs one transaction at a time anyway. The log's
     # append lock comes first, before any row lock, so a push and a poll cannot deadlock each other.
@@ -385,6 +500,7 @@ def close_results(
     ).all()
     updates: list[dict[str, Any]] = []
     bodies: list[dict[str, Any]] = []
+    keys_closed: list[str] = []
     for row in rows:
         result = closed[row.process_number]
         values: dict[str, Any] = {
@@ -419,6 +535,9 @@ def close_results(
                     },
                 )
         updates.append(values)
+        keys_closed.append(row.process_number)
+        if row.batch:
+            keys_closed.append(f"batch:{row.batch}")
         bodies.append(
             records.query_body(
                 dict(row._mapping) | {k: v for k, v in values.items() if k != "qid"},
@@ -428,7 +547,7 @@ def close_results(
     if updates:
         session.execute(sa.update(QUERIES).where(q.id == sa.bindparam("qid")), updates)
         records.append(session, bodies, keys.signing_key)
-    return len(updates)
+    return keys_closed
 
 
 def accept_results(
@@ -438,8 +557,8 @@ def accept_results(
     settings: Settings,
     hub: HubClient,
     results: list[messages.PollResult],
-) -> int:
-    """Results the hub pushed; returns how many queries they closed."""
+) -> list[str]:
+    """Results the hub pushed; returns what they closed (see `close_results`)."""
     with sessions() as session:
         keys = node_keys(session, lg_code=lg_code, settings=settings)
     answered = [r for r in results if r.answer is not None and r.requester_agency_code == keys.agency_code]
@@ -497,7 +616,7 @@ def poll_pending(
             provider_keys=provider_keys,
             fresh_keys=not cached,
         )
-    return len(rows) - closed
+    return len(rows) - len([k for k in closed if not k.startswith("batch:")])
 
 
 def poll_query(
