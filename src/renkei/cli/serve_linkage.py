@@ -27,7 +27,13 @@ from renkei.protocol.http import service_app
 from renkei.protocol.hub import HubClient
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.transport import HttpTransport
-from renkei.runtime import Runtime, municipal_dispatcher, municipality_node, national_dispatcher
+from renkei.runtime import (
+    Runtime,
+    certificates_api,
+    municipal_dispatcher,
+    municipality_node,
+    national_dispatcher,
+)
 from renkei.runtime.delivery import DeliveryWorker
 from renkei.runtime.wire import Wire, ensure_certificate
 
@@ -127,8 +133,10 @@ def node_server(
     found = municipal_dispatcher(lg_code, runtime)
     if found is None:
         raise click.ClickException("intermediate コンポーネントがありません")
+    # The municipality's 証明書発行サーバ (コンビニ交付) answers the 証明書交付センター from the same process.
+    apis = [found, *filter(None, [certificates_api(lg_code, runtime)])]
     runtime.databases.serialise_sqlite_transactions()
-    served = Served(_app(f"renkei node {lg_code}", [found], wire), runtime)
+    served = Served(_app(f"renkei node {lg_code}", apis, wire), runtime)
     endpoint = node_endpoint(public_url, lg_code) if public_url else None
     hub, jukinet = HubClient(transport), JukinetClient(transport)
 

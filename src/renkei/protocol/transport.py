@@ -17,7 +17,7 @@ import httpx
 import orjson
 
 from renkei.core import errors
-from renkei.protocol.api import ServiceApi, operation_url, untyped_api
+from renkei.protocol.api import operation_url
 
 Body = dict[str, Any]
 Dispatcher = Callable[[str, Body], Body]
@@ -143,8 +143,3 @@ class HttpTransport:
 
     def close(self) -> None:
         self._client.close()
-
-
-def dispatcher_from(operations: Mapping[str, Callable[[Body], Body]], service: str) -> ServiceApi:
-    """A service of `body -> body` operations, callable in process and servable (untyped) over HTTPS."""
-    return untyped_api(service, operations)

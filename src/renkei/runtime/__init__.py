@@ -55,11 +55,9 @@ class Runtime:
         if dispatcher is not None:
             self.in_process.mount(municipality_node(lg_code), dispatcher)
         # 証明書発行サーバ (コンビニ交付), a service of its own per municipality: lg<code>-certificates.
-        certificates: Any = importlib.import_module("renkei.certificates.rpc")
-        self.in_process.mount(
-            f"{municipality_node(lg_code)}-certificates",
-            certificates.dispatcher(lg_code, self.databases, self.settings, self.transport),
-        )
+        certificates = certificates_api(lg_code, self)
+        if certificates is not None:
+            self.in_process.mount(certificates.name, certificates)
 
     def join_hub(self, lg_code: str) -> HubClient:
         """The hub client for a municipality's node, joined once per process: in one process every
@@ -124,8 +122,7 @@ def national_dispatcher(name: str, runtime: Runtime) -> ServiceApi | None:
         if exc.name in (f"renkei.{name}", f"renkei.{name}.rpc"):
             return None
         raise
-    factory = getattr(module, "api", None) or module.dispatcher  # `dispatcher`: a service not yet typed
-    found: ServiceApi = factory(runtime.databases, runtime.settings, runtime.transport)
+    found: ServiceApi = module.api(runtime.databases, runtime.settings, runtime.transport)
     return found
 
 
@@ -134,6 +131,18 @@ def municipal_dispatcher(lg_code: str, runtime: Runtime) -> ServiceApi | None:
         module: Any = importlib.import_module("renkei.intermediate.rpc")
     except ModuleNotFoundError as exc:
         if exc.name in ("renkei.intermediate", "renkei.intermediate.rpc"):
+            return None
+        raise
+    found: ServiceApi = module.api(lg_code, runtime.databases, runtime.settings, runtime.transport)
+    return found
+
+
+def certificates_api(lg_code: str, runtime: Runtime) -> ServiceApi | None:
+    """A municipality's 証明書発行サーバ (service lg<団体コード>-certificates), if that component is present."""
+    try:
+        module: Any = importlib.import_module("renkei.certificates.rpc")
+    except ModuleNotFoundError as exc:
+        if exc.name in ("renkei.certificates", "renkei.certificates.rpc"):
             return None
         raise
     found: ServiceApi = module.api(lg_code, runtime.databases, runtime.settings, runtime.transport)

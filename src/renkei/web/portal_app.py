@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from renkei.core.errors import RenkeiError, Unauthenticated
-from renkei.portal.rpc import dispatcher
+from renkei.portal.rpc import api as portal_api
 from renkei.protocol.http import add_service_routes
 from renkei.protocol.identity import Caller
 from renkei.protocol.portal import PORTAL_SERVICE
@@ -52,7 +52,7 @@ def create_portal_app(runtime: Runtime) -> FastAPI:
     # (not split out yet; in one process the operations are called in memory).
     add_service_routes(
         app,
-        [dispatcher(runtime.databases, runtime.settings, runtime.transport)],
+        [portal_api(runtime.databases, runtime.settings, runtime.transport)],
         authenticate=_no_peer_here,
     )
     return app
