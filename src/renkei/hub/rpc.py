@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from renkei.core.db import Databases
 from renkei.core.errors import Forbidden
 from renkei.core.settings import Settings
-from renkei.hub import local_use, service, witness
+from renkei.hub import local_use, operators, service, witness
 from renkei.hub.schemas import DeliveryReport
 from renkei.protocol.api import Empty, ServiceApi, operation
 from renkei.protocol.identity import Caller
@@ -31,6 +31,18 @@ from renkei.protocol.messages import (
     SignAcquisitionRequest,
     SignAcquisitionResponse,
 )
+from renkei.protocol.operator import (
+    ActionList,
+    ActionRecorded,
+    ActionsQuery,
+    AgencyChange,
+    AgencyEnrolment,
+    AgencyKeyRotation,
+    AgencyRetirement,
+    PermissionAddition,
+    PermissionEnd,
+    PermissionRemoval,
+)
 from renkei.protocol.tlog import (
     AddCheckpointRequest,
     AddCheckpointResponse,
@@ -42,7 +54,8 @@ from renkei.protocol.transport import Transport
 NODE = "hub"
 EVERY_NODE = frozenset({"municipality", "portal", "jpki", "jukinet", "operator", "business"})
 # The kind of agency an organisation certificate's role may register itself as; any other kind (a minister, a
-# prefecture …) and every change of kind is an operator's action at the hub (`renkei hub agency set-kind`).
+# prefecture …) and every change of kind is an operator's action at the hub (`renkei hub agency change --kind`).
+OPERATORS = frozenset({"operator"})
 KIND_OF_ROLE = {"municipality": "市町村長", "portal": service.PORTAL_KIND}
 
 
@@ -195,6 +208,56 @@ def api(
         with databases.session(NODE) as session:
             return witness.witnessed(session, request=request)
 
+    # Operator actions (decision 0037): an operator's organisation certificate on the wire, and every request
+    # signed with the key the hub enrolled for that person; each one recorded in the hub's records log.
+    @operation("operator_register_agency", AgencyEnrolment, ActionRecorded, callers=OPERATORS)
+    def operator_register_agency(request: AgencyEnrolment, caller: Caller) -> ActionRecorded:
+        """機関の登録（運用者、署名・記録付き） / register an agency (operators only)."""
+        with databases.session(NODE) as session:
+            return operators.register_agency(session, request=request, caller=caller, settings=settings)
+
+    @operation("operator_change_agency", AgencyChange, ActionRecorded, callers=OPERATORS)
+    def operator_change_agency(request: AgencyChange, caller: Caller) -> ActionRecorded:
+        """機関の名称・機関種別・接続先の変更（運用者） / change an agency (operators only)."""
+        with databases.session(NODE) as session:
+            return operators.change_agency(session, request=request, caller=caller, settings=settings)
+
+    @operation("operator_rotate_agency_keys", AgencyKeyRotation, ActionRecorded, callers=OPERATORS)
+    def operator_rotate_agency_keys(request: AgencyKeyRotation, caller: Caller) -> ActionRecorded:
+        """機関の鍵の更新の代行（鍵の紛失時、運用者） / replace an agency's keys on its behalf."""
+        with databases.session(NODE) as session:
+            return operators.rotate_agency_keys(session, request=request, caller=caller, settings=settings)
+
+    @operation("operator_retire_agency", AgencyRetirement, ActionRecorded, callers=OPERATORS)
+    def operator_retire_agency(request: AgencyRetirement, caller: Caller) -> ActionRecorded:
+        """機関の廃止（運用者） / retire an agency (operators only)."""
+        with databases.session(NODE) as session:
+            return operators.retire_agency(session, request=request, caller=caller, settings=settings)
+
+    @operation("operator_add_permissions", PermissionAddition, ActionRecorded, callers=OPERATORS)
+    def operator_add_permissions(request: PermissionAddition, caller: Caller) -> ActionRecorded:
+        """許可表への行の追加（運用者） / add permission-table rows (operators only)."""
+        with databases.session(NODE) as session:
+            return operators.add_permissions(session, request=request, caller=caller, settings=settings)
+
+    @operation("operator_end_permission", PermissionEnd, ActionRecorded, callers=OPERATORS)
+    def operator_end_permission(request: PermissionEnd, caller: Caller) -> ActionRecorded:
+        """許可表の行の終了（最終日を設定、運用者） / end a permission-table row (operators only)."""
+        with databases.session(NODE) as session:
+            return operators.end_permission(session, request=request, caller=caller, settings=settings)
+
+    @operation("operator_remove_permission", PermissionRemoval, ActionRecorded, callers=OPERATORS)
+    def operator_remove_permission(request: PermissionRemoval, caller: Caller) -> ActionRecorded:
+        """誤って登録した許可表の行の削除（運用者） / remove a mistaken row (operators only)."""
+        with databases.session(NODE) as session:
+            return operators.remove_permission(session, request=request, caller=caller, settings=settings)
+
+    @operation("operator_actions", ActionsQuery, ActionList, callers=OPERATORS)
+    def operator_actions(request: ActionsQuery, _caller: Caller) -> ActionList:
+        """運用者の操作の記録（新しい順） / the operators' recorded actions, newest first."""
+        with databases.session(NODE) as session:
+            return ActionList(actions=operators.list_actions(session, limit=request.limit))
+
     return ServiceApi(NODE, "hub", "renkei hub 情報提供ネットワークシステム").add(
         info,
         register_agency,
@@ -209,4 +272,12 @@ def api(
         local_use_notification_status,
         witness_add_checkpoint,
         witness_checkpoints,
+        operator_register_agency,
+        operator_change_agency,
+        operator_rotate_agency_keys,
+        operator_retire_agency,
+        operator_add_permissions,
+        operator_end_permission,
+        operator_remove_permission,
+        operator_actions,
     )

@@ -31,7 +31,7 @@ from renkei.hub.delivery import (
     settle_batch,
 )
 from renkei.hub.models import RECORDS, HubAgency, HubQuery, HubRecord
-from renkei.hub.permissions import list_permissions, load_permission_file, refusal_reason
+from renkei.hub.permissions import list_permissions, refusal_reason
 from renkei.protocol import ledger, signing
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.messages import (
@@ -63,7 +63,6 @@ __all__ = [
     "list_agencies",
     "list_permissions",
     "list_records",
-    "load_permission_file",
     "person_records",
     "poll",
     "poll_result",
@@ -114,6 +113,7 @@ def _info(agency: HubAgency) -> AgencyInfo:
         signing_public_key=agency.signing_public_key,
         sealing_public_key=agency.sealing_public_key,
         registered_at=agency.registered_at,
+        retired_at=agency.retired_at,
     )
 
 
@@ -121,7 +121,14 @@ def _agency(session: Session, agency_code: str, *, field: str = "機関コード
     agency = session.get(HubAgency, agency_code)
     if agency is None:
         raise NotFound(f"機関コード「{agency_code}」は登録されていません", record=agency_code, field=field)
+    if agency.retired_at is not None:
+        raise Forbidden(_retired(agency), record=agency_code, field=field)
     return agency
+
+
+def _retired(agency: HubAgency) -> str:
+    assert agency.retired_at is not None
+    return f"機関コード「{agency.agency_code}」は{agency.retired_at.astimezone(clock.JST):%Y-%m-%d}に廃止されています"
 
 
 def find_agency(session: Session, *, agency_code: str) -> AgencyInfo | None:
@@ -144,6 +151,8 @@ def register_agency(
     load_sealing_public_key(registration.sealing_public_key)
     now = clock.now()
     agency = session.get(HubAgency, registration.agency_code)
+    if agency is not None and agency.retired_at is not None:  # only an operator's action could bring it back
+        raise Forbidden(_retired(agency), record=agency.agency_code, field="agency_code")
     keys_change = agency is not None and (agency.signing_public_key, agency.sealing_public_key) != (
         registration.signing_public_key,
         registration.sealing_public_key,
@@ -324,7 +333,13 @@ def list_records(
     session: Session, *, processing_number: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
     """The hub's 情報提供等記録, newest first (each with its sequence number)."""
-    query = sa.select(HubRecord).order_by(HubRecord.seq.desc()).limit(limit)
+    # Exchanges only: the operators' actions in the same log have no 処理通番 (renkei.hub.operators).
+    query = (
+        sa.select(HubRecord)
+        .where(HubRecord.processing_number.is_not(None))
+        .order_by(HubRecord.seq.desc())
+        .limit(limit)
+    )
     if processing_number is not None:
         query = query.where(HubRecord.processing_number == processing_number)
     return [{"seq": r.seq, "recorded_at": r.recorded_at, **r.body} for r in session.scalars(query)]
