@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from click.testing import CliRunner
 
 from renkei.cli import cli
@@ -40,6 +36,7 @@ from renkei.runtime import Runtime
 from renkei.runtime.wire import Wire, ensure_certificate
 from tests.hub.builders import CHILD_ALLOWANCE, LG_A, LG_B, NINTEI, TAX, register
 from tests.hub.operators import Operator, enrol
+from tests.jpki.serving import serving
 
 ROW = PermissionKey(
     requester="市町村長", jimu_code=CHILD_ALLOWANCE, procedure_code=NINTEI, provider="市町村長", tm_code=TAX
@@ -69,22 +66,11 @@ def served_hub(runtime: Runtime, tmp_path: Path) -> Iterator[ServedHub]:
     wire = Wire.mutual_tls(ca, "hub", refusals=refusals)
     api = hub_rpc.api(runtime.databases, runtime.settings, runtime.transport)
     app = service_app("hub", [api], authenticate=wire.authenticate, on_refusal=wire.on_refusal)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", **wire.server)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the hub did not start"
-        time.sleep(0.02)
-    served = ServedHub(f"https://127.0.0.1:{sock.getsockname()[1]}", ca, refusals, [])
-    yield served
-    for transport in served.transports:
-        transport.close()
-    server.should_exit = server.force_exit = True
-    thread.join(timeout=10)
+    with serving(app, **wire.server) as url:
+        served = ServedHub(url, ca, refusals, [])
+        yield served
+        for transport in served.transports:
+            transport.close()
 
 
 def test_a_municipalitys_certificate_is_refused_every_operator_action(

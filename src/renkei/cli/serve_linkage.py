@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 from fastapi import FastAPI
@@ -175,6 +176,33 @@ def run(served: Served, host: str, port: int, wire: Wire) -> None:
         uvicorn.run(served.app, host=host, port=port, log_level="warning", **wire.server)
     finally:
         served.close()
+
+
+def run_together(host: str, listeners: list[tuple[Any, int, dict[str, Any]]]) -> None:
+    """Serve several apps from one process, each on its own port (app, port, uvicorn settings such as TLS): a
+    vendor's deployment of a service whose public face and protocol API listen apart. A signal stops them all."""
+    import asyncio
+
+    import uvicorn
+
+    class Linked(uvicorn.Server):
+        # uvicorn expects one server per process: each installs its own signal handler, the last one wins. A
+        # signal to any of these stops every one of them.
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            for other in servers:
+                other.should_exit = True
+                other.force_exit = other.force_exit or self.force_exit
+
+    servers = [
+        Linked(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, **settings))
+        for app, port, settings in listeners
+    ]
+
+    async def serve_all() -> None:
+        await asyncio.gather(*(server.serve() for server in servers))
+
+    asyncio.run(serve_all())
 
 
 TLS_DIR = click.option(

@@ -91,10 +91,19 @@ class InProcessTransport:
         return _roundtrip(answer)
 
 
+# Connections kept per peer: a node calls a handful of peers, the hub one per provider node. A new mutual-TLS
+# connection costs ~7 ms of CPU (decision 0035), so every call reuses an open one; the bounds keep a busy process
+# from opening more than PEER_CONNECTIONS to one peer (further calls wait for a free one) or keeping more than
+# PEER_KEEPALIVE idle.
+PEER_CONNECTIONS = 32
+PEER_KEEPALIVE = 16
+
+
 class HttpTransport:
     """POSTs each operation to its versioned REST route (`renkei.protocol.api.operation_url`) on the server
-    configured for the service, over one keep-alive connection pool; with `tls` (an `ssl.SSLContext` that trusts
-    the organisation CA and presents this node's certificate) over mutual TLS."""
+    configured for the service, over a keep-alive connection pool of its own per peer (base URL), bounded by
+    PEER_CONNECTIONS; with `tls` (an `ssl.SSLContext` that trusts the organisation CA and presents this node's
+    certificate) over mutual TLS. One transport per process and peer set: it is thread-safe."""
 
     def __init__(
         self,
@@ -106,11 +115,33 @@ class HttpTransport:
     ) -> None:
         self._endpoints = dict(endpoints)
         self.tls = tls
-        self._client = client or httpx.Client(
-            timeout=timeout,
-            verify=tls if tls is not None else True,
-            limits=httpx.Limits(max_keepalive_connections=20, max_connections=50),
-        )
+        self._timeout = timeout
+        self._given = client  # a test's client (e.g. Starlette's TestClient) stands for every peer
+        self._clients: dict[str, httpx.Client] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, base: str) -> httpx.Client:
+        if self._given is not None:
+            return self._given
+        base = base.rstrip("/")
+        client = self._clients.get(base)
+        if client is None:
+            with self._lock:
+                client = self._clients.get(base)
+                if client is None:
+                    client = self._clients[base] = httpx.Client(
+                        timeout=self._timeout,
+                        verify=self.tls if self.tls is not None else True,
+                        limits=httpx.Limits(
+                            max_keepalive_connections=PEER_KEEPALIVE, max_connections=PEER_CONNECTIONS
+                        ),
+                    )
+        return client
+
+    def pools(self) -> dict[str, httpx.Client]:
+        """The connection pool of each peer reached so far (base URL → client)."""
+        with self._lock:
+            return dict(self._clients)
 
     def add_endpoint(self, service: str, base_url: str) -> None:
         self._endpoints[service] = base_url
@@ -120,7 +151,7 @@ class HttpTransport:
         if base is None:
             raise errors.Unavailable(f"接続先が設定されていません: {service}", record=service)
         try:
-            response = self._client.post(
+            response = self._client(base).post(
                 operation_url(base, service, operation),
                 content=orjson.dumps(body, default=str, option=_ORJSON_OPTIONS),
                 headers={"content-type": "application/json"},
@@ -142,4 +173,9 @@ class HttpTransport:
         return payload
 
     def close(self) -> None:
-        self._client.close()
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
+        if self._given is not None:
+            self._given.close()
