@@ -60,6 +60,15 @@ def _ask(runtime: Runtime, requester: Node, provider: Node, sign: str) -> str:
     return result.status if result.status != "refused" else f"refused: {result.refusal_reason}"
 
 
+def _exchange(runtime: Runtime) -> tuple[Node, Node, str, str]:
+    """千代田区 (a provider with one person's tax copy) and 世田谷区, each with its 符号 for that person."""
+    a, b = register(runtime, LG_A), register(runtime, LG_B)
+    person = residents(runtime, LG_A, 1)
+    sign_a, sign_b = acquire(runtime, a, LG_A, person)[0], acquire(runtime, b, LG_A, person)[0]
+    mount_provider(runtime, a).copies[sign_a] = {"TK00000200000310": 3500}
+    return a, b, sign_a, sign_b
+
+
 def _entry(runtime: Runtime, seq: int) -> dict[str, object]:
     with runtime.session("hub") as session:
         entry = session.get(HubRecord, seq)
@@ -147,10 +156,7 @@ def test_requests_that_are_not_an_enrolled_operators_are_refused(runtime: Runtim
 def test_a_lost_key_is_replaced_and_a_retired_agency_neither_asks_nor_is_asked(runtime: Runtime) -> None:
     op = enrol(runtime)
     client = OperatorClient(runtime.transport)
-    a, b = register(runtime, LG_A), register(runtime, LG_B)
-    person = residents(runtime, LG_A, 1)
-    sign_a, sign_b = acquire(runtime, a, LG_A, person)[0], acquire(runtime, b, LG_A, person)[0]
-    mount_provider(runtime, a).copies[sign_a] = {"TK00000200000310": 3500}
+    a, b, sign_a, sign_b = _exchange(runtime)
     assert _ask(runtime, b, a, sign_b) == "answered"
 
     # 世田谷区 lost its signing key: the operator installs its new keys; the old key signs nothing any more.
@@ -195,10 +201,7 @@ def test_a_lost_key_is_replaced_and_a_retired_agency_neither_asks_nor_is_asked(r
 def test_permission_rows_are_ended_removed_and_added_by_operators_only(runtime: Runtime) -> None:
     op = enrol(runtime)
     client = OperatorClient(runtime.transport)
-    a, b = register(runtime, LG_A), register(runtime, LG_B)
-    person = residents(runtime, LG_A, 1)
-    sign_a, sign_b = acquire(runtime, a, LG_A, person)[0], acquire(runtime, b, LG_A, person)[0]
-    mount_provider(runtime, a).copies[sign_a] = {"TK00000200000310": 3500}
+    a, b, _sign_a, sign_b = _exchange(runtime)
 
     today = clock.today()
     ended = client.end_permission(op.sign(PermissionEnd, key=ROW, last_day=today))

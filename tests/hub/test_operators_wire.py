@@ -168,41 +168,22 @@ def test_the_cli_acts_on_a_served_hub_with_the_operators_certificate(
         str(served_hub.ca),
     ]
 
+    change = [
+        "hub",
+        "agency",
+        "change",
+        "--code",
+        b.agency_code,
+        "--name",
+        "世田谷区",
+        "--reason",
+        "名称の訂正",
+    ]
     os.chmod(key, 0o644)
-    result = CliRunner().invoke(
-        cli,
-        [
-            "hub",
-            "agency",
-            "change",
-            "--code",
-            b.agency_code,
-            "--name",
-            "世田谷区",
-            "--reason",
-            "名称の訂正",
-            *common,
-        ],
-        env=cli_env,
-    )
+    result = CliRunner().invoke(cli, [*change, *common], env=cli_env)
     assert result.exit_code == 1 and "アクセス権が広すぎます" in result.output
     os.chmod(key, 0o600)
-    result = CliRunner().invoke(
-        cli,
-        [
-            "hub",
-            "agency",
-            "change",
-            "--code",
-            b.agency_code,
-            "--name",
-            "世田谷区",
-            "--reason",
-            "名称の訂正",
-            *common,
-        ],
-        env=cli_env,
-    )
+    result = CliRunner().invoke(cli, [*change, *common], env=cli_env)
     assert result.exit_code == 0, result.output
     assert "機関の変更 (agency_changed)" in result.output and "運用者 sato" in result.output
     listed = CliRunner().invoke(

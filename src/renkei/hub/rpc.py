@@ -4,6 +4,7 @@ against its organisation certificate, and runs one service in one transaction.""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,7 +13,7 @@ from renkei.core.errors import Forbidden
 from renkei.core.settings import Settings
 from renkei.hub import local_use, operators, service, witness
 from renkei.hub.schemas import DeliveryReport
-from renkei.protocol.api import Empty, ServiceApi, operation
+from renkei.protocol.api import Empty, Operation, ServiceApi, operation
 from renkei.protocol.identity import Caller
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.local_use import LocalUseNotification, NotificationQuery, NotificationState
@@ -210,47 +211,57 @@ def api(
 
     # Operator actions (decision 0037): an operator's organisation certificate on the wire, and every request
     # signed with the key the hub enrolled for that person; each one recorded in the hub's records log.
-    @operation("operator_register_agency", AgencyEnrolment, ActionRecorded, callers=OPERATORS)
-    def operator_register_agency(request: AgencyEnrolment, caller: Caller) -> ActionRecorded:
-        """機関の登録（運用者、署名・記録付き） / register an agency (operators only)."""
-        with databases.session(NODE) as session:
-            return operators.register_agency(session, request=request, caller=caller, settings=settings)
+    def operator_action(name: str, model: type[Any], act: Callable[..., ActionRecorded], summary: str) -> Any:
+        def handler(request: Any, caller: Caller) -> ActionRecorded:
+            with databases.session(NODE) as session:
+                return act(session, request=request, caller=caller, settings=settings)
 
-    @operation("operator_change_agency", AgencyChange, ActionRecorded, callers=OPERATORS)
-    def operator_change_agency(request: AgencyChange, caller: Caller) -> ActionRecorded:
-        """機関の名称・機関種別・接続先の変更（運用者） / change an agency (operators only)."""
-        with databases.session(NODE) as session:
-            return operators.change_agency(session, request=request, caller=caller, settings=settings)
+        return Operation(name, model, ActionRecorded, handler, OPERATORS, summary)
 
-    @operation("operator_rotate_agency_keys", AgencyKeyRotation, ActionRecorded, callers=OPERATORS)
-    def operator_rotate_agency_keys(request: AgencyKeyRotation, caller: Caller) -> ActionRecorded:
-        """機関の鍵の更新の代行（鍵の紛失時、運用者） / replace an agency's keys on its behalf."""
-        with databases.session(NODE) as session:
-            return operators.rotate_agency_keys(session, request=request, caller=caller, settings=settings)
-
-    @operation("operator_retire_agency", AgencyRetirement, ActionRecorded, callers=OPERATORS)
-    def operator_retire_agency(request: AgencyRetirement, caller: Caller) -> ActionRecorded:
-        """機関の廃止（運用者） / retire an agency (operators only)."""
-        with databases.session(NODE) as session:
-            return operators.retire_agency(session, request=request, caller=caller, settings=settings)
-
-    @operation("operator_add_permissions", PermissionAddition, ActionRecorded, callers=OPERATORS)
-    def operator_add_permissions(request: PermissionAddition, caller: Caller) -> ActionRecorded:
-        """許可表への行の追加（運用者） / add permission-table rows (operators only)."""
-        with databases.session(NODE) as session:
-            return operators.add_permissions(session, request=request, caller=caller, settings=settings)
-
-    @operation("operator_end_permission", PermissionEnd, ActionRecorded, callers=OPERATORS)
-    def operator_end_permission(request: PermissionEnd, caller: Caller) -> ActionRecorded:
-        """許可表の行の終了（最終日を設定、運用者） / end a permission-table row (operators only)."""
-        with databases.session(NODE) as session:
-            return operators.end_permission(session, request=request, caller=caller, settings=settings)
-
-    @operation("operator_remove_permission", PermissionRemoval, ActionRecorded, callers=OPERATORS)
-    def operator_remove_permission(request: PermissionRemoval, caller: Caller) -> ActionRecorded:
-        """誤って登録した許可表の行の削除（運用者） / remove a mistaken row (operators only)."""
-        with databases.session(NODE) as session:
-            return operators.remove_permission(session, request=request, caller=caller, settings=settings)
+    operator_actions_ops = [
+        operator_action(
+            "operator_register_agency",
+            AgencyEnrolment,
+            operators.register_agency,
+            "機関の登録（運用者、署名・記録付き） / register an agency (operators only)",
+        ),
+        operator_action(
+            "operator_change_agency",
+            AgencyChange,
+            operators.change_agency,
+            "機関の名称・機関種別・接続先の変更（運用者） / change an agency (operators only)",
+        ),
+        operator_action(
+            "operator_rotate_agency_keys",
+            AgencyKeyRotation,
+            operators.rotate_agency_keys,
+            "機関の鍵の更新の代行（鍵の紛失時、運用者） / replace an agency's keys on its behalf",
+        ),
+        operator_action(
+            "operator_retire_agency",
+            AgencyRetirement,
+            operators.retire_agency,
+            "機関の廃止（運用者） / retire an agency (operators only)",
+        ),
+        operator_action(
+            "operator_add_permissions",
+            PermissionAddition,
+            operators.add_permissions,
+            "許可表への行の追加（運用者） / add permission-table rows (operators only)",
+        ),
+        operator_action(
+            "operator_end_permission",
+            PermissionEnd,
+            operators.end_permission,
+            "許可表の行の終了（最終日を設定、運用者） / end a permission-table row (operators only)",
+        ),
+        operator_action(
+            "operator_remove_permission",
+            PermissionRemoval,
+            operators.remove_permission,
+            "誤って登録した許可表の行の削除（運用者） / remove a mistaken row (operators only)",
+        ),
+    ]
 
     @operation("operator_actions", ActionsQuery, ActionList, callers=OPERATORS)
     def operator_actions(request: ActionsQuery, _caller: Caller) -> ActionList:
@@ -272,12 +283,6 @@ def api(
         local_use_notification_status,
         witness_add_checkpoint,
         witness_checkpoints,
-        operator_register_agency,
-        operator_change_agency,
-        operator_rotate_agency_keys,
-        operator_retire_agency,
-        operator_add_permissions,
-        operator_end_permission,
-        operator_remove_permission,
+        *operator_actions_ops,
         operator_actions,
     )

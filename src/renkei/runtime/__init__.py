@@ -114,36 +114,38 @@ class Runtime:
         self.close()
 
 
-def national_dispatcher(name: str, runtime: Runtime) -> ServiceApi | None:
-    """The typed API a national component exposes in its `rpc` module, if that component is present."""
+def _rpc(component: str) -> Any | None:
+    """A component's `rpc` module, or None when the component is not installed (a typo inside it still fails)."""
     try:
-        module: Any = importlib.import_module(f"renkei.{name}.rpc")
+        return importlib.import_module(f"renkei.{component}.rpc")
     except ModuleNotFoundError as exc:
-        if exc.name in (f"renkei.{name}", f"renkei.{name}.rpc"):
+        if exc.name in (f"renkei.{component}", f"renkei.{component}.rpc"):
             return None
         raise
+
+
+def national_dispatcher(name: str, runtime: Runtime) -> ServiceApi | None:
+    """The typed API a national component exposes in its `rpc` module, if that component is present."""
+    module = _rpc(name)
+    if module is None:
+        return None
     found: ServiceApi = module.api(runtime.databases, runtime.settings, runtime.transport)
     return found
 
 
 def municipal_dispatcher(lg_code: str, runtime: Runtime) -> ServiceApi | None:
-    try:
-        module: Any = importlib.import_module("renkei.intermediate.rpc")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("renkei.intermediate", "renkei.intermediate.rpc"):
-            return None
-        raise
+    """A municipality's node API (renkei.intermediate), if that component is present."""
+    module = _rpc("intermediate")
+    if module is None:
+        return None
     found: ServiceApi = module.api(lg_code, runtime.databases, runtime.settings, runtime.transport)
     return found
 
 
 def certificates_api(lg_code: str, runtime: Runtime) -> ServiceApi | None:
     """A municipality's 証明書発行サーバ (service lg<団体コード>-certificates), if that component is present."""
-    try:
-        module: Any = importlib.import_module("renkei.certificates.rpc")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("renkei.certificates", "renkei.certificates.rpc"):
-            return None
-        raise
+    module = _rpc("certificates")
+    if module is None:
+        return None
     found: ServiceApi = module.api(lg_code, runtime.databases, runtime.settings, runtime.transport)
     return found

@@ -1,4 +1,4 @@
-"""Operator actions at the hub: enrolled operators, and their signed changes to the registry and permission table.
+"""Operators and the record of their actions: enrolment, the signed request checked, the records-log entry.
 
 Each action checks the operator's signature against the key the hub enrolled for that person, then changes the
 registry or the table and appends one entry to the hub's records log (the same witnessed `RECORDS` as the
@@ -9,9 +9,11 @@ action and never acts twice (decision 0037). Services flush, never commit.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -20,28 +22,17 @@ from renkei.core import clock
 from renkei.core.errors import Conflict, Forbidden, Invalid, NotFound
 from renkei.core.settings import Settings
 from renkei.hub import signs
-from renkei.hub.models import RECORDS, HubAgency, HubOperator, HubOperatorAction, HubPermission, HubRecord
-from renkei.hub.permissions import ensure_default_permissions
-from renkei.hub.schemas import PermissionRow
+from renkei.hub.models import RECORDS, HubOperator, HubOperatorAction, HubRecord
 from renkei.hub.service import SIGNED_WINDOW
 from renkei.protocol import signing
 from renkei.protocol.identity import Caller
 from renkei.protocol.operator import (
     ACTION_KEY,
     ActionRecorded,
-    AgencyChange,
-    AgencyEnrolment,
-    AgencyKeyRotation,
-    AgencyRetirement,
     OperatorAction,
     OperatorRequest,
-    PermissionAddition,
-    PermissionEnd,
-    PermissionKey,
-    PermissionRemoval,
     validate_operator_id,
 )
-from renkei.protocol.sealing import load_sealing_public_key
 
 LOCAL = "hub-local"  # the operator id recorded for enrolments made on the hub's own data directory
 
@@ -272,18 +263,50 @@ def list_actions(session: Session, *, limit: int = 50) -> list[ActionRecorded]:
     return [_answer(entry) for (entry,) in rows]
 
 
-def _act(
+# What a change reports: (target, before, after) for the record.
+Change = tuple[str, Any, Any]
+
+
+R = TypeVar("R", bound=OperatorRequest)
+Action = Callable[..., ActionRecorded]  # (session, *, request, caller, settings) -> the recorded action
+
+
+def operator_action(action: OperatorAction) -> Callable[[Callable[[Session, R], Change]], Action]:
+    """Turn `change(session, request) -> (target, before, after)` into the operator action that checks the request,
+    makes the change and records it: ``fn(session, *, request, caller, settings)``."""
+
+    def wrap(change: Callable[[Session, R], Change]) -> Action:
+        @functools.wraps(change)
+        def act(session: Session, *, request: R, caller: Caller, settings: Settings) -> ActionRecorded:
+            return perform(
+                session,
+                request,
+                settings=settings,
+                caller=caller,
+                action=action,
+                change=lambda: change(session, request),
+            )
+
+        return act
+
+    return wrap
+
+
+def perform(
     session: Session,
-    settings: Settings,
     request: OperatorRequest,
-    caller: Caller,
-    operator: HubOperator,
     *,
+    settings: Settings,
+    caller: Caller,
     action: OperatorAction,
-    target: str,
-    before: Any,
-    after: Any,
+    change: Callable[[], Change],
 ) -> ActionRecorded:
+    """Check the operator's request (a retry answers the recorded action), make the change, record it."""
+    operator = _authorise(session, request)
+    if isinstance(operator, ActionRecorded):
+        return operator
+    target, before, after = change()
+    session.flush()
     return _record(
         session,
         settings,
@@ -298,264 +321,4 @@ def _act(
         after=after,
         request=request,
         key_id=operator.key_id,
-    )
-
-
-# --- the agency registry ---------------------------------------------------------------------------------
-def _agency_state(agency: HubAgency) -> dict[str, Any]:
-    return {
-        "name": agency.name,
-        "kind": agency.kind,
-        "endpoint": agency.endpoint,
-        "signing_key_id": signing.key_id(agency.signing_public_key),
-        "sealing_key_sha256": hashlib.sha256(agency.sealing_public_key.encode()).hexdigest()[:16],
-        "retired_at": agency.retired_at.isoformat() if agency.retired_at else None,
-    }
-
-
-def _active_agency(session: Session, agency_code: str) -> HubAgency:
-    agency = session.get(HubAgency, agency_code)
-    if agency is None:
-        raise NotFound(
-            f"機関コード「{agency_code}」は登録されていません", record=agency_code, field="agency_code"
-        )
-    if agency.retired_at is not None:
-        raise Conflict(f"機関コード「{agency_code}」は廃止済みです", record=agency_code, field="agency_code")
-    return agency
-
-
-def _keys(signing_pem: str, sealing_pem: str) -> tuple[str, str]:
-    signing.load_signing_public_key(signing_pem)
-    load_sealing_public_key(sealing_pem)
-    return signing_pem, sealing_pem
-
-
-def register_agency(
-    session: Session, *, request: AgencyEnrolment, caller: Caller, settings: Settings
-) -> ActionRecorded:
-    """Register an agency the operator vouches for (a minister, a prefecture …), under any kind."""
-    operator = _authorise(session, request)
-    if isinstance(operator, ActionRecorded):
-        return operator
-    signing_pem, sealing_pem = _keys(request.signing_public_key, request.sealing_public_key)
-    if session.get(HubAgency, request.agency_code) is not None:
-        raise Conflict(
-            f"機関コード「{request.agency_code}」は登録済みです（変更は agency change で行います）",
-            record=request.agency_code,
-            field="agency_code",
-        )
-    now = clock.now()
-    agency = HubAgency(
-        agency_code=request.agency_code,
-        name=request.name,
-        kind=request.kind,
-        endpoint=request.endpoint,
-        signing_public_key=signing_pem,
-        sealing_public_key=sealing_pem,
-        registered_at=now,
-        updated_at=now,
-    )
-    session.add(agency)
-    session.flush()
-    return _act(
-        session,
-        settings,
-        request,
-        caller,
-        operator,
-        action=OperatorAction.AGENCY_REGISTERED,
-        target=agency.agency_code,
-        before=None,
-        after=_agency_state(agency),
-    )
-
-
-def change_agency(
-    session: Session, *, request: AgencyChange, caller: Caller, settings: Settings
-) -> ActionRecorded:
-    """Change an agency's name, kind or endpoint (its own calls may not change its kind: decision 0036)."""
-    operator = _authorise(session, request)
-    if isinstance(operator, ActionRecorded):
-        return operator
-    agency = _active_agency(session, request.agency_code)
-    before = _agency_state(agency)
-    agency.name = request.name if request.name is not None else agency.name
-    agency.kind = request.kind if request.kind is not None else agency.kind
-    agency.endpoint = request.endpoint if request.endpoint is not None else agency.endpoint
-    agency.updated_at = clock.now()
-    session.flush()
-    return _act(
-        session,
-        settings,
-        request,
-        caller,
-        operator,
-        action=OperatorAction.AGENCY_CHANGED,
-        target=agency.agency_code,
-        before=before,
-        after=_agency_state(agency),
-    )
-
-
-def rotate_agency_keys(
-    session: Session, *, request: AgencyKeyRotation, caller: Caller, settings: Settings
-) -> ActionRecorded:
-    """Replace an agency's keys on its behalf, when it lost the key it would sign its own rotation with."""
-    operator = _authorise(session, request)
-    if isinstance(operator, ActionRecorded):
-        return operator
-    agency = _active_agency(session, request.agency_code)
-    signing_pem, sealing_pem = _keys(request.signing_public_key, request.sealing_public_key)
-    before = _agency_state(agency)
-    agency.signing_public_key, agency.sealing_public_key = signing_pem, sealing_pem
-    agency.updated_at = clock.now()
-    session.flush()
-    return _act(
-        session,
-        settings,
-        request,
-        caller,
-        operator,
-        action=OperatorAction.AGENCY_KEYS_ROTATED,
-        target=agency.agency_code,
-        before=before,
-        after=_agency_state(agency),
-    )
-
-
-def retire_agency(
-    session: Session, *, request: AgencyRetirement, caller: Caller, settings: Settings
-) -> ActionRecorded:
-    """Retire an agency: from now on it neither queries nor is queried, nor may it register itself again."""
-    operator = _authorise(session, request)
-    if isinstance(operator, ActionRecorded):
-        return operator
-    agency = _active_agency(session, request.agency_code)
-    before = _agency_state(agency)
-    agency.retired_at = agency.updated_at = clock.now()
-    session.flush()
-    return _act(
-        session,
-        settings,
-        request,
-        caller,
-        operator,
-        action=OperatorAction.AGENCY_RETIRED,
-        target=agency.agency_code,
-        before=before,
-        after=_agency_state(agency),
-    )
-
-
-# --- the permission table --------------------------------------------------------------------------------
-def _row_state(row: HubPermission) -> dict[str, Any]:
-    state = {name: getattr(row, name) for name in PermissionRow.model_fields}
-    state["valid_to"] = row.valid_to.isoformat() if row.valid_to else None
-    state["source"] = row.source
-    return state
-
-
-def _find_row(session: Session, key: PermissionKey, *, record: str) -> HubPermission:
-    ensure_default_permissions(session)
-    p = HubPermission
-    row = session.scalar(
-        sa.select(p).where(
-            p.requester == key.requester,
-            p.jimu_code == key.jimu_code,
-            p.procedure_code == key.procedure_code,
-            p.provider == key.provider,
-            p.tm_code == key.tm_code,
-        )
-    )
-    if row is None:
-        raise NotFound(
-            "許可表にその行はありません（" + " | ".join(key.key) + "）", record=record, field="key"
-        )
-    return row
-
-
-def add_permissions(
-    session: Session, *, request: PermissionAddition, caller: Caller, settings: Settings
-) -> ActionRecorded:
-    """Add rows to the permission table; a row whose five-column key is already there is kept as it is."""
-    operator = _authorise(session, request)
-    if isinstance(operator, ActionRecorded):
-        return operator
-    ensure_default_permissions(session)
-    existing = {
-        (p.requester, p.jimu_code, p.procedure_code, p.provider, p.tm_code)
-        for p in session.scalars(sa.select(HubPermission))
-    }
-    now = clock.now()
-    added: list[dict[str, Any]] = []
-    kept = 0
-    for entry in request.rows:
-        row = PermissionRow.model_validate(entry.model_dump())
-        if row.key in existing:
-            kept += 1
-            continue
-        existing.add(row.key)
-        stored = HubPermission(**row.model_dump(), source=request.source[:300], loaded_at=now)
-        session.add(stored)
-        added.append(row.model_dump(mode="json"))
-    session.flush()
-    return _act(
-        session,
-        settings,
-        request,
-        caller,
-        operator,
-        action=OperatorAction.PERMISSIONS_ADDED,
-        target=request.source[:60],
-        before=None,
-        after={"added": added, "kept": kept, "source": request.source},
-    )
-
-
-def end_permission(
-    session: Session, *, request: PermissionEnd, caller: Caller, settings: Settings
-) -> ActionRecorded:
-    """End a row: it admits queries up to and including `last_day` (a row already ended is ended again)."""
-    operator = _authorise(session, request)
-    if isinstance(operator, ActionRecorded):
-        return operator
-    row = _find_row(session, request.key, record=request.action_id)
-    before = _row_state(row)
-    row.valid_to = request.last_day
-    session.flush()
-    return _act(
-        session,
-        settings,
-        request,
-        caller,
-        operator,
-        action=OperatorAction.PERMISSION_ENDED,
-        target=f"{row.jimu_code}/{row.tm_code}",
-        before=before,
-        after=_row_state(row),
-    )
-
-
-def remove_permission(
-    session: Session, *, request: PermissionRemoval, caller: Caller, settings: Settings
-) -> ActionRecorded:
-    """Remove a row entered by mistake (its content stays in the records log as `before`)."""
-    operator = _authorise(session, request)
-    if isinstance(operator, ActionRecorded):
-        return operator
-    row = _find_row(session, request.key, record=request.action_id)
-    before = _row_state(row)
-    target = f"{row.jimu_code}/{row.tm_code}"
-    session.delete(row)
-    session.flush()
-    return _act(
-        session,
-        settings,
-        request,
-        caller,
-        operator,
-        action=OperatorAction.PERMISSION_REMOVED,
-        target=target,
-        before=before,
-        after=None,
     )
