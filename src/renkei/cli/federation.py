@@ -54,6 +54,12 @@ def up(directory: Path, municipalities: int, base_port: int, database_url: str |
         "例: curl --cacert {0}/ca.pem --cert {0}/issued/operator.pem --key {0}/issued/operator.key "
         "{1}/openapi.json".format(started.ca_dir, started.member("hub").url)
     )
+    hub = started.member("hub")
+    click.echo(
+        f"運用者の操作: renkei hub operator enrol --data-dir {hub.data_dir} --id ID --name 氏名 --key-out ID.key、"
+        f"続けて renkei hub agency|permissions … --operator ID --key ID.key --reason 理由 --hub-url {hub.url} "
+        f"--tls-dir {started.ca_dir}"
+    )
     click.echo("停止: renkei federation down")
 
 

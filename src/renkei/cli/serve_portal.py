@@ -14,6 +14,7 @@ from renkei.cli.common import runtime_options
 from renkei.cli.serve_linkage import TLS_DIR, parse_nodes, run_together, wire_for
 from renkei.portal.rpc import api as portal_api
 from renkei.protocol.http import service_app
+from renkei.protocol.portal import PORTAL_SERVICE
 from renkei.protocol.transport import HttpTransport
 from renkei.runtime import Runtime
 from renkei.runtime.wire import Wire
@@ -67,6 +68,8 @@ def portal(  # noqa: PLR0917 - click passes each option as an argument
         runtime, hub_url=hub_url, jpki_url=jpki_url, nodes=parse_nodes(nodes), tls=wire.tls
     )
     residents, peers = portal_apps(served, wire)
+    with served.session(PORTAL_SERVICE):
+        pass  # the database is made and migrated now, before /healthz answers, not on a resident's first page
     click.echo(f"renkei マイナポータル: http://{host}:{port}/portal")
     click.echo(
         f"renkei portal API: {wire.scheme}://{host}:{peer_port}/portal/v1/ (相互TLS, OpenAPI /openapi.json)"
