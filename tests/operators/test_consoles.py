@@ -13,6 +13,7 @@ from renkei.protocol.operator import AgencyChange, OperatorClient
 from renkei.runtime import Runtime
 from renkei.staff import service as staff_service
 from renkei.web import create_app
+from tests.hub.builders import register
 from tests.hub.operators import enrol
 from tests.jpki.serving import serving
 from tests.portal.builders import JUMINHYO, LG_A, LG_B, ask_about, world
@@ -58,8 +59,7 @@ def test_the_hub_operator_sees_the_days_refusal_and_the_log_heads(runtime: Runti
 
 def test_the_hub_operator_sees_the_operators_recorded_actions(runtime: Runtime) -> None:
     op = enrol(runtime, "yamada", "山田 運用")
-    b = municipality_agency_code(LG_B)
-    world(runtime)
+    b = register(runtime, LG_B).agency_code
     OperatorClient(runtime.transport).change_agency(
         op.sign(AgencyChange, agency_code=b, name="世田谷区（変更）", reason="名称の訂正")
     )
