@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from renkei.core import clock
-from renkei.core.errors import Conflict, Invalid, NotFound
+from renkei.core.errors import Conflict, Forbidden, Invalid, NotFound
 from renkei.hub import service
 from renkei.hub.models import HubQuery
 from renkei.protocol.answers import open_answer
@@ -262,3 +262,13 @@ def test_hub_records_verify_and_an_edited_record_is_caught(runtime: Runtime) -> 
     with runtime.session("hub") as session:
         report = service.verify_records(session, settings=runtime.settings)
     assert report.bad_sequences == [2]
+
+
+def test_an_agency_cannot_register_another_municipalitys_node_as_its_endpoint(runtime: Runtime) -> None:
+    """Queries meant for 千代田区 must not be redirected to a node a 世田谷区 registration names."""
+    with pytest.raises(Forbidden) as caught:
+        register(runtime, LG_B, endpoint=f"https://127.0.0.1:9/node/v1/{LG_A}")
+    assert caught.value.field == "endpoint"
+    with pytest.raises(Forbidden):
+        register(runtime, LG_B, endpoint=f"lg{LG_A}")
+    register(runtime, LG_B, endpoint=f"https://127.0.0.1:9/node/v1/{LG_B}")  # its own node is fine

@@ -1,4 +1,5 @@
-"""Run an ASGI app on 127.0.0.1 on an ephemeral port in a background thread (tests and benchmarks)."""
+"""Run an ASGI app on 127.0.0.1 on an ephemeral port in a background thread (tests and benchmarks); with TLS
+settings (`Wire.server`, `renkei.protocol.tls.server_ssl`) over HTTPS."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ import uvicorn
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[str]:
+def serving(app: Any, **settings: Any) -> Iterator[str]:
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", access_log=False
+        app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", access_log=False, **settings
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -26,7 +27,7 @@ def serving(app: Any) -> Iterator[str]:
         time.sleep(0.01)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if settings.get('ssl_certfile') else 'http'}://127.0.0.1:{port}"
     finally:
-        server.should_exit = True
+        server.should_exit = server.force_exit = True  # open keep-alive connections do not hold the test
         thread.join(timeout=10)

@@ -9,9 +9,12 @@ import pytest
 
 from renkei.core.ids import municipality_agency_code
 from renkei.protocol.jpki import JpkiClient
+from renkei.protocol.operator import AgencyChange, OperatorClient
 from renkei.runtime import Runtime
 from renkei.staff import service as staff_service
 from renkei.web import create_app
+from tests.hub.builders import register
+from tests.hub.operators import enrol
 from tests.jpki.serving import serving
 from tests.portal.builders import JUMINHYO, LG_A, LG_B, ask_about, world
 from tests.web.builders import PASSWORD, client_for, log_in, make_clerk
@@ -52,6 +55,22 @@ def test_the_hub_operator_sees_the_days_refusal_and_the_log_heads(runtime: Runti
     assert municipality_agency_code(LG_A) in text and municipality_agency_code(LG_B) in text
     assert "<script" not in text
     assert client.get("/hub?days=abc").status_code == 422
+
+
+def test_the_hub_operator_sees_the_operators_recorded_actions(runtime: Runtime) -> None:
+    op = enrol(runtime, "yamada", "山田 運用")
+    b = register(runtime, LG_B).agency_code
+    OperatorClient(runtime.transport).change_agency(
+        op.sign(AgencyChange, agency_code=b, name="世田谷区（変更）", reason="名称の訂正")
+    )
+    client = client_for(runtime)
+    log_in(client, make_clerk(runtime, "hub_operator"))
+
+    text = client.get("/hub").text
+
+    row = text[text.index('data-action="agency_changed"') :].split("</tr>")[0]
+    assert "機関の変更" in row and b in row and "yamada" in row and "世田谷区（変更）" in row
+    assert 'data-action="operator_enrolled"' in text and "山田 運用" in text
 
 
 def test_the_jpki_operator_sees_certificates_by_status_and_per_month(runtime: Runtime) -> None:

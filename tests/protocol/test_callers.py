@@ -14,7 +14,7 @@ from renkei.core.ids import municipality_agency_code
 from renkei.protocol.api import ServiceApi
 from renkei.protocol.identity import Caller
 from renkei.protocol.messages import AgencyRegistration
-from renkei.runtime import Runtime, municipal_dispatcher, national_dispatcher
+from renkei.runtime import Runtime, certificates_api, municipal_dispatcher, national_dispatcher
 from tests.hub.builders import LG_A, LG_B, register, residents
 
 
@@ -117,3 +117,63 @@ def test_jpki_acts_only_for_the_municipality_the_certificate_names(runtime: Runt
         jpki.dispatch("holder_status", {"lg_code": LG_A, "resident_id": 1}, caller("municipality", LG_B))
     with pytest.raises(Forbidden):
         jpki.dispatch("publish_crl", {"role": "sign"}, caller("municipality", LG_A))
+
+
+def test_the_jlis_services_answer_only_the_callers_they_serve(runtime: Runtime) -> None:
+    lgwan = national(runtime, "lgwan")
+    application = {
+        "provider": "株式会社テスト",
+        "provider_kind": "民間事業者",
+        "name": "電子申請",
+        "category": "アプリケーション及びコンテンツサービス",
+        "connection_form": "LGWAN-ASP接続セグメントに直接接続",
+    }
+    for operation_name, body in (
+        ("asp_apply", application),
+        ("asp_start_review", {"id": 1}),
+        ("asp_check", {"id": 1, "code": "C01", "result": "適合"}),
+        ("asp_register", {"id": 1}),
+        ("asp_abolish", {"id": 1}),
+    ):  # J-LIS's operators keep the registry; a municipality only reads it
+        with pytest.raises(Forbidden):
+            lgwan.dispatch(operation_name, body, caller("municipality", LG_A))
+    applied = lgwan.dispatch("asp_apply", application, caller("operator"))
+    listed = lgwan.dispatch("asp_services", {"status": "申請"}, caller("municipality", LG_A))
+    assert [s["id"] for s in listed["services"]] == [applied["id"]]
+
+    certificates = certificates_api(LG_A, runtime)
+    assert certificates is not None
+    order = {"resident_id": 1, "order": {"kind": "juminhyo"}, "kiosk_id": "K1", "auth_serial": "01"}
+    for stranger in (caller("municipality", LG_B), caller("municipality", LG_A), caller("portal")):
+        with pytest.raises(Forbidden):  # only the 証明書交付センター issues and reads the history
+            certificates.dispatch("issue_certificate", order, stranger)
+        with pytest.raises(Forbidden):
+            certificates.dispatch("history", {"resident_id": 1}, stranger)
+    answer = certificates.dispatch("check_code", {"code": "AAAA"}, caller("municipality", LG_A))
+    assert answer["found"] is False
+    assert certificates.dispatch("history", {"resident_id": 1}, caller("kiosk")) == {"issued": []}
+
+    portal = national(runtime, "portal")
+    notice = {
+        "notice_id": "0" * 32,
+        "agency_code": municipality_agency_code(LG_A),
+        "lg_code": LG_A,
+        "title": "お知らせ",
+        "body": "本文",
+        "condition": "全員",
+        "recipients": [1],
+        "sent_by": "clerk",
+        "sent_at": "2026-04-01T00:00:00+09:00",
+    }
+    with pytest.raises(Forbidden):  # 世田谷区 writing to 千代田区's residents
+        portal.dispatch("send_notice", notice, caller("municipality", LG_B))
+    inbox = {
+        "agency_code": municipality_agency_code(LG_A),
+        "lg_code": LG_A,
+        "requested_at": "2026-04-01T00:00:00Z",
+    }
+    with pytest.raises(Forbidden):
+        portal.dispatch("application_inbox", inbox, caller("business", LG_B))
+    with pytest.raises(Forbidden):
+        portal.dispatch("application_inbox", inbox, caller("jukinet"))
+    assert portal.dispatch("info", {}, caller("municipality", LG_B))["agency_code"] == "0030099000011700"

@@ -28,8 +28,10 @@ from renkei.hub.models import HubRecord
 from renkei.intermediate import service as intermediate
 from renkei.intermediate.models import IntermediateProvision, IntermediateQuery, IntermediateRecord
 from renkei.protocol.hub import HubClient
+from renkei.protocol.jpki import JpkiClient
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.node import NodeClient, NodeQuery
+from renkei.protocol.portal import PORTAL_AGENCY_CODE, PortalClient
 from renkei.protocol.tls import client_ssl_context
 from renkei.protocol.transport import Body, HttpTransport
 from renkei.runtime import federation
@@ -168,6 +170,26 @@ def test_the_linkage_scenario_runs_through_the_federation_over_mutual_tls(federa
         federated.node_client(SETAGAYA, as_node=f"lg{CHIYODA}-business").bulk_result("x")
     refusals = Path(fed.member("lg" + SETAGAYA).data_dir) / "logs" / "wire-refusals.jsonl"
     assert f"lg{CHIYODA}-business" in refusals.read_text(encoding="utf-8")
+    # The portal and jpki listen apart, as deployed: their public faces over plain HTTP answer no protocol call,
+    # their APIs answer on the mutual-TLS port.
+    portal = fed.member("portal")
+    assert portal.public_url is not None and httpx.get(f"{portal.public_url}/portal/login").status_code == 200
+    assert httpx.post(f"{portal.public_url}/portal/v1/info", json={}).status_code == 401
+    as_chiyoda = client_ssl_context(fed.ca_dir, f"lg{CHIYODA}")
+    assert (
+        PortalClient(HttpTransport({"portal": portal.url}, tls=as_chiyoda)).info().agency_code
+        == PORTAL_AGENCY_CODE
+    )
+    jpki = fed.member("jpki")
+    assert jpki.public_url is not None
+    crl = httpx.get(f"{jpki.public_url}/crl/root.crl")
+    assert crl.status_code == 200 and crl.headers["content-type"] == "application/pkix-crl"
+    assert httpx.post(f"{jpki.public_url}/jpki/v1/ca-certificates", json={}).status_code == 401
+    assert set(JpkiClient(HttpTransport({"jpki": jpki.url}, tls=as_chiyoda)).ca_certificates()) == {
+        "root",
+        "sign",
+        "auth",
+    }
     # A revoked certificate is refused from then on, without restarting the hub.
     federation.orgca.revoke(fed.ca_dir, node=f"lg{SETAGAYA}", reason="keyCompromise")
     with pytest.raises(Forbidden):

@@ -33,3 +33,19 @@ def test_every_operation_documents_its_models_and_error_body(runtime: Runtime) -
                 assert schema["$ref"].endswith("/ErrorBody"), (name, path, status)
             assert "呼出元" in post["description"]
         json.dumps(document)  # serialisable as it is published
+
+
+def test_no_operation_is_left_untyped(runtime: Runtime) -> None:
+    """Every request and answer is a named model: no free-form object stands in for a schema."""
+    for name, document in documents(runtime).items():
+        schemas = document["components"]["schemas"]
+        for path, methods in document["paths"].items():
+            post = methods["post"]
+            request = post["requestBody"]["content"]["application/json"]["schema"]
+            answer = post["responses"]["200"]["content"]["application/json"]["schema"]
+            for schema in (request, answer):
+                assert "$ref" in schema, (name, path, schema)
+                model = schemas[schema["$ref"].rsplit("/", 1)[-1]]
+                assert model.get("additionalProperties") is not True, (name, path, model.get("title"))
+                assert "properties" in model or model.get("title") == "Empty", (name, path, model)
+    assert {"lgwan", "portal", "certificates"} <= set(documents(runtime))

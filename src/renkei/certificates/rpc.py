@@ -1,23 +1,33 @@
-"""証明書発行サーバ over the protocol: the operations 証明書交付センター calls, one transaction each."""
+"""証明書発行サーバ on the wire (paths /certificates/v1/{団体コード}/…): the operations 証明書交付センター calls, one
+transaction each. Only the center issues and reads a resident's issuance history (its organisation certificate,
+role "kiosk"); a verification code may also be checked by the municipality's own node and business systems."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from pydantic import ValidationError
-
 from renkei.certificates import service
 from renkei.core.db import Databases
-from renkei.core.errors import Invalid
 from renkei.core.ids import validate_lg_code
 from renkei.core.settings import Settings
-from renkei.protocol.api import ServiceApi
+from renkei.protocol.api import ServiceApi, operation
+from renkei.protocol.identity import Caller
 from renkei.protocol.jukinet import JukinetClient
-from renkei.protocol.kiosk import IssueRequest
-from renkei.protocol.transport import Body, Transport, dispatcher_from
+from renkei.protocol.kiosk import (
+    CodeCheck,
+    CodeRequest,
+    HistoryRequest,
+    IssuanceHistory,
+    IssuanceRecord,
+    IssuedDocument,
+    IssueRequest,
+    certificate_service,
+)
+from renkei.protocol.transport import Transport
+
+CENTER = frozenset({"kiosk"})  # 証明書交付センター (J-LIS)
+CHECKERS = frozenset({"kiosk", "municipality", "business"})
 
 
-def dispatcher(lg_code: str, databases: Databases, settings: Settings, transport: Transport) -> ServiceApi:
+def api(lg_code: str, databases: Databases, settings: Settings, transport: Transport) -> ServiceApi:
     lg_code = validate_lg_code(lg_code)
     node = "lg" + lg_code
     names: list[str] = []
@@ -28,37 +38,31 @@ def dispatcher(lg_code: str, databases: Databases, settings: Settings, transport
             names.append(JukinetClient(transport).municipality(lg_code).name)
         return names[0]
 
-    def issue(body: Body) -> Body:
-        try:
-            request = IssueRequest.model_validate(body)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = str(first["loc"][-1]) if first["loc"] else "request"
-            raise Invalid(f"形式が不正です: {first['msg']}", field=field) from None
+    @operation("issue_certificate", IssueRequest, IssuedDocument, callers=CENTER)
+    def issue_certificate(request: IssueRequest, _caller: Caller) -> IssuedDocument:
+        """証明書（住民票の写し・印鑑登録証明書・課税証明書）のPDFを交付する / issue a certificate PDF."""
         name = municipality()
         with databases.session(node) as session:
-            answer = service.issue(
+            return service.issue(
                 session, lg_code=lg_code, municipality=name, request=request, settings=settings
             )
-        return answer.model_dump(mode="json")
 
-    def check(body: Body) -> Body:
+    @operation("check_code", CodeRequest, CodeCheck, callers=CHECKERS)
+    def check_code(request: CodeRequest, _caller: Caller) -> CodeCheck:
+        """証明書確認番号から交付内容を確かめる / what a verification code stands for."""
         with databases.session(node) as session:
-            return service.check_code(session, code=str(body.get("code", ""))).model_dump(mode="json")
+            return service.check_code(session, code=request.code)
 
-    def history(body: Body) -> Body:
-        try:
-            resident_id = int(body.get("resident_id", ""))
-        except (TypeError, ValueError):
-            raise Invalid("住民IDは数字です", field="resident_id") from None
+    @operation("history", HistoryRequest, IssuanceHistory, callers=CENTER)
+    def history(request: HistoryRequest, _caller: Caller) -> IssuanceHistory:
+        """本人に交付した証明書の履歴 / the certificates issued to one resident."""
         with databases.session(node) as session:
-            rows = service.history(session, resident_id=resident_id)
-        fields = ("number", "kind", "kiosk_id", "copies", "fee", "issued_at")
-        return {"issued": [r.model_dump(mode="json", include=set(fields)) for r in rows]}
+            rows = service.history(session, resident_id=request.resident_id)
+        fields = set(IssuanceRecord.model_fields)
+        return IssuanceHistory(
+            issued=[IssuanceRecord.model_validate(r.model_dump(include=fields)) for r in rows]
+        )
 
-    operations: dict[str, Callable[[Body], Body]] = {
-        "issue_certificate": issue,
-        "check_code": check,
-        "history": history,
-    }
-    return dispatcher_from(operations, f"{node}-certificates")
+    return ServiceApi(certificate_service(lg_code), "certificates", f"renkei 証明書発行サーバ {lg_code}").add(
+        issue_certificate, check_code, history
+    )

@@ -32,7 +32,7 @@ DIRECTORY = click.option(
 @click.option("--base-port", default=8400, show_default=True, type=int, help="最初のポート番号")
 @click.option("--database-url", default=None, help="PostgreSQL（省略時は各ノードのSQLite）")
 def up(directory: Path, municipalities: int, base_port: int, database_url: str | None) -> None:
-    """住基ネット・JPKI・ハブと市区町村ノードを起動する / start the federation."""
+    """住基ネット・JPKI・ハブ・マイナポータルと市区町村ノードを起動する / start the federation."""
     from renkei.runtime import federation
 
     try:
@@ -46,10 +46,19 @@ def up(directory: Path, municipalities: int, base_port: int, database_url: str |
     click.echo(f"連携環境を起動しました: {started.directory}")
     for member in started.members:
         click.echo(f"  {member.node:<10} {member.url}  (pid {member.pid}, ログ {member.log})")
+        if member.public_url:
+            what = "住民向け画面 /portal" if member.node == "portal" else "OCSP・CRL（公開配布点）"
+            click.echo(f"  {'':<10} {member.public_url}  ({what})")
     click.echo(f"組織CA: {started.ca_dir}（各ノードの証明書は issued/ にあります）")
     click.echo(
         "例: curl --cacert {0}/ca.pem --cert {0}/issued/operator.pem --key {0}/issued/operator.key "
         "{1}/openapi.json".format(started.ca_dir, started.member("hub").url)
+    )
+    hub = started.member("hub")
+    click.echo(
+        f"運用者の操作: renkei hub operator enrol --data-dir {hub.data_dir} --id ID --name 氏名 --key-out ID.key、"
+        f"続けて renkei hub agency|permissions … --operator ID --key ID.key --reason 理由 --hub-url {hub.url} "
+        f"--tls-dir {started.ca_dir}"
     )
     click.echo("停止: renkei federation down")
 

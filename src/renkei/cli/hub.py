@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from renkei.cli.common import runtime_options
+from renkei.cli.hub_operator import agency_group, operator_group, permission_commands
 from renkei.core import wareki
 from renkei.hub import local_use, service
 
@@ -23,16 +23,6 @@ def group() -> None:
 @group.group("permissions")
 def permissions() -> None:
     """情報連携の許可表（番号法別表第二・主務省令） / the permission table."""
-
-
-@permissions.command("load")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@runtime_options
-def load(file: Path, runtime: Runtime) -> None:
-    """許可表のCSVを取り込む（既存の行はそのまま） / add the rows of a CSV file; existing rows are kept."""
-    with runtime.session("hub") as session:
-        added, kept = service.load_permission_file(session, path=file)
-    click.echo(f"{file.name}: {added} 行を追加しました（登録済み {kept} 行）")
 
 
 @permissions.command("list")
@@ -62,6 +52,7 @@ def list_(tm_code: str | None, runtime: Runtime) -> None:
                     row.jimu_name,
                 )
             )
+            + (f"\t最終日 {wareki.both(row.valid_to)}" if row.valid_to else "")
         )
     for e in local:  # 独自利用事務の届出による許可 (番号法第19条第9号): this requester only, for its period
         if tm_code and e.tm_code != tm_code:
@@ -75,6 +66,12 @@ def list_(tm_code: str | None, runtime: Runtime) -> None:
         )
 
 
+for _command in permission_commands:
+    permissions.add_command(_command)
+group.add_command(operator_group)
+group.add_command(agency_group)
+
+
 @group.command("agencies")
 @runtime_options
 def agencies(runtime: Runtime) -> None:
@@ -82,7 +79,10 @@ def agencies(runtime: Runtime) -> None:
     with runtime.session("hub") as session:
         for agency in service.list_agencies(session):
             registered = wareki.both(agency.registered_at)
-            click.echo(f"{agency.agency_code}\t{agency.name}\t{agency.kind}\t{agency.endpoint}\t{registered}")
+            retired = f"\t廃止 {wareki.both(agency.retired_at)}" if agency.retired_at else ""
+            click.echo(
+                f"{agency.agency_code}\t{agency.name}\t{agency.kind}\t{agency.endpoint}\t{registered}{retired}"
+            )
 
 
 @group.command("deliver")

@@ -13,14 +13,15 @@ from renkei.addressee.schemas import SYSTEMS
 from renkei.cli.common import runtime_options
 from renkei.cli.query import HUB_URL, prepare
 from renkei.core.errors import Invalid
-from renkei.core.ids import municipality_agency_code
+from renkei.core.ids import municipality_agency_code, validate_lg_code
 from renkei.core.wareki import both
 from renkei.governance import local_use as governance_local_use
 from renkei.hub import local_use as hub_local_use
 from renkei.intermediate.service import local_use
 from renkei.protocol.local_use import LocalUseClient, NotificationState, RequestedInformation
 from renkei.protocol.transport import HttpTransport, Transport
-from renkei.runtime import Runtime
+from renkei.runtime import Runtime, municipality_node
+from renkei.runtime.wire import client_tls
 
 municipality = click.option(
     "--municipality", "lg_code", required=True, help="全国地方公共団体コード (e.g. 131016)"
@@ -142,7 +143,11 @@ def bases(*, lg_code: str, on_day: dt.datetime | None, runtime: Runtime) -> None
 def _client(runtime: Runtime, lg_code: str, hub_url: str | None) -> LocalUseClient:
     """A 届出 client; the municipality joins the hub first (idempotent), as `renkei query` does."""
     prepare(runtime, lg_code, hub_url)
-    transport: Transport = HttpTransport({"hub": hub_url}) if hub_url else runtime.transport
+    if hub_url is None:
+        return LocalUseClient(runtime.transport)
+    # A served hub answers only over mutual TLS: the municipality's node certificate, as `renkei query` presents.
+    tls = client_tls(runtime.settings.data_dir, municipality_node(validate_lg_code(lg_code)))
+    transport: Transport = HttpTransport({"hub": hub_url}, tls=tls)
     return LocalUseClient(transport)
 
 

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import click
 from fastapi import FastAPI
@@ -28,7 +29,13 @@ from renkei.protocol.http import service_app
 from renkei.protocol.hub import HubClient
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.transport import HttpTransport
-from renkei.runtime import Runtime, municipal_dispatcher, municipality_node, national_dispatcher
+from renkei.runtime import (
+    Runtime,
+    certificates_api,
+    municipal_dispatcher,
+    municipality_node,
+    national_dispatcher,
+)
 from renkei.runtime.delivery import DeliveryWorker
 from renkei.runtime.wire import Wire, ensure_certificate
 
@@ -131,8 +138,10 @@ def node_server(
     found = municipal_dispatcher(lg_code, runtime, poll_grace=POLL_GRACE, coalesce=True)
     if found is None:
         raise click.ClickException("intermediate コンポーネントがありません")
+    # The municipality's 証明書発行サーバ (コンビニ交付) answers the 証明書交付センター from the same process.
+    apis = [found, *filter(None, [certificates_api(lg_code, runtime)])]
     runtime.databases.serialise_sqlite_transactions()
-    served = Served(_app(f"renkei node {lg_code}", [found], wire), runtime)
+    served = Served(_app(f"renkei node {lg_code}", apis, wire), runtime)
     endpoint = node_endpoint(public_url, lg_code) if public_url else None
     hub, jukinet = HubClient(transport), JukinetClient(transport)
 
@@ -171,6 +180,33 @@ def run(served: Served, host: str, port: int, wire: Wire) -> None:
         uvicorn.run(served.app, host=host, port=port, log_level="warning", access_log=False, **wire.server)
     finally:
         served.close()
+
+
+def run_together(host: str, listeners: list[tuple[Any, int, dict[str, Any]]]) -> None:
+    """Serve several apps from one process, each on its own port (app, port, uvicorn settings such as TLS): a
+    vendor's deployment of a service whose public face and protocol API listen apart. A signal stops them all."""
+    import asyncio
+
+    import uvicorn
+
+    class Linked(uvicorn.Server):
+        # uvicorn expects one server per process: each installs its own signal handler, the last one wins. A
+        # signal to any of these stops every one of them.
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            for other in servers:
+                other.should_exit = True
+                other.force_exit = other.force_exit or self.force_exit
+
+    servers = [
+        Linked(uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, **settings))
+        for app, port, settings in listeners
+    ]
+
+    async def serve_all() -> None:
+        await asyncio.gather(*(server.serve() for server in servers))
+
+    asyncio.run(serve_all())
 
 
 TLS_DIR = click.option(

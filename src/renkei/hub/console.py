@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from renkei.core import clock
 from renkei.hub.models import HubRecord, HubRecordRoot
+from renkei.protocol.operator import is_operator_action
 
 
 @dataclass
@@ -48,6 +49,8 @@ def traffic(session: Session, *, days: int = 14, today: dt.date | None = None) -
     by_tm: Counter[str] = Counter()
     refusals: list[dict[str, Any]] = []
     for seq, recorded_at, body in rows:
+        if is_operator_action(body):
+            continue  # the operators' actions share the log; they are shown apart (renkei.hub.operators)
         day = recorded_at.astimezone(clock.JST).date()
         result = str(body.get("result", ""))
         if day in by_day:

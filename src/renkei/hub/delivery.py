@@ -54,7 +54,7 @@ MAX_BACKOFF = dt.timedelta(minutes=5)
 # Longer than any provider call may take (the HTTP timeout is 30 s), so a lease never lapses mid-delivery.
 LEASE = dt.timedelta(seconds=90)
 log = logging.getLogger("renkei.hub.delivery")
-_http: dict[str, HttpTransport] = {}
+_http: dict[tuple[str, int], HttpTransport] = {}
 _http_lock = threading.Lock()
 Sessions = Callable[[], AbstractContextManager[Session]]
 
@@ -66,16 +66,18 @@ def backoff(attempts: int) -> dt.timedelta:
 
 def route(endpoint: str, transport: Transport) -> tuple[Transport, str]:
     """A registered endpoint is a service name (through the process transport) or a node's URL
-    ``{base}/node/v1/{lg_code}`` (`renkei.protocol.api.node_endpoint`), reached with the process's TLS context
-    over one keep-alive pool per node server."""
+    ``{base}/node/v1/{lg_code}`` (`renkei.protocol.api.node_endpoint`), reached over one keep-alive pool per
+    (base URL, TLS context) with the process's TLS context. The pool is the endpoint's own: an agency's
+    registration never redirects calls meant for another."""
     split = split_endpoint(endpoint)
     if split is None:
         return transport, endpoint
     base, service = split
+    tls = getattr(transport, "tls", None)
     with _http_lock:
-        client = _http.get(base)
+        client = _http.get((base, id(tls)))
         if client is None:
-            client = _http[base] = HttpTransport({}, tls=getattr(transport, "tls", None))
+            client = _http[(base, id(tls))] = HttpTransport({}, tls=tls)
         client.add_endpoint(service, base)
     return client, service
 

@@ -36,13 +36,16 @@ class HubAgency(Base):
     sealing_public_key: Mapped[str] = mapped_column(sa.Text)
     registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # Set by an operator's retirement (decision 0037): the agency neither queries nor is queried from then on.
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class HubPermission(Base):
     """One row of the permission table (番号法 別表第二 / 主務省令): who may ask whom for what, for which 事務.
 
     `requester` and `provider` hold an agency kind (市町村長 …) or a 16-digit 機関コード; an empty
-    `procedure_code` admits every 事務手続 of the 事務.
+    `procedure_code` admits every 事務手続 of the 事務. `valid_to` is the last day the row admits queries (set when
+    an operator ends it); none while it is in force.
     """
 
     __tablename__ = "hub_permission"
@@ -60,6 +63,38 @@ class HubPermission(Base):
     tm_name: Mapped[str] = mapped_column(sa.String(100))
     source: Mapped[str] = mapped_column(sa.String(300))
     loaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    valid_to: Mapped[dt.date | None] = mapped_column(sa.Date)
+
+
+class HubOperator(Base):
+    """A person who may change the registry and the permission table, with the Ed25519 key that signs for them.
+
+    Enrolled only by a command on the hub's own data directory (the root of trust, as the organisation CA's key
+    is); never deleted, so every signature in the records log stays checkable (decision 0037)."""
+
+    __tablename__ = "hub_operator"
+
+    operator_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    signing_public_key: Mapped[str] = mapped_column(sa.Text)
+    key_id: Mapped[str] = mapped_column(sa.String(16))
+    enrolled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class HubOperatorAction(Base):
+    """The index of operator actions: each one's entry in the records log (which holds the whole of it), found by
+    the request's action id (so a retry answers the recorded action) or by time for the operator console."""
+
+    __tablename__ = "hub_operator_action"
+
+    action_id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    operator_id: Mapped[str] = mapped_column(sa.String(32), index=True)
+    action: Mapped[str] = mapped_column(sa.String(30))
+    target: Mapped[str] = mapped_column(sa.String(60))
+    request_digest: Mapped[str] = mapped_column(sa.String(64))
+    record_seq: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class HubLocalUseNotification(Base):

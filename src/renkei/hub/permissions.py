@@ -95,12 +95,13 @@ def load_permissions(session: Session, *, rows: Iterable[PermissionRow], source:
     return added, kept
 
 
-def load_permission_file(session: Session, *, path: Path) -> tuple[int, int]:
+def read_permission_file(path: Path) -> list[PermissionRow]:
+    """The rows of a permission file; an operator adds them to the table (renkei.hub.operators.add_permissions)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise Invalid(f"ファイルを読めません: {exc.strerror}", record=str(path), field="file") from exc
-    return load_permissions(session, rows=parse_permissions(data, source=path.name), source=path.name)
+    return parse_permissions(data, source=path.name)
 
 
 def ensure_default_permissions(session: Session) -> None:
@@ -128,6 +129,7 @@ def _in_table(
     jimu_code: str,
     procedure_code: str,
     tm_code: str,
+    on: dt.date,
 ) -> bool:
     ensure_default_permissions(session)
     p = HubPermission
@@ -137,6 +139,9 @@ def _in_table(
         p.procedure_code.in_(["", procedure_code]),
         p.provider.in_([provider.kind, provider.agency_code]),
         p.tm_code == tm_code,
+        sa.or_(
+            p.valid_to.is_(None), p.valid_to >= on
+        ),  # a row an operator ended admits nothing after its day
     )
     return session.scalar(query.limit(1)) is not None
 
@@ -155,8 +160,11 @@ def refusal_reason(
 
     Admitted by a row of the table (番号法第19条第8号 / 主務省令), or by an entry of an accepted 独自利用事務 届出 of
     this very requester in force on `on` (第19条第9号; the 届出 are in renkei.hub.local_use). An expired, returned or pending
-    届出 is refused with its own reason.
+    届出 is refused with its own reason, and so is a query to a provider an operator has retired.
     """
+    on = on or clock.today()
+    if provider.retired_at is not None:
+        return f"情報提供者の機関コード「{provider.agency_code}」は廃止されています。"
     if _in_table(
         session,
         requester=requester,
@@ -164,15 +172,11 @@ def refusal_reason(
         jimu_code=jimu_code,
         procedure_code=procedure_code,
         tm_code=tm_code,
+        on=on,
     ):
         return None
     verdict = judge(
-        session,
-        requester=requester,
-        provider=provider,
-        jimu_code=jimu_code,
-        tm_code=tm_code,
-        on=on or clock.today(),
+        session, requester=requester, provider=provider, jimu_code=jimu_code, tm_code=tm_code, on=on
     )
     if verdict is not None:
         return None if verdict.permitted else verdict.reason

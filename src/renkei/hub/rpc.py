@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -12,9 +13,9 @@ from sqlalchemy.orm import Session
 from renkei.core.db import Databases
 from renkei.core.errors import Forbidden
 from renkei.core.settings import Settings
-from renkei.hub import local_use, service, witness
+from renkei.hub import local_use, operators, service, witness
 from renkei.hub.schemas import DeliveryReport
-from renkei.protocol.api import Empty, ServiceApi, operation
+from renkei.protocol.api import Empty, Operation, ServiceApi, operation
 from renkei.protocol.identity import Caller
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.local_use import LocalUseNotification, NotificationQuery, NotificationState
@@ -35,6 +36,18 @@ from renkei.protocol.messages import (
     SignAcquisitionRequest,
     SignAcquisitionResponse,
 )
+from renkei.protocol.operator import (
+    ActionList,
+    ActionRecorded,
+    ActionsQuery,
+    AgencyChange,
+    AgencyEnrolment,
+    AgencyKeyRotation,
+    AgencyRetirement,
+    PermissionAddition,
+    PermissionEnd,
+    PermissionRemoval,
+)
 from renkei.protocol.tlog import (
     AddCheckpointRequest,
     AddCheckpointResponse,
@@ -46,7 +59,8 @@ from renkei.protocol.transport import Transport
 NODE = "hub"
 EVERY_NODE = frozenset({"municipality", "portal", "jpki", "jukinet", "operator", "business"})
 # The kind of agency an organisation certificate's role may register itself as; any other kind (a minister, a
-# prefecture …) and every change of kind is an operator's action at the hub (`renkei hub agency set-kind`).
+# prefecture …) and every change of kind is an operator's action at the hub (`renkei hub agency change --kind`).
+OPERATORS = frozenset({"operator"})
 KIND_OF_ROLE = {"municipality": "市町村長", "portal": service.PORTAL_KIND}
 
 
@@ -221,6 +235,66 @@ def api(
         with databases.session(NODE) as session:
             return witness.witnessed(session, request=request)
 
+    # Operator actions (decision 0037): an operator's organisation certificate on the wire, and every request
+    # signed with the key the hub enrolled for that person; each one recorded in the hub's records log.
+    def operator_action(name: str, model: type[Any], act: Callable[..., ActionRecorded], summary: str) -> Any:
+        def handler(request: Any, caller: Caller) -> ActionRecorded:
+            with databases.session(NODE) as session:
+                return act(session, request=request, caller=caller, settings=settings)
+
+        return Operation(name, model, ActionRecorded, handler, OPERATORS, summary)
+
+    operator_actions_ops = [
+        operator_action(
+            "operator_register_agency",
+            AgencyEnrolment,
+            operators.register_agency,
+            "機関の登録（運用者、署名・記録付き） / register an agency (operators only)",
+        ),
+        operator_action(
+            "operator_change_agency",
+            AgencyChange,
+            operators.change_agency,
+            "機関の名称・機関種別・接続先の変更（運用者） / change an agency (operators only)",
+        ),
+        operator_action(
+            "operator_rotate_agency_keys",
+            AgencyKeyRotation,
+            operators.rotate_agency_keys,
+            "機関の鍵の更新の代行（鍵の紛失時、運用者） / replace an agency's keys on its behalf",
+        ),
+        operator_action(
+            "operator_retire_agency",
+            AgencyRetirement,
+            operators.retire_agency,
+            "機関の廃止（運用者） / retire an agency (operators only)",
+        ),
+        operator_action(
+            "operator_add_permissions",
+            PermissionAddition,
+            operators.add_permissions,
+            "許可表への行の追加（運用者） / add permission-table rows (operators only)",
+        ),
+        operator_action(
+            "operator_end_permission",
+            PermissionEnd,
+            operators.end_permission,
+            "許可表の行の終了（最終日を設定、運用者） / end a permission-table row (operators only)",
+        ),
+        operator_action(
+            "operator_remove_permission",
+            PermissionRemoval,
+            operators.remove_permission,
+            "誤って登録した許可表の行の削除（運用者） / remove a mistaken row (operators only)",
+        ),
+    ]
+
+    @operation("operator_actions", ActionsQuery, ActionList, callers=OPERATORS)
+    def operator_actions(request: ActionsQuery, _caller: Caller) -> ActionList:
+        """運用者の操作の記録（新しい順） / the operators' recorded actions, newest first."""
+        with databases.session(NODE) as session:
+            return ActionList(actions=operators.list_actions(session, limit=request.limit))
+
     return ServiceApi(NODE, "hub", "renkei hub 情報提供ネットワークシステム").add(
         info,
         register_agency,
@@ -236,4 +310,6 @@ def api(
         local_use_notification_status,
         witness_add_checkpoint,
         witness_checkpoints,
+        *operator_actions_ops,
+        operator_actions,
     )

@@ -5,6 +5,7 @@ Services flush, never commit; the caller's transaction (rpc or CLI) makes each a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from renkei.core import clock
 from renkei.core.errors import Forbidden, Invalid, NotFound
+from renkei.core.ids import municipality_agency_code
 from renkei.core.settings import Settings
 from renkei.hub import local_use, signs
 from renkei.hub.accept import SIGNED_WINDOW, accept, check_fresh
@@ -29,9 +31,10 @@ from renkei.hub.delivery import (
     settle_batch,
 )
 from renkei.hub.models import RECORDS, HubAgency, HubQuery, HubRecord
-from renkei.hub.permissions import list_permissions, load_permission_file
+from renkei.hub.permissions import list_permissions
 from renkei.hub.schemas import DeliveryReport
 from renkei.protocol import ledger, signing
+from renkei.protocol.api import split_endpoint
 from renkei.protocol.jukinet import JukinetClient
 from renkei.protocol.messages import (
     AcquiredSign,
@@ -66,7 +69,6 @@ __all__ = [
     "list_agencies",
     "list_permissions",
     "list_records",
-    "load_permission_file",
     "person_records",
     "poll",
     "poll_batch",
@@ -102,6 +104,7 @@ def _info(agency: HubAgency) -> AgencyInfo:
         signing_public_key=agency.signing_public_key,
         sealing_public_key=agency.sealing_public_key,
         registered_at=agency.registered_at,
+        retired_at=agency.retired_at,
     )
 
 
@@ -109,12 +112,31 @@ def _agency(session: Session, agency_code: str, *, field: str = "機関コード
     agency = session.get(HubAgency, agency_code)
     if agency is None:
         raise NotFound(f"機関コード「{agency_code}」は登録されていません", record=agency_code, field=field)
+    if agency.retired_at is not None:
+        raise Forbidden(_retired(agency), record=agency_code, field=field)
     return agency
+
+
+def _retired(agency: HubAgency) -> str:
+    assert agency.retired_at is not None
+    return f"機関コード「{agency.agency_code}」は{agency.retired_at.astimezone(clock.JST):%Y-%m-%d}に廃止されています"
 
 
 def find_agency(session: Session, *, agency_code: str) -> AgencyInfo | None:
     agency = session.get(HubAgency, agency_code)
     return None if agency is None else _info(agency)
+
+
+def _check_endpoint(agency_code: str, endpoint: str) -> None:
+    """A municipality's node endpoint names its own 団体コード: nobody may register to receive another's queries."""
+    split = split_endpoint(endpoint)
+    service = split[1] if split else endpoint
+    if re.fullmatch(r"lg\d{6}", service) and municipality_agency_code(service[2:]) != agency_code:
+        raise Forbidden(
+            f"接続先（{endpoint}）の団体コードが機関コード「{agency_code}」と一致しません",
+            record=agency_code,
+            field="endpoint",
+        )
 
 
 def register_agency(
@@ -130,8 +152,11 @@ def register_agency(
     from renkei.protocol.sealing import load_sealing_public_key
 
     load_sealing_public_key(registration.sealing_public_key)
+    _check_endpoint(registration.agency_code, registration.endpoint)
     now = clock.now()
     agency = session.get(HubAgency, registration.agency_code)
+    if agency is not None and agency.retired_at is not None:  # only an operator's action could bring it back
+        raise Forbidden(_retired(agency), record=agency.agency_code, field="agency_code")
     keys_change = agency is not None and (agency.signing_public_key, agency.sealing_public_key) != (
         registration.signing_public_key,
         registration.sealing_public_key,
@@ -292,7 +317,13 @@ def list_records(
     session: Session, *, processing_number: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
     """The hub's 情報提供等記録, newest first (each with its sequence number)."""
-    query = sa.select(HubRecord).order_by(HubRecord.seq.desc()).limit(limit)
+    # Exchanges only: the operators' actions in the same log have no 処理通番 (renkei.hub.operators).
+    query = (
+        sa.select(HubRecord)
+        .where(HubRecord.processing_number.is_not(None))
+        .order_by(HubRecord.seq.desc())
+        .limit(limit)
+    )
     if processing_number is not None:
         query = query.where(HubRecord.processing_number == processing_number)
     return [{"seq": r.seq, "recorded_at": r.recorded_at, **r.body} for r in session.scalars(query)]

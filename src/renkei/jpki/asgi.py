@@ -62,9 +62,15 @@ async def _read_body(receive: Receive) -> bytes | None:
 
 
 def jpki_asgi(
-    sessions: SessionFactory, settings: Settings, *, fallback: ASGIApp, refresh_seconds: float = 1.0
+    sessions: SessionFactory,
+    settings: Settings,
+    *,
+    fallback: ASGIApp,
+    refresh_seconds: float = 1.0,
+    responder: OcspResponder | None = None,
 ) -> tuple[ASGIApp, OcspResponder]:
-    responder = OcspResponder(sessions, settings, refresh_seconds=refresh_seconds)
+    """The front app; `responder` shares one OCSP cache between the fronts of one process (public and API port)."""
+    responder = responder or OcspResponder(sessions, settings, refresh_seconds=refresh_seconds)
     ocsp_type = b"application/ocsp-response"
 
     async def answer(body: bytes, send: Send, *, get: bool = False) -> None:

@@ -42,8 +42,9 @@ from renkei.protocol.transport import Transport
 
 NODE = "jpki"
 WINDOW = {"municipality"}  # the 市区町村窓口 (交付・再設定・失効 …) runs on the municipality's side
-USERS = {"portal", "municipality", "business"}  # services that log people in or verify their certificates
-ANYONE = {"municipality", "hub", "jukinet", "portal", "operator", "business"}
+# Services that log people in or verify their certificates (the 証明書交付センター "kiosk" logs a card in too).
+USERS = {"portal", "municipality", "business", "kiosk"}
+ANYONE = {"municipality", "hub", "jukinet", "portal", "operator", "business", "kiosk"}
 
 
 class _Model(BaseModel):
@@ -101,9 +102,11 @@ class CrlSummary(_Model):
 
 
 class CaCertificates(_Model):
-    """Base64 DER of each authority's certificate, by role (root, sign, auth …)."""
+    """Base64 DER of each authority's certificate, by role (ca.ROLES)."""
 
-    model_config = ConfigDict(extra="allow")
+    root: str
+    sign: str
+    auth: str
 
 
 class CardSignDetached(CardNumber):
@@ -232,7 +235,10 @@ def api(databases: Databases, settings: Settings, transport: Transport | None = 
         return Empty()
 
     @operation(
-        "certificate_holder", CertificateHolderRequest, CertificateHolder, callers={"municipality", "portal"}
+        "certificate_holder",
+        CertificateHolderRequest,
+        CertificateHolder,
+        callers={"municipality", "portal", "kiosk"},
     )
     def certificate_holder(request: CertificateHolderRequest, _caller: Caller) -> CertificateHolder:
         """証明書の名義人（発行団体・住民・カード） / whose certificate a serial is."""

@@ -1,72 +1,74 @@
-"""The LGWAN-ASP registry over the protocol: each call one transaction on the `lgwan` database."""
+"""The LGWAN-ASP registry on the wire (paths /lgwan/v1/…): each call one transaction on the `lgwan` database.
+
+J-LIS keeps the registry: applications are taken, reviewed, registered and abolished by its operators (an
+operator's organisation certificate); every certified body may read the registry (the governance check N8 of a
+municipality reads which services are registered).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from pydantic import ValidationError
-
 from renkei.core.db import Databases
-from renkei.core.errors import Invalid
 from renkei.core.settings import Settings
 from renkei.lgwan import service
-from renkei.protocol.api import ServiceApi
-from renkei.protocol.lgwan import Application
-from renkei.protocol.transport import Body, Transport, dispatcher_from
+from renkei.protocol.api import ServiceApi, operation
+from renkei.protocol.identity import Caller
+from renkei.protocol.lgwan import (
+    SERVICE,
+    Application,
+    AspService,
+    AspServices,
+    ReviewCheck,
+    ServiceRef,
+    ServicesQuery,
+)
+from renkei.protocol.transport import Transport
 
-NODE = "lgwan"
+NODE = SERVICE
+REGISTRY = {"operator"}  # J-LIS's own staff keep the registry
+READERS = {"municipality", "business", "operator", "hub", "jpki", "jukinet", "portal"}
 
 
-def _id(body: Body) -> int:
-    try:
-        return int(body.get("id", ""))
-    except (TypeError, ValueError):
-        raise Invalid("サービスIDは数字です", field="id") from None
-
-
-def dispatcher(databases: Databases, settings: Settings, transport: Transport | None = None) -> ServiceApi:
+def api(databases: Databases, settings: Settings, transport: Transport | None = None) -> ServiceApi:
     del settings, transport
 
-    def op(handler: Callable[[Any, Body], Body]) -> Callable[[Body], Body]:
-        def run(body: Body) -> Body:
-            with databases.session(NODE) as session:
-                return handler(session, body)
+    @operation("asp_apply", Application, AspService, callers=REGISTRY)
+    def asp_apply(application: Application, _caller: Caller) -> AspService:
+        """LGWAN-ASPサービスの登録申請を受け付ける / take an application."""
+        with databases.session(NODE) as session:
+            return service.apply(session, application=application)
 
-        return run
+    @operation("asp_start_review", ServiceRef, AspService, callers=REGISTRY)
+    def asp_start_review(request: ServiceRef, _caller: Caller) -> AspService:
+        """登録・接続審査を始める / start the review."""
+        with databases.session(NODE) as session:
+            return service.start_review(session, service_id=request.id)
 
-    def application(body: Body) -> Application:
-        try:
-            return Application.model_validate(body)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise Invalid(
-                f"形式が不正です: {first['msg']}", field=str(first["loc"][-1]) if first["loc"] else "申請"
-            ) from None
+    @operation("asp_check", ReviewCheck, AspService, callers=REGISTRY)
+    def asp_check(request: ReviewCheck, _caller: Caller) -> AspService:
+        """審査項目1件の結果を記録する / record one checklist item."""
+        with databases.session(NODE) as session:
+            return service.check(
+                session, service_id=request.id, code=request.code, result=request.result, note=request.note
+            )
 
-    operations: dict[str, Callable[[Body], Body]] = {
-        "asp_apply": op(lambda s, b: service.apply(s, application=application(b)).model_dump(mode="json")),
-        "asp_start_review": op(
-            lambda s, b: service.start_review(s, service_id=_id(b)).model_dump(mode="json")
-        ),
-        "asp_check": op(
-            lambda s, b: service.check(
-                s,
-                service_id=_id(b),
-                code=str(b.get("code", "")),
-                result=str(b.get("result", "")),
-                note=str(b.get("note", "")),
-            ).model_dump(mode="json")
-        ),
-        "asp_register": op(lambda s, b: service.register(s, service_id=_id(b)).model_dump(mode="json")),
-        "asp_abolish": op(lambda s, b: service.abolish(s, service_id=_id(b)).model_dump(mode="json")),
-        "asp_services": op(
-            lambda s, b: {
-                "services": [
-                    x.model_dump(mode="json")
-                    for x in service.services(s, status=str(b["status"]) if b.get("status") else None)
-                ]
-            }
-        ),
-    }
-    return dispatcher_from(operations, NODE)
+    @operation("asp_register", ServiceRef, AspService, callers=REGISTRY)
+    def asp_register(request: ServiceRef, _caller: Caller) -> AspService:
+        """審査に適合したサービスを登録する / register a reviewed service."""
+        with databases.session(NODE) as session:
+            return service.register(session, service_id=request.id)
+
+    @operation("asp_abolish", ServiceRef, AspService, callers=REGISTRY)
+    def asp_abolish(request: ServiceRef, _caller: Caller) -> AspService:
+        """サービスを廃止する / abolish a service."""
+        with databases.session(NODE) as session:
+            return service.abolish(session, service_id=request.id)
+
+    @operation("asp_services", ServicesQuery, AspServices, callers=READERS)
+    def asp_services(request: ServicesQuery, _caller: Caller) -> AspServices:
+        """登録簿（状態で絞り込み可） / the registry."""
+        with databases.session(NODE) as session:
+            return AspServices(services=service.services(session, status=request.status))
+
+    return ServiceApi(NODE, NODE, "renkei lgwan LGWAN-ASP登録簿").add(
+        asp_apply, asp_start_review, asp_check, asp_register, asp_abolish, asp_services
+    )

@@ -7,7 +7,9 @@ same in both, so the one-process default and the federation have the same semant
 (the trusted `Caller.embedded()` in one process, the identity of the organisation certificate between them).
 
 Paths: ``POST /{kind}/v1/{operation}`` for national services (``/hub/v1/submit-query``), and
-``POST /node/v1/{lg_code}/{operation}`` for municipal nodes, so one process may serve many municipalities.
+``POST /{kind}/v1/{lg_code}/{operation}`` for the services every municipality runs — its node
+(``/node/v1/131016/provide``, service ``lg131016``) and its 証明書発行サーバ (``/certificates/v1/131016/…``,
+service ``lg131016-certificates``) — so one process may serve many municipalities.
 """
 
 from __future__ import annotations
@@ -27,7 +29,9 @@ Req = TypeVar("Req", bound=BaseModel)
 Resp = TypeVar("Resp", bound=BaseModel)
 
 API_VERSION = "v1"
-_NODE = re.compile(r"lg(\d{6})")
+# A municipality's services: "lg131016" (its node) and "lg131016-certificates" (its 証明書発行サーバ).
+_MUNICIPAL = re.compile(r"lg(\d{6})(?:-(certificates))?")
+MUNICIPAL_KINDS = ("node", "certificates")
 
 
 class ErrorBody(BaseModel):
@@ -100,8 +104,8 @@ def parse(model: type[Req], body: Mapping[str, Any]) -> Req:
 class ServiceApi:
     """The operations of one service; callable as the in-process dispatcher of `InProcessTransport`."""
 
-    name: str  # "hub", "jukinet", "jpki", "portal" or a municipality's node "lg131016"
-    kind: str  # the path's first segment: "hub", "jukinet", "jpki", "portal" or "node"
+    name: str  # "hub", "jukinet", "jpki", "portal", "lgwan" or a municipality's "lg131016[-certificates]"
+    kind: str  # the path's first segment: "hub", "jukinet", "jpki", "portal", "lgwan", "node", "certificates"
     title: str
     operations: dict[str, Operation[Any, Any]] = field(default_factory=dict)
 
@@ -139,17 +143,19 @@ def check_caller(op: Operation[Any, Any], caller: Caller, *, service: str) -> No
         )
 
 
-def service_kind(service: str) -> str:
-    return "node" if _NODE.fullmatch(service) else service
+def municipal_service(service: str) -> tuple[str, str] | None:
+    """(kind, 団体コード) of a municipality's service name, or None for a national service."""
+    found = _MUNICIPAL.fullmatch(service)
+    return None if found is None else (found[2] or "node", found[1])
 
 
 def operation_url(base: str, service: str, operation: str) -> str:
     """Where an operation of a service lives under a server's base URL (see the module docstring)."""
     base = base.rstrip("/")
     path = "/" + operation.replace("_", "-")
-    node = _NODE.fullmatch(service)
-    if node:
-        return f"{base}/node/{API_VERSION}/{node[1]}{path}"
+    municipal = municipal_service(service)
+    if municipal:
+        return f"{base}/{municipal[0]}/{API_VERSION}/{municipal[1]}{path}"
     return f"{base}/{service}/{API_VERSION}{path}"
 
 
@@ -166,30 +172,3 @@ def split_endpoint(endpoint: str) -> tuple[str, str] | None:
     if match is None:
         raise Invalid(f"接続先URLの形式が不正です: {endpoint}", field="endpoint")
     return match[1], "lg" + match[2]
-
-
-class AnyBody(BaseModel):
-    """The body of an operation not yet given models of its own (documented as a free-form object)."""
-
-    model_config = ConfigDict(extra="allow")
-
-
-# Who may call an operation that has no declared callers yet: any holder of an organisation certificate.
-CERTIFIED = frozenset({"municipality", "business", "operator", "portal", "hub", "jpki", "jukinet"})
-
-
-def untyped(
-    name: str, handler: Callable[[Body], Body], *, callers: Iterable[str] = CERTIFIED
-) -> Operation[AnyBody, AnyBody]:
-    """An operation written as `body -> body`, served with free-form models until it gets typed ones."""
-
-    def run(request: AnyBody, _caller: Caller) -> AnyBody:
-        return AnyBody.model_validate(handler(request.model_dump()))
-
-    return Operation(name, AnyBody, AnyBody, run, frozenset(callers), f"{name}（型定義なし / untyped）")
-
-
-def untyped_api(name: str, operations: Mapping[str, Callable[[Body], Body]]) -> ServiceApi:
-    """A service of `body -> body` operations (see `untyped`)."""
-    api = ServiceApi(name, service_kind(name), f"renkei {name}")
-    return api.add(*(untyped(op, handler) for op, handler in operations.items()))

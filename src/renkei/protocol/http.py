@@ -28,7 +28,15 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from renkei.core.errors import Forbidden, Invalid, NotFound, RenkeiError, Unauthenticated
-from renkei.protocol.api import API_VERSION, ErrorBody, Operation, ServiceApi, check_caller
+from renkei.protocol.api import (
+    API_VERSION,
+    MUNICIPAL_KINDS,
+    ErrorBody,
+    Operation,
+    ServiceApi,
+    check_caller,
+    municipal_service,
+)
 from renkei.protocol.identity import Caller
 
 Authenticate = Callable[[Request], Caller]
@@ -305,9 +313,12 @@ def add_service_routes(
     on_refusal: OnRefusal | None = None,
 ) -> None:
     """The REST routes of `apis` on an existing app (a served UI that also answers protocol calls)."""
-    nodes = {api.name[2:]: api for api in apis if api.kind == "node"}
+    municipal: dict[str, dict[str, ServiceApi]] = {}
     for api in apis:
-        if api.kind == "node":
+        if api.kind in MUNICIPAL_KINDS:
+            found = municipal_service(api.name)
+            assert found is not None, api.name
+            municipal.setdefault(api.kind, {})[found[1]] = api
             continue
         for op in api.operations.values():
             app.add_api_route(
@@ -321,27 +332,34 @@ def add_service_routes(
                 tags=[api.kind],
                 operation_id=f"{api.kind}_{op.name}",
             )
-    if nodes:
-
-        def resolve(lg_code: str | None) -> ServiceApi:
-            api = nodes.get(lg_code or "")
-            if api is None:
-                raise NotFound(f"団体コード{lg_code}のノードはこのサーバーにありません", record=lg_code)
-            return api
-
-        template = next(iter(nodes.values()))
+    for kind, by_lg in municipal.items():
+        template = next(iter(by_lg.values()))
         for op in template.operations.values():
             app.add_api_route(
-                f"/node/{API_VERSION}/{{lg_code}}{op.path}",
-                _endpoint(op, resolve, authenticate=authenticate, on_refusal=on_refusal, node=True),
+                f"/{kind}/{API_VERSION}/{{lg_code}}{op.path}",
+                _endpoint(
+                    op, _resolver(kind, by_lg), authenticate=authenticate, on_refusal=on_refusal, node=True
+                ),
                 methods=["POST"],
                 response_model=op.response,
                 responses=ERROR_RESPONSES,
                 summary=op.summary,
                 description=_callers_text(op),
-                tags=["node"],
-                operation_id=f"node_{op.name}",
+                tags=[kind],
+                operation_id=f"{kind}_{op.name}",
             )
+
+
+def _resolver(kind: str, by_lg: dict[str, ServiceApi]) -> Callable[[str | None], ServiceApi]:
+    label = "ノード" if kind == "node" else "証明書発行サーバ"
+
+    def resolve(lg_code: str | None) -> ServiceApi:
+        api = by_lg.get(lg_code or "")
+        if api is None:
+            raise NotFound(f"団体コード{lg_code}の{label}はこのサーバーにありません", record=lg_code)
+        return api
+
+    return resolve
 
 
 def _fixed(api: ServiceApi) -> Callable[[str | None], ServiceApi]:

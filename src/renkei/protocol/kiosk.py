@@ -84,6 +84,20 @@ class IssuanceRecord(_Message):
     issued_at: dt.datetime
 
 
+class CodeRequest(_Message):
+    """A verification code printed on a certificate (証明書確認番号)."""
+
+    code: str = Field(min_length=1, max_length=40)
+
+
+class HistoryRequest(_Message):
+    resident_id: int = Field(ge=1)
+
+
+class IssuanceHistory(_Message):
+    issued: list[IssuanceRecord]
+
+
 class CertificateServer:
     """Typed calls to one municipality's 証明書発行サーバ."""
 
@@ -96,8 +110,9 @@ class CertificateServer:
         return IssuedDocument.model_validate(answer)
 
     def history(self, resident_id: int) -> list[IssuanceRecord]:
-        answer = self._transport.call(self._service, "history", {"resident_id": resident_id})
-        return [IssuanceRecord.model_validate(r) for r in answer["issued"]]
+        # Bodies as the user gave them: the server's models (HistoryRequest, CodeRequest) judge them.
+        body = {"resident_id": resident_id}
+        return IssuanceHistory.model_validate(self._transport.call(self._service, "history", body)).issued
 
     def check_code(self, code: str) -> CodeCheck:
         return CodeCheck.model_validate(self._transport.call(self._service, "check_code", {"code": code}))

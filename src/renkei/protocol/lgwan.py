@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -72,13 +72,37 @@ class AspService(_Message):
     checklist: list[ReviewItem]
 
 
+class ServiceRef(_Message):
+    """Which registered service an operation concerns."""
+
+    id: int = Field(ge=1)
+
+
+class ReviewCheck(ServiceRef):
+    """One item of the 登録・接続審査 checklist judged by the registry's reviewer."""
+
+    code: str = Field(min_length=1, max_length=8)
+    result: Result
+    note: str = Field(default="", max_length=400)
+
+
+class ServicesQuery(_Message):
+    status: str | None = Field(default=None, max_length=10)
+
+
+class AspServices(_Message):
+    services: list[AspService]
+
+
 class LgwanRegistry:
     """Typed calls to the LGWAN-ASP registry."""
 
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
 
-    def _call(self, operation: str, body: dict[str, object]) -> dict[str, object]:
+    # Bodies go as given; the registry's models (ServiceRef, ReviewCheck, ServicesQuery) judge them there, so a
+    # bad value is one `Invalid` naming the field whichever side it came from.
+    def _call(self, operation: str, body: dict[str, Any]) -> dict[str, Any]:
         return self._transport.call(SERVICE, operation, body)
 
     def apply(self, application: Application) -> AspService:
@@ -98,5 +122,4 @@ class LgwanRegistry:
         return AspService.model_validate(self._call("asp_abolish", {"id": service_id}))
 
     def services(self, status: str | None = None) -> list[AspService]:
-        answer = self._call("asp_services", {"status": status})
-        return [AspService.model_validate(s) for s in answer["services"]]  # type: ignore[attr-defined]
+        return AspServices.model_validate(self._call("asp_services", {"status": status})).services

@@ -124,6 +124,9 @@ class AgencyInfo(Message):
     signing_public_key: str
     sealing_public_key: str
     registered_at: dt.datetime
+    retired_at: dt.datetime | None = (
+        None  # set by an operator (renkei.protocol.operator); retired agencies act no more
+    )
 
 
 class HubInfo(Message):

@@ -48,6 +48,7 @@ ROLES: dict[str, str] = {
     "jukinet": "住基ネット全国サーバ",
     "jpki": "公的個人認証サービス",
     "portal": "マイナポータル",
+    "kiosk": "証明書交付センター（コンビニ交付）",
     "municipality": "市区町村の中間サーバー（団体ノード）",
     "business": "市区町村の業務システム",
     "operator": "運用者",

@@ -96,6 +96,14 @@ class MunicipalPortalClient:
 
 
 # --- お知らせ (municipality → portal) ----------------------------------------------------------------------
+class PortalInfo(Message):
+    """Who the portal is: its 機関コード and the keys a municipality checks and seals to."""
+
+    agency_code: str
+    signing_public_key: str
+    sealing_public_key: str
+
+
 class NoticeSubmission(SignedMessage):
     """A municipality's notice to some of its residents, signed with its hub-registered key; idempotent by id."""
 
@@ -131,6 +139,9 @@ class PortalClient:
     def __init__(self, transport: Transport) -> None:
         self._transport = transport
 
+    def info(self) -> PortalInfo:
+        return PortalInfo.model_validate(self._transport.call(PORTAL_SERVICE, "info", {}))
+
     def send_notice(self, submission: NoticeSubmission) -> NoticeAccepted:
         answer = self._transport.call(PORTAL_SERVICE, "send_notice", submission.model_dump(mode="json"))
         return NoticeAccepted.model_validate(answer)
@@ -165,6 +176,11 @@ class InboxRequest(SignedMessage):
     def _agency(cls, value: str) -> str:
         return validate_agency_code(value)
 
+    @field_validator("lg_code")
+    @classmethod
+    def _lg(cls, value: str) -> str:
+        return validate_lg_code(value)
+
 
 class Inbox(Message):
     applications: list[ApplicationRecord]
@@ -183,6 +199,11 @@ class DecisionRequest(SignedMessage):
     @classmethod
     def _agency(cls, value: str) -> str:
         return validate_agency_code(value)
+
+    @field_validator("lg_code")
+    @classmethod
+    def _lg(cls, value: str) -> str:
+        return validate_lg_code(value)
 
 
 def _portal_call(transport: Transport, operation: str, message: Message) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import httpx
 import orjson
 
 from renkei.core import errors
-from renkei.protocol.api import ServiceApi, operation_url, untyped_api
+from renkei.protocol.api import operation_url
 
 Body = dict[str, Any]
 Dispatcher = Callable[[str, Body], Body]
@@ -91,14 +91,20 @@ class InProcessTransport:
         return _roundtrip(answer)
 
 
-# Seconds a client keeps an idle connection for reuse: shorter than the servers' (`tls.SERVER_KEEPALIVE`).
+# Connections kept per peer: a node calls a handful of peers, the hub one per provider node. A new mutual-TLS
+# connection costs ~7 ms of CPU at each end (decision 0035), so every connection made is kept for reuse; the bound
+# keeps a busy process from opening more than PEER_CONNECTIONS to one peer (further calls wait for a free one).
+PEER_CONNECTIONS = 32
+# Seconds a client keeps an idle connection: shorter than the servers' (`tls.SERVER_KEEPALIVE`), so a client
+# never sends on a connection the server is closing (a request lost to that race reads as an unreachable peer).
 KEEPALIVE_EXPIRY = 10.0
 
 
 class HttpTransport:
     """POSTs each operation to its versioned REST route (`renkei.protocol.api.operation_url`) on the server
-    configured for the service, over one keep-alive connection pool; with `tls` (an `ssl.SSLContext` that trusts
-    the organisation CA and presents this node's certificate) over mutual TLS."""
+    configured for the service, over a keep-alive connection pool of its own per peer (base URL), bounded by
+    PEER_CONNECTIONS; with `tls` (an `ssl.SSLContext` that trusts the organisation CA and presents this node's
+    certificate) over mutual TLS. One transport per process and peer set: it is thread-safe."""
 
     def __init__(
         self,
@@ -107,20 +113,40 @@ class HttpTransport:
         client: httpx.Client | None = None,
         timeout: float = 30.0,
         tls: ssl.SSLContext | None = None,
-        connections: int = 50,
+        connections: int = PEER_CONNECTIONS,
     ) -> None:
         self._endpoints = dict(endpoints)
         self.tls = tls
-        # A new mutual-TLS connection costs ~7 ms of CPU at each end; every connection made is kept for reuse.
-        self._client = client or httpx.Client(
-            timeout=timeout,
-            verify=tls if tls is not None else True,
-            limits=httpx.Limits(
-                max_keepalive_connections=connections,
-                max_connections=connections,
-                keepalive_expiry=KEEPALIVE_EXPIRY,
-            ),
-        )
+        self._timeout = timeout
+        self._connections = connections
+        self._given = client  # a test's client (e.g. Starlette's TestClient) stands for every peer
+        self._clients: dict[str, httpx.Client] = {}
+        self._lock = threading.Lock()
+
+    def _client(self, base: str) -> httpx.Client:
+        if self._given is not None:
+            return self._given
+        base = base.rstrip("/")
+        client = self._clients.get(base)
+        if client is None:
+            with self._lock:
+                client = self._clients.get(base)
+                if client is None:
+                    client = self._clients[base] = httpx.Client(
+                        timeout=self._timeout,
+                        verify=self.tls if self.tls is not None else True,
+                        limits=httpx.Limits(
+                            max_keepalive_connections=self._connections,
+                            max_connections=self._connections,
+                            keepalive_expiry=KEEPALIVE_EXPIRY,
+                        ),
+                    )
+        return client
+
+    def pools(self) -> dict[str, httpx.Client]:
+        """The connection pool of each peer reached so far (base URL → client)."""
+        with self._lock:
+            return dict(self._clients)
 
     def add_endpoint(self, service: str, base_url: str) -> None:
         self._endpoints[service] = base_url
@@ -130,7 +156,7 @@ class HttpTransport:
         if base is None:
             raise errors.Unavailable(f"接続先が設定されていません: {service}", record=service)
         try:
-            response = self._client.post(
+            response = self._client(base).post(
                 operation_url(base, service, operation),
                 content=orjson.dumps(body, default=str, option=_ORJSON_OPTIONS),
                 headers={"content-type": "application/json"},
@@ -152,9 +178,9 @@ class HttpTransport:
         return payload
 
     def close(self) -> None:
-        self._client.close()
-
-
-def dispatcher_from(operations: Mapping[str, Callable[[Body], Body]], service: str) -> ServiceApi:
-    """A service of `body -> body` operations, callable in process and servable (untyped) over HTTPS."""
-    return untyped_api(service, operations)
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            client.close()
+        if self._given is not None:
+            self._given.close()

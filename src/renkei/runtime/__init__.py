@@ -55,11 +55,9 @@ class Runtime:
         if dispatcher is not None:
             self.in_process.mount(municipality_node(lg_code), dispatcher)
         # 証明書発行サーバ (コンビニ交付), a service of its own per municipality: lg<code>-certificates.
-        certificates: Any = importlib.import_module("renkei.certificates.rpc")
-        self.in_process.mount(
-            f"{municipality_node(lg_code)}-certificates",
-            certificates.dispatcher(lg_code, self.databases, self.settings, self.transport),
-        )
+        certificates = certificates_api(lg_code, self)
+        if certificates is not None:
+            self.in_process.mount(certificates.name, certificates)
 
     def join_hub(self, lg_code: str) -> HubClient:
         """The hub client for a municipality's node, joined once per process: in one process every
@@ -128,25 +126,39 @@ class Runtime:
         self.close()
 
 
-def national_dispatcher(name: str, runtime: Runtime) -> ServiceApi | None:
-    """The typed API a national component exposes in its `rpc` module, if that component is present."""
+def _rpc(component: str) -> Any | None:
+    """A component's `rpc` module, or None when the component is not installed (a typo inside it still fails)."""
     try:
-        module: Any = importlib.import_module(f"renkei.{name}.rpc")
+        return importlib.import_module(f"renkei.{component}.rpc")
     except ModuleNotFoundError as exc:
-        if exc.name in (f"renkei.{name}", f"renkei.{name}.rpc"):
+        if exc.name in (f"renkei.{component}", f"renkei.{component}.rpc"):
             return None
         raise
-    factory = getattr(module, "api", None) or module.dispatcher  # `dispatcher`: a service not yet typed
-    found: ServiceApi = factory(runtime.databases, runtime.settings, runtime.transport)
+
+
+def national_dispatcher(name: str, runtime: Runtime) -> ServiceApi | None:
+    """The typed API a national component exposes in its `rpc` module, if that component is present."""
+    module = _rpc(name)
+    if module is None:
+        return None
+    found: ServiceApi = module.api(runtime.databases, runtime.settings, runtime.transport)
     return found
 
 
 def municipal_dispatcher(lg_code: str, runtime: Runtime, **options: Any) -> ServiceApi | None:
-    try:
-        module: Any = importlib.import_module("renkei.intermediate.rpc")
-    except ModuleNotFoundError as exc:
-        if exc.name in ("renkei.intermediate", "renkei.intermediate.rpc"):
-            return None
-        raise
+    """A municipality's node API (renkei.intermediate), if that component is present; `options` go to its
+    `api` (a served node's poll grace and coalescing)."""
+    module = _rpc("intermediate")
+    if module is None:
+        return None
     found: ServiceApi = module.api(lg_code, runtime.databases, runtime.settings, runtime.transport, **options)
+    return found
+
+
+def certificates_api(lg_code: str, runtime: Runtime) -> ServiceApi | None:
+    """A municipality's 証明書発行サーバ (service lg<団体コード>-certificates), if that component is present."""
+    module = _rpc("certificates")
+    if module is None:
+        return None
+    found: ServiceApi = module.api(lg_code, runtime.databases, runtime.settings, runtime.transport)
     return found

@@ -1,5 +1,7 @@
-"""A federation you can start: 住基ネット, JPKI, the hub and N municipal nodes, each its own `renkei serve` process
-on 127.0.0.1, each on its own databases, all talking HTTPS with mutual TLS (docs/decisions/0036).
+"""A federation you can start: 住基ネット, JPKI, the hub, マイナポータル and N municipal nodes, each its own
+`renkei serve` process on 127.0.0.1, each on its own databases, all talking HTTPS with mutual TLS (decisions 0036,
+0039). JPKI and the portal also listen on a public port, as deployed: JPKI's OCSP/CRL distribution point and the
+portal's pages for residents, both plain HTTP; their protocol APIs stay on the mutual-TLS port.
 
 `up` makes the organisation CA and every node's certificate, starts the processes, waits until each answers
 /healthz over mutual TLS, and writes `federation.json` (nodes, URLs, pids, data directories, log files);
@@ -40,10 +42,16 @@ class Member:
     command: list[str]
     log: str
     pid: int | None = None
+    public_port: int | None = None  # jpki's OCSP/CRL point, the portal's pages: plain HTTP
 
     @property
     def url(self) -> str:
+        """The mutual-TLS port: the protocol API, and /healthz."""
         return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def public_url(self) -> str | None:
+        return None if self.public_port is None else f"http://127.0.0.1:{self.public_port}"
 
 
 @dataclass
@@ -110,13 +118,18 @@ def plan(
     directory = directory.resolve()
     ca_dir = str(directory / "orgca")
     lgs = [validate_lg_code(c) for c in codes[:municipalities]]
-    ports = {"jukinet": base_port, "jpki": base_port + 1, "hub": base_port + 2}
+    ports = {"jukinet": base_port, "jpki": base_port + 1, "hub": base_port + 2, "portal": base_port + 3}
     ports.update({f"lg{lg}": base_port + 10 + i for i, lg in enumerate(lgs)})
+    public_ports = {"jpki": base_port + 5, "portal": base_port + 6}
     url = {node: f"https://127.0.0.1:{port}" for node, port in ports.items()}
     common = ["--host", "127.0.0.1", "--tls-dir", ca_dir]
     commands: dict[str, list[str]] = {
         "jukinet": [*renkei, "serve", "jukinet", "--port", str(ports["jukinet"]), *common],
-        "jpki": [*renkei, "serve", "jpki", "--port", str(ports["jpki"]), *common],
+        "jpki": [
+            *renkei,
+            *("serve", "jpki", "--port", str(ports["jpki"]), "--public-port", str(public_ports["jpki"])),
+            *common,
+        ],
         "hub": [
             *renkei,
             "serve",
@@ -129,6 +142,13 @@ def plan(
             *common,
         ],
     }
+    commands["portal"] = [
+        *renkei,
+        *("serve", "portal", "--port", str(public_ports["portal"]), "--peer-port", str(ports["portal"])),
+        *("--hub-url", url["hub"], "--jpki-url", url["jpki"]),
+        *[arg for lg in lgs for arg in ("--node", f"{lg}={url['lg' + lg]}")],
+        *common,
+    ]
     for lg in lgs:
         node = "lg" + lg
         commands[node] = [
@@ -157,6 +177,7 @@ def plan(
                 data_dir=str(data_dir),
                 command=[*command, "--data-dir", str(data_dir)],
                 log=str(directory / "logs" / f"{node}.log"),
+                public_port=public_ports.get(node),
             )
         )
     return federation

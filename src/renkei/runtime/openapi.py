@@ -12,9 +12,15 @@ from typing import Any
 
 from renkei.protocol.api import ServiceApi
 from renkei.protocol.http import service_app, trust_in_process
-from renkei.runtime import NATIONAL_SERVICES, Runtime, municipal_dispatcher, national_dispatcher
+from renkei.runtime import (
+    NATIONAL_SERVICES,
+    Runtime,
+    certificates_api,
+    municipal_dispatcher,
+    national_dispatcher,
+)
 
-# A municipality stands for every node: the node API has the 団体コード as a path parameter.
+# A municipality stands for every one: the node and 証明書発行サーバ APIs have the 団体コード as a path parameter.
 SAMPLE_LG_CODE = "131016"
 
 
@@ -28,6 +34,9 @@ def service_apis(runtime: Runtime) -> dict[str, ServiceApi]:
     node = municipal_dispatcher(SAMPLE_LG_CODE, runtime)
     if node is not None:
         apis["node"] = node
+    certificates = certificates_api(SAMPLE_LG_CODE, runtime)
+    if certificates is not None:
+        apis["certificates"] = certificates
     return apis
 
 

@@ -29,12 +29,13 @@ NATIONAL_AGENCIES = {
     "portal": "0030099000011700",  # 情報提供等記録開示システム
     "jukinet": "0030099000021700",  # 住基ネット全国サーバ (renkei's choice)
     "jpki": "0030099000031700",  # 公的個人認証サービス (renkei's choice)
+    "kiosk": "0030099000041700",  # 証明書交付センター (renkei's choice, decision 0038)
     "operator": "0030099000091700",  # the operators of the national side (renkei's choice)
 }
 
 
 def identity_of(node: str) -> tuple[str, str, str | None]:
-    """(機関コード, role, 団体コード) of a node name: "hub", "jukinet", "jpki", "portal", "operator",
+    """(機関コード, role, 団体コード) of a node name: "hub", "jukinet", "jpki", "portal", "kiosk", "operator",
     "lg131016" (a municipality's node) or "lg131016-business" (its business systems)."""
     if node in NATIONAL_AGENCIES:
         return NATIONAL_AGENCIES[node], node, None
@@ -44,7 +45,7 @@ def identity_of(node: str) -> tuple[str, str, str | None]:
         if suffix in ("", "business"):
             return municipality_agency_code(lg_code), "business" if suffix else "municipality", lg_code
     raise NotFound(
-        f"ノード名 {node} の識別情報がわかりません（hub, jukinet, jpki, portal, operator, lg団体コード[-business]）",
+        f"ノード名 {node} の識別情報がわかりません（hub, jukinet, jpki, portal, kiosk, operator, lg団体コード[-business]）",
         record=node,
         field="node",
     )

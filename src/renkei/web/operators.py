@@ -1,4 +1,5 @@
-"""The national operators' consoles: the hub (agencies, permission table, traffic, refusals, log heads) and JPKI.
+"""The national operators' consoles: the hub (agencies, permission table, traffic, refusals, log heads, the
+operators' own recorded actions) and JPKI.
 
 Same staff login, TOTP and role checks as the municipal consoles (decision 0092); each page reads its
 component's database through that component's service functions and draws its charts as inline SVG.
@@ -13,10 +14,12 @@ from fastapi.responses import HTMLResponse
 
 from renkei.core.errors import Invalid
 from renkei.hub import console as hub_console
+from renkei.hub import operators as hub_operators
 from renkei.hub import permissions
 from renkei.hub import service as hub_service
 from renkei.jpki import console as jpki_console
 from renkei.layouts.loader import catalogue
+from renkei.protocol.operator import ACTION_LABELS
 from renkei.web.deps import CurrentStaff, get_runtime, require_role
 from renkei.web.portal_charts import horizontal_bars, stacked_bars
 from renkei.web.templating import templates
@@ -32,6 +35,7 @@ RESULTS = {
     "error": "エラー",
 }
 PERMISSION_PAGE = 50
+OPERATOR_ACTIONS = 50
 
 
 @router.get("/hub", response_class=HTMLResponse)
@@ -47,6 +51,8 @@ def hub_console_page(request: Request, staff: HubOperator) -> HTMLResponse:
         table = permissions.list_permissions(session)
         traffic = hub_console.traffic(session, days=int(days_text))
         count, heads = hub_console.log_heads(session)
+        actions = hub_operators.list_actions(session, limit=OPERATOR_ACTIONS)
+        enrolled = hub_operators.list_operators(session)
     if search:
         table = [
             r for r in table if search in f"{r.requester}{r.jimu_code}{r.jimu_name}{r.provider}{r.tm_code}"
@@ -76,6 +82,9 @@ def hub_console_page(request: Request, staff: HubOperator) -> HTMLResponse:
         ),
         "record_count": count,
         "heads": heads,
+        "actions": actions,
+        "action_labels": ACTION_LABELS,
+        "operators": enrolled,
         "tm_names": names,
     }
     return templates.TemplateResponse(request, "operators/hub.html", context)

@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from renkei.core.errors import RenkeiError, Unauthenticated
-from renkei.portal.rpc import dispatcher
+from renkei.portal.rpc import api as portal_api
 from renkei.protocol.http import add_service_routes
 from renkei.protocol.identity import Caller
 from renkei.protocol.portal import PORTAL_SERVICE
@@ -47,12 +47,12 @@ def create_portal_app(runtime: Runtime) -> FastAPI:
         return {"status": "ok", "service": PORTAL_SERVICE}
 
     app.include_router(portal.router)
-    # The protocol operations on this browser-facing port answer only callers in this process: residents reach
-    # the pages without an organisation certificate, so the mutual-TLS port for the portal's peers is separate
-    # (not split out yet; in one process the operations are called in memory).
+    # The protocol operations on this browser-facing port answer nobody: residents reach the pages without an
+    # organisation certificate, and the portal's peers call its API on its own mutual-TLS port
+    # (`renkei serve portal --peer-port`, renkei.cli.serve_portal); in one process they are called in memory.
     add_service_routes(
         app,
-        [dispatcher(runtime.databases, runtime.settings, runtime.transport)],
+        [portal_api(runtime.databases, runtime.settings, runtime.transport)],
         authenticate=_no_peer_here,
     )
     return app
@@ -60,5 +60,6 @@ def create_portal_app(runtime: Runtime) -> FastAPI:
 
 def _no_peer_here(_request: Request) -> Caller:
     raise Unauthenticated(
-        "このポートは住民向けです。機関間の呼出しは相互TLSのポートで受け付けます", field="client_certificate"
+        "このポートは住民向けです。機関間の呼出しは相互TLSの機関間APIポート（--peer-port）で受け付けます",
+        field="client_certificate",
     )
