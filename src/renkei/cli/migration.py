@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from renkei.cli.common import runtime_options
-from renkei.connectors import migration
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 municipality_option = click.option("--municipality", "lg_code", required=True, help="団体コード（6桁）")
 ENV = "RENKEI_MIGRATION_PASSPHRASE"
@@ -35,6 +37,8 @@ def group() -> None:
 @runtime_options
 def export(out: Path, lg_code: str, runtime: Runtime) -> None:
     """移行パッケージを書き出す（パスフレーズは $RENKEI_MIGRATION_PASSPHRASE または入力）."""
+    from renkei.connectors import migration
+
     passphrase = _passphrase()
     with runtime.municipal_session(lg_code) as session:
         exported = migration.export_package(
@@ -55,6 +59,8 @@ def export(out: Path, lg_code: str, runtime: Runtime) -> None:
 @runtime_options
 def import_(path: Path, lg_code: str, runtime: Runtime) -> None:
     """移行パッケージを空のノードに取り込む（1件でも誤りがあれば何も取り込みません）."""
+    from renkei.connectors import migration
+
     passphrase = _passphrase()
     with runtime.municipal_session(lg_code) as session:
         done = migration.import_package(

@@ -7,35 +7,42 @@ OCSP, CRL and CA-certificate paths are answered by a bare ASGI app (renkei.jpki.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from fastapi import Request
 
 from renkei.cli.common import runtime_options
 from renkei.cli.serve_linkage import TLS_DIR, wire_for
 from renkei.core.errors import Unauthenticated
-from renkei.jpki import ca
-from renkei.jpki.asgi import ASGIApp, jpki_asgi
-from renkei.jpki.ocsp import OcspResponder
-from renkei.jpki.rpc import api as jpki_api
-from renkei.protocol.http import Authenticate, OnRefusal, service_app, trust_in_process
-from renkei.protocol.identity import Caller
-from renkei.runtime import Runtime
-from renkei.runtime.wire import Wire
+
+if TYPE_CHECKING:
+    from fastapi import Request
+
+    from renkei.jpki.asgi import ASGIApp
+    from renkei.jpki.ocsp import OcspResponder
+    from renkei.protocol.http import Authenticate, OnRefusal
+    from renkei.protocol.identity import Caller
+    from renkei.runtime import Runtime
 
 
 def jpki_server(
     runtime: Runtime,
     *,
     refresh_seconds: float = 1.0,
-    authenticate: Authenticate = trust_in_process,
+    authenticate: Authenticate | None = None,
     on_refusal: OnRefusal | None = None,
 ) -> tuple[ASGIApp, OcspResponder]:
-    """The ASGI app `renkei serve jpki` runs (tests and benchmarks start it on an ephemeral port)."""
+    """The ASGI app `renkei serve jpki` runs (tests and benchmarks start it on an ephemeral port); callers are
+    trusted as in one process unless `authenticate` says otherwise."""
+    from renkei.jpki import ca
+    from renkei.jpki.asgi import jpki_asgi
+    from renkei.jpki.rpc import api as jpki_api
+    from renkei.protocol.http import service_app, trust_in_process
+
     api = service_app(
         "renkei jpki",
         [jpki_api(runtime.databases, runtime.settings, runtime.transport)],
-        authenticate=authenticate,
+        authenticate=authenticate or trust_in_process,
         on_refusal=on_refusal,
     )
 
@@ -73,6 +80,8 @@ def jpki(
     call; otherwise it runs HTTPS with mutual TLS and serves the API too.
     """
     import uvicorn
+
+    from renkei.runtime.wire import Wire
 
     wire = Wire(authenticate=_no_api_here) if public_only else wire_for(runtime, "jpki", tls_dir)
     app, _responder = jpki_server(

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from renkei.cli.common import runtime_options
 from renkei.cli.serve_linkage import parse_nodes
-from renkei.protocol.transport import HttpTransport
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 
 def portal_runtime(runtime: Runtime, *, hub_url: str, jpki_url: str, nodes: dict[str, str]) -> Runtime:
     """The portal's own database with every peer over HTTP (service name → URL: hub, jpki, lg…)."""
+    from renkei.protocol.transport import HttpTransport
+    from renkei.runtime import Runtime
+
     endpoints = {"hub": hub_url, "jpki": jpki_url} | nodes
     return Runtime(runtime.settings, transport=HttpTransport(endpoints))
 
