@@ -117,3 +117,19 @@ def test_jpki_acts_only_for_the_municipality_the_certificate_names(runtime: Runt
         jpki.dispatch("holder_status", {"lg_code": LG_A, "resident_id": 1}, caller("municipality", LG_B))
     with pytest.raises(Forbidden):
         jpki.dispatch("publish_crl", {"role": "sign"}, caller("municipality", LG_A))
+
+
+def test_the_hub_tells_a_municipality_only_its_own_allowed_queries(runtime: Runtime) -> None:
+    hub = national(runtime, "hub")
+    register(runtime, LG_A)
+    chiyoda = municipality_agency_code(LG_A)
+    for stranger in (caller("municipality", LG_B), caller("portal"), caller("business", LG_A)):
+        with pytest.raises(Forbidden):
+            hub.dispatch("allowed_queries", {"agency_code": chiyoda}, stranger)
+    answer = hub.dispatch("allowed_queries", {"agency_code": chiyoda}, caller("municipality", LG_A))
+    assert answer["kind"] == "市町村長" and answer["rows"]
+    assert {row["basis"] for row in answer["rows"]} == {"table"}
+    assert ("JM01074000000000", "JT01074000000001", "市町村長", "TM00000000000002") in {
+        (r["jimu_code"], r["procedure_code"], r["provider"], r["tm_code"]) for r in answer["rows"]
+    }
+    assert not any(r["jimu_code"] == "JM01001000000000" for r in answer["rows"])  # a minister's row, not ours

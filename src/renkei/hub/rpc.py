@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from renkei.core.db import Databases
 from renkei.core.errors import Forbidden
 from renkei.core.settings import Settings
-from renkei.hub import local_use, service, witness
+from renkei.hub import local_use, permissions, service, witness
 from renkei.hub.schemas import DeliveryReport
 from renkei.protocol.api import Empty, ServiceApi, operation
 from renkei.protocol.identity import Caller
@@ -31,6 +31,7 @@ from renkei.protocol.messages import (
     SignAcquisitionRequest,
     SignAcquisitionResponse,
 )
+from renkei.protocol.permissions import AllowedQueries, AllowedQueriesRequest
 from renkei.protocol.tlog import (
     AddCheckpointRequest,
     AddCheckpointResponse,
@@ -161,6 +162,13 @@ def api(
         with databases.session(NODE) as session:
             return service.person_records(session, request=request, settings=settings)
 
+    @operation("allowed_queries", AllowedQueriesRequest, AllowedQueries, callers={"municipality"})
+    def allowed_queries(request: AllowedQueriesRequest, caller: Caller) -> AllowedQueries:
+        """許可表のうち自機関が照会できる行（別表第二と受理済みの独自利用事務、自機関のみ） / what this agency may ask."""
+        caller.must_be_agency(request.agency_code, field="agency_code")
+        with databases.session(NODE) as session:
+            return permissions.allowed_queries(session, agency_code=request.agency_code)
+
     @operation(
         "file_local_use_notification", LocalUseNotification, NotificationState, callers={"municipality"}
     )
@@ -205,6 +213,7 @@ def api(
         poll,
         deliver_pending,
         person_records,
+        allowed_queries,
         file_local_use_notification,
         local_use_notification_status,
         witness_add_checkpoint,

@@ -25,9 +25,10 @@ from renkei.core import clock
 from renkei.core.crypto import Sealer, derive_key
 from renkei.core.errors import Conflict, Forbidden, Invalid, NotFound
 from renkei.core.settings import Settings
+from renkei.staff import roles as role_table
 from renkei.staff.models import StaffAccount, StaffEvent, StaffRole
-from renkei.staff.roles import ROLES
 
+ROLES: dict[str, str] = role_table.ROLES  # defined in an import-free module, so the CLI offers them at once
 # Roles whose holders must pass TOTP: all of them. juki/tax/welfare do 個人番号利用事務; admin grants roles;
 # auditor reads who looked up which 統合宛名番号 and why, itself 特定個人情報 (decision 0021).
 ROLES_REQUIRING_TOTP = frozenset(ROLES)
