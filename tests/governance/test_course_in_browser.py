@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyotp
 import pytest
 
 from renkei.core import clock
@@ -14,7 +13,7 @@ from renkei.runtime import Runtime
 from renkei.web import create_app
 from tests.governance.test_courses import _duty, body
 from tests.jpki.serving import serving
-from tests.web.builders import CITY_A, PASSWORD, make_clerk
+from tests.web.builders import CITY_A, log_in_browser, make_clerk
 
 __all__ = ["body"]  # the fixture: the demo body's handlers and the shipped course installed
 
@@ -30,14 +29,7 @@ def test_a_staff_member_takes_and_passes_the_shipped_course_in_a_browser(
         lessons = [lesson.title for lesson in course.lessons]
     clerk = make_clerk(body, "tax", login="T003")  # the login is the 職員番号 of a registered handler
     with serving(create_app(body.settings, runtime=body)) as url:
-        page.goto(f"{url}/login?next=/training")
-        page.select_option("select[name=lg_code]", CITY_A)
-        page.fill("input[name=login]", clerk.login)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("main button:has-text('次へ')")
-        page.fill("input[name=code]", pyotp.TOTP(clerk.totp_secret).now())
-        page.click("main button:has-text('ログイン')")
-        page.wait_for_url(f"{url}/training")
+        log_in_browser(page, url, clerk, then="/training")
         assert "期限を過ぎています" in page.inner_text("main")
         screenshot(page, "training-list")
 

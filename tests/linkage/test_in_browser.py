@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pyotp
 import pytest
 
 from renkei.runtime import Runtime
@@ -14,7 +13,7 @@ from renkei.web import create_app
 from tests.jpki.serving import serving
 from tests.linkage.builders import CHIYODA, SETAGAYA
 from tests.linkage.test_pages import moved_family
-from tests.web.builders import PASSWORD, make_clerk
+from tests.web.builders import log_in_browser, make_clerk
 
 
 @pytest.mark.slow
@@ -24,14 +23,7 @@ def test_a_clerk_queries_with_the_pickers_and_reads_named_items_in_a_browser(
     new_atenas = moved_family(runtime)  # a family moved from A (千代田区) to B; A holds their tax copies
     clerk = make_clerk(runtime, "juki", "welfare", lg_code=SETAGAYA, login="day-clerk")
     with serving(create_app(runtime.settings, runtime=runtime)) as url:
-        page.goto(f"{url}/login")
-        page.select_option("select[name=lg_code]", SETAGAYA)
-        page.fill("input[name=login]", clerk.login)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("main button:has-text('次へ')")
-        page.fill("input[name=code]", pyotp.TOTP(clerk.totp_secret).now())
-        page.click("main button:has-text('ログイン')")
-        page.wait_for_url(f"{url}/")
+        log_in_browser(page, url, clerk)
         assert page.locator("main svg").count() >= 2  # the day at a glance: 異動 and 照会 charts
 
         page.goto(f"{url}/residents")
