@@ -26,32 +26,6 @@ if TYPE_CHECKING:
 _LG_NODE = re.compile(r"lg(\d{6})")
 
 
-def municipalities(runtime: Runtime) -> list[str]:
-    """団体コード of every municipality node database under the data dir (SQLite) or on the server (PostgreSQL)."""
-    settings = runtime.settings
-    if settings.database_url is None:
-        found = [m[1] for p in settings.data_dir.glob("lg*.sqlite3") if (m := _LG_NODE.fullmatch(p.stem))]
-        return sorted(found)
-    import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
-
-    from renkei.core.db import create_engine
-
-    base = make_url(settings.database_url)
-    prefix = f"{base.database or 'renkei'}_"
-    admin = create_engine(base.set(database="postgres"))
-    try:
-        with admin.connect() as conn:
-            names = conn.scalars(sa.text("SELECT datname FROM pg_database")).all()
-    finally:
-        admin.dispose()
-    out = []
-    for name in names:
-        if name.startswith(prefix) and (m := _LG_NODE.fullmatch(name[len(prefix) :])):
-            out.append(m[1])
-    return sorted(out)
-
-
 def in_process(runtime: Runtime, hub_url: str | None = None) -> bool:
     return hub_url is None and runtime.transport is runtime.in_process
 
