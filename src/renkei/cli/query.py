@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,8 +21,6 @@ if TYPE_CHECKING:
     from renkei.intermediate.schemas import QueryOutcome
     from renkei.protocol.hub import HubClient
     from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
-
-_LG_NODE = re.compile(r"lg(\d{6})")
 
 
 def in_process(runtime: Runtime, hub_url: str | None = None) -> bool:
