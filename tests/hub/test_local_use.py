@@ -126,3 +126,23 @@ def test_the_commission_returns_what_the_rules_refuse_and_only_local_governments
     with pytest.raises(Invalid) as backwards:  # a period ending before it starts: refused at the wire, named
         runtime.transport.call("hub", "file_local_use_notification", body)
     assert "終了日" in backwards.value.message
+
+
+def test_an_accepted_notification_is_among_its_requesters_allowed_queries_within_its_period(
+    runtime: Runtime,
+) -> None:
+    a, b = register(runtime, LG_A), register(runtime, LG_B)
+    LocalUseClient(runtime.transport).file_notification(notification(b))
+    hub = HubClient(runtime.transport)
+
+    def local(node: Node, day: dt.datetime) -> list[tuple[str, str, object]]:
+        with clock.frozen(day):
+            rows = hub.allowed_queries(node.agency_code).rows
+        return [(r.jimu_code, r.tm_code, r.valid_to) for r in rows if r.basis == "local_use"]
+
+    assert local(b, dt.datetime(2026, 12, 1, 3, 0)) == []  # filed, not yet accepted
+    with runtime.session("hub") as session:
+        local_use.accept(session, requester_code=b.agency_code, notification_id="n-1", operator="審査官")
+    assert local(b, dt.datetime(2026, 12, 1, 3, 0)) == [(JIMU, TAX, dt.date(2027, 3, 31))]
+    assert local(b, dt.datetime(2027, 4, 2, 3, 0)) == []  # after its end date
+    assert local(a, dt.datetime(2026, 12, 1, 3, 0)) == []  # another municipality's 届出

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pyotp
 import pytest
 
 from renkei.core.ids import municipality_agency_code
@@ -17,7 +16,7 @@ from tests.hub.builders import register
 from tests.hub.operators import enrol
 from tests.jpki.serving import serving
 from tests.portal.builders import JUMINHYO, LG_A, LG_B, ask_about, world
-from tests.web.builders import PASSWORD, client_for, log_in, make_clerk
+from tests.web.builders import client_for, log_in, log_in_browser, make_clerk
 
 CONSOLES = {"/hub": "hub_operator", "/jpki/operator": "jpki_operator"}
 
@@ -94,14 +93,7 @@ def test_in_a_browser_the_hub_operator_sees_the_days_refusal(
     refused = ask_about(runtime, holders[0], tm=JUMINHYO)
     clerk = make_clerk(runtime, "hub_operator", lg_code=LG_A, login="hub-operator")
     with serving(create_app(runtime.settings, runtime=runtime)) as url:
-        page.goto(f"{url}/login?next=/hub")
-        page.select_option("select[name=lg_code]", LG_A)
-        page.fill("input[name=login]", clerk.login)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("main button:has-text('次へ')")
-        page.fill("input[name=code]", pyotp.TOTP(clerk.totp_secret).now())
-        page.click("main button:has-text('ログイン')")
-        page.wait_for_url(f"{url}/hub")
+        log_in_browser(page, url, clerk, then="/hub")
         screenshot(page, "hub-console")
         row = page.locator("#refusal-table tr.refusal")
         assert row.count() == 1

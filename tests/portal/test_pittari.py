@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
@@ -20,7 +19,7 @@ from renkei.runtime import Runtime
 from renkei.web import create_app
 from tests.jpki.serving import serving
 from tests.portal.builders import LG_B, PIN, Holder, portal_of, world
-from tests.web.builders import PASSWORD, csrf_of, log_in, make_clerk
+from tests.web.builders import csrf_of, log_in, log_in_browser, make_clerk
 from tests.web.conftest import light_password_hashing
 
 __all__ = ["light_password_hashing"]
@@ -166,14 +165,7 @@ def test_in_a_browser_a_signed_childcare_application_is_accepted_and_the_residen
         mine = page.url
 
         staff = page.context.browser.new_context(locale="ja-JP").new_page()
-        staff.goto(f"{url}/login?next=/inbox")
-        staff.select_option("select[name=lg_code]", LG_B)
-        staff.fill("input[name=login]", clerk.login)
-        staff.fill("input[name=password]", PASSWORD)
-        staff.click("main button:has-text('次へ')")
-        staff.fill("input[name=code]", pyotp.TOTP(clerk.totp_secret).now())
-        staff.click("main button:has-text('ログイン')")
-        staff.wait_for_url(f"{url}/inbox")
+        log_in_browser(staff, url, clerk, then="/inbox")
         staff.click("#inbox a")
         assert staff.inner_text("#signature-ok") == "検証済み"
         assert staff.inner_text("#status-at-signing") == "有効"

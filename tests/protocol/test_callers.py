@@ -177,3 +177,19 @@ def test_the_jlis_services_answer_only_the_callers_they_serve(runtime: Runtime) 
     with pytest.raises(Forbidden):
         portal.dispatch("application_inbox", inbox, caller("jukinet"))
     assert portal.dispatch("info", {}, caller("municipality", LG_B))["agency_code"] == "0030099000011700"
+
+
+def test_the_hub_tells_a_municipality_only_its_own_allowed_queries(runtime: Runtime) -> None:
+    hub = national(runtime, "hub")
+    register(runtime, LG_A)
+    chiyoda = municipality_agency_code(LG_A)
+    for stranger in (caller("municipality", LG_B), caller("portal"), caller("business", LG_A)):
+        with pytest.raises(Forbidden):
+            hub.dispatch("allowed_queries", {"agency_code": chiyoda}, stranger)
+    answer = hub.dispatch("allowed_queries", {"agency_code": chiyoda}, caller("municipality", LG_A))
+    assert answer["kind"] == "市町村長" and answer["rows"]
+    assert {row["basis"] for row in answer["rows"]} == {"table"}
+    assert ("JM01074000000000", "JT01074000000001", "市町村長", "TM00000000000002") in {
+        (r["jimu_code"], r["procedure_code"], r["provider"], r["tm_code"]) for r in answer["rows"]
+    }
+    assert not any(r["jimu_code"] == "JM01001000000000" for r in answer["rows"])  # a minister's row, not ours

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pyotp
 from fastapi.testclient import TestClient
@@ -70,6 +71,18 @@ def log_in(client: TestClient, clerk: Clerk) -> None:
     assert first.status_code == 303, first.text
     second = client.post("/login/totp", data={"code": clerk.code(), "csrf_token": token})
     assert second.status_code == 303, second.text
+
+
+def log_in_browser(page: Any, url: str, clerk: Clerk, *, then: str = "/") -> None:
+    """Both factors through the login pages in a Playwright page, ending on `then` (the page a link asked for)."""
+    page.goto(f"{url}/login?next={then}")
+    page.select_option("select[name=lg_code]", clerk.lg_code)
+    page.fill("input[name=login]", clerk.login)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main button:has-text('次へ')")
+    page.fill("input[name=code]", clerk.code())
+    page.click("main button:has-text('ログイン')")
+    page.wait_for_url(f"{url}{then}")
 
 
 def logged_in(runtime: Runtime, *roles: str, lg_code: str = CITY_A) -> tuple[TestClient, Clerk]:

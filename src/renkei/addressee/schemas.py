@@ -15,6 +15,7 @@ SYSTEMS: dict[str, str] = {
     "jidoteate": "児童手当",
     "seiho": "生活保護",
 }
+LINKABLE_SYSTEMS = tuple(s for s in SYSTEMS if s != "juki")  # 住基 numbers come from the register, not a link
 SERIES_START: dict[str, int] = {
     "tax": 2_000_000_001,
     "kokuho": 3_000_000_001,

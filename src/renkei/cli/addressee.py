@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING
 
 import click
 
-from renkei.addressee import service
-from renkei.addressee.schemas import SYSTEMS, AddresseeView
-from renkei.cli.common import runtime_options
+from renkei.cli.common import LazyChoice, runtime_options
 from renkei.core.errors import Invalid
 from renkei.core.wareki import both
 
 if TYPE_CHECKING:
+    from renkei.addressee.schemas import AddresseeView
     from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 municipality = click.option(
@@ -38,7 +37,9 @@ def group() -> None:
 @municipality
 @click.option("--mynumber", default=None, help="個人番号（ブラインドインデックスで検索）")
 @click.option("--integrated-number", default=None, help="統合宛名番号")
-@click.option("--system", type=click.Choice(list(SYSTEMS)), default=None, help="業務システム")
+@click.option(
+    "--system", type=LazyChoice("renkei.addressee.schemas", "SYSTEMS"), default=None, help="業務システム"
+)
 @click.option("--atena", default=None, help="業務システムの宛名番号 (with --system)")
 @click.option("--name", default=None, help="氏名またはカナの一部")
 @runtime_options
@@ -53,6 +54,8 @@ def search(
     runtime: Runtime,
 ) -> None:
     """Find people by one key; the My Number itself is never printed."""
+    from renkei.addressee import service
+
     with runtime.municipal_session(lg_code) as session:
         if mynumber:
             found = service.find_by_mynumber(session, mynumber=mynumber, settings=runtime.settings)
@@ -77,6 +80,8 @@ def search(
 @runtime_options
 def duplicates(*, lg_code: str, runtime: Runtime) -> None:
     """名寄せ: report 統合宛名番号 that may be the same person."""
+    from renkei.addressee import service
+
     with runtime.municipal_session(lg_code) as session:
         groups = service.duplicate_candidates(session)
     click.echo(f"名寄せ候補 {len(groups)} 組")
@@ -89,6 +94,8 @@ def duplicates(*, lg_code: str, runtime: Runtime) -> None:
 @runtime_options
 def sync(*, lg_code: str, runtime: Runtime) -> None:
     """Apply the resident register's pending 異動 events (births, moves, deaths …)."""
+    from renkei.addressee import service
+
     with runtime.municipal_session(lg_code) as session:
         applied = service.consume_resident_events(session, settings=runtime.settings)
     click.echo(f"住民異動 {applied} 件を反映しました")
@@ -97,11 +104,14 @@ def sync(*, lg_code: str, runtime: Runtime) -> None:
 @group.command("link")
 @municipality
 @click.argument("integrated_number")
-@click.option("--system", type=click.Choice([s for s in SYSTEMS if s != "juki"]), required=True)
+@click.option("--system", type=LazyChoice("renkei.addressee.schemas", "LINKABLE_SYSTEMS"), required=True)
 @click.option("--atena", default=None, help="宛名番号（省略時は業務システムの番号系列から採番）")
 @runtime_options
 def link(*, lg_code: str, integrated_number: str, system: str, atena: str | None, runtime: Runtime) -> None:
     """Link a business system's 宛名番号 to a 統合宛名番号."""
+    from renkei.addressee import service
+    from renkei.addressee.schemas import SYSTEMS
+
     with runtime.municipal_session(lg_code) as session:
         number = service.link_system(
             session, integrated_number=integrated_number, system=system, atena_number=atena
@@ -111,7 +121,7 @@ def link(*, lg_code: str, integrated_number: str, system: str, atena: str | None
 
 @group.command("add-non-resident")
 @municipality
-@click.option("--system", type=click.Choice([s for s in SYSTEMS if s != "juki"]), required=True)
+@click.option("--system", type=LazyChoice("renkei.addressee.schemas", "LINKABLE_SYSTEMS"), required=True)
 @click.option("--name", required=True)
 @click.option("--name-kana", required=True)
 @click.option("--born-on", type=click.DateTime(["%Y-%m-%d"]), required=True)
@@ -132,6 +142,8 @@ def add_non_resident(
     runtime: Runtime,
 ) -> None:
     """住登外者: register someone a business system knows who lives elsewhere."""
+    from renkei.addressee import service
+
     with runtime.municipal_session(lg_code) as session:
         person = service.register_non_resident(
             session,
@@ -168,6 +180,8 @@ def reveal(
     runtime: Runtime,
 ) -> None:
     """Display a My Number; who, when and why are recorded in the same transaction."""
+    from renkei.addressee import service
+
     with runtime.municipal_session(lg_code) as session:
         number = service.reveal_mynumber(
             session,

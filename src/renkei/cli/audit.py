@@ -16,17 +16,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import sqlalchemy as sa
 
 from renkei.cli.common import runtime_options
-from renkei.intermediate.models import IntermediateCopy
-from renkei.jukinet.models import JukinetPerson
-from renkei.residents import service as residents
-from renkei.residents.models import ResidentsResident
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 _DIGITS = re.compile(r"[0-9]{11,}")
 _SPACES = re.compile(r"[\s\u3000]+")
@@ -62,6 +59,13 @@ def _municipal_nodes(runtime: Runtime) -> list[str]:
 
 def collect(runtime: Runtime) -> Secrets:
     """The secrets, learnt from where they may live (the keys of this deployment unseal the My Numbers)."""
+    import sqlalchemy as sa
+
+    from renkei.intermediate.models import IntermediateCopy
+    from renkei.jukinet.models import JukinetPerson
+    from renkei.residents import service as residents
+    from renkei.residents.models import ResidentsResident
+
     found = Secrets()
     for node in _municipal_nodes(runtime):
         with runtime.session(node) as session:
@@ -129,6 +133,8 @@ def _kinds(text: str, secrets: Secrets, *, node: str) -> set[str]:
 
 
 def scan_node(runtime: Runtime, node: str, secrets: Secrets) -> list[Finding]:
+    import sqlalchemy as sa
+
     engine = runtime.databases.engine(node)
     metadata = sa.MetaData()
     metadata.reflect(engine)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from renkei.cli.common import runtime_options
-from renkei.cli.jukinet import build
+from renkei.cli.common import build, runtime_options
 from renkei.core.errors import Invalid
-from renkei.protocol.card_apps import AppRegistration, CardAppClient
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from renkei.protocol.card_apps import CardAppClient
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
+
+
+def _client(runtime: Runtime) -> CardAppClient:
+    from renkei.protocol.card_apps import CardAppClient
+
+    return CardAppClient(runtime.transport)
 
 
 @click.group(name="cardapps")
@@ -24,7 +33,9 @@ def group() -> None:
 @runtime_options
 def register(lg_code: str, name: str, purpose: str, pin_to_read: bool, runtime: Runtime) -> None:
     """アプリケーションを登録する / register an application."""
-    app = CardAppClient(runtime.transport).register(
+    from renkei.protocol.card_apps import AppRegistration
+
+    app = _client(runtime).register(
         build(
             AppRegistration, record=name, lg_code=lg_code, name=name, purpose=purpose, pin_to_read=pin_to_read
         )
@@ -37,7 +48,7 @@ def register(lg_code: str, name: str, purpose: str, pin_to_read: bool, runtime: 
 @runtime_options
 def list_(lg_code: str | None, runtime: Runtime) -> None:
     """登録済みのアプリケーション / registered applications."""
-    for app in CardAppClient(runtime.transport).registry(lg_code):
+    for app in _client(runtime).registry(lg_code):
         click.echo(
             f"{app.code}\t{app.lg_code}\t{app.name}\t{'PIN要' if app.pin_to_read else 'PIN不要'}\t{app.purpose}"
         )
@@ -64,7 +75,7 @@ def write(
     *, lg_code: str, card_number: str, app_code: str, pin: str, pairs: tuple[str, ...], runtime: Runtime
 ) -> None:
     """カードにアプリケーションを書き込む / write an application on a card."""
-    written = CardAppClient(runtime.transport).write(
+    written = _client(runtime).write(
         lg_code=lg_code, card_number=card_number, app_code=app_code, pin=pin, data=_data(pairs)
     )
     click.echo(f"{written.name}をカード {card_number} に書き込みました")
@@ -76,7 +87,7 @@ def write(
 @runtime_options
 def read(card_number: str, pin: str | None, runtime: Runtime) -> None:
     """カードの空き領域を読む / read the card's free space."""
-    apps = CardAppClient(runtime.transport).read(card_number=card_number, pin=pin)
+    apps = _client(runtime).read(card_number=card_number, pin=pin)
     if not apps:
         click.echo("空き領域にアプリケーションはありません")
     for app in apps:
@@ -94,7 +105,5 @@ def read(card_number: str, pin: str | None, runtime: Runtime) -> None:
 @runtime_options
 def delete(*, lg_code: str, card_number: str, app_code: str, pin: str, runtime: Runtime) -> None:
     """カードからアプリケーションを削除する / delete an application from a card."""
-    CardAppClient(runtime.transport).delete(
-        lg_code=lg_code, card_number=card_number, app_code=app_code, pin=pin
-    )
+    _client(runtime).delete(lg_code=lg_code, card_number=card_number, app_code=app_code, pin=pin)
     click.echo(f"{app_code} をカード {card_number} から削除しました")

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from renkei.certificates import seal, service
-from renkei.cli.common import runtime_options
+from renkei.cli.common import LazyChoice, runtime_options
 from renkei.core.clock import JST
-from renkei.protocol.kiosk import KIND_LABELS
-from renkei.residents import service as residents
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 LG = click.option("--lg-code", required=True, help="団体コード（6桁）")
 
@@ -23,11 +23,14 @@ def group() -> None:
 
 @group.command("fee")
 @LG
-@click.option("--kind", type=click.Choice(tuple(KIND_LABELS)), default=None)
+@click.option("--kind", type=LazyChoice("renkei.protocol.kiosk", "KIND_LABELS"), default=None)
 @click.option("--amount", type=int, default=None, help="手数料（円）")
 @runtime_options
 def fee(lg_code: str, kind: str | None, amount: int | None, runtime: Runtime) -> None:
     """交付手数料を表示・設定する / show or set a fee."""
+    from renkei.certificates import service
+    from renkei.protocol.kiosk import KIND_LABELS
+
     with runtime.municipal_session(lg_code) as session:
         if kind is not None and amount is not None:
             service.set_fee(session, lg_code=lg_code, kind=kind, amount=amount)
@@ -41,6 +44,8 @@ def fee(lg_code: str, kind: str | None, amount: int | None, runtime: Runtime) ->
 @runtime_options
 def tax_load(lg_code: str, file: Path, runtime: Runtime) -> None:
     """課税システムのCSV（宛名番号,年度,総所得金額等,市町村民税額,道府県民税額）を取り込む."""
+    from renkei.certificates import service
+
     with runtime.municipal_session(lg_code) as session:
         count = service.load_tax(session, data=file.read_bytes())
     click.echo(f"{count}件を取り込みました")
@@ -53,6 +58,8 @@ def tax_load(lg_code: str, file: Path, runtime: Runtime) -> None:
 @runtime_options
 def seal_register(lg_code: str, resident_id: int, impression: str, runtime: Runtime) -> None:
     """印鑑登録 / register a seal."""
+    from renkei.residents import service as residents
+
     with runtime.municipal_session(lg_code) as session:
         found = residents.register_seal(session, resident_id=resident_id, impression=impression)
     click.echo(f"印鑑登録番号 {found.number}（印影「{found.impression}」）")
@@ -64,6 +71,8 @@ def seal_register(lg_code: str, resident_id: int, impression: str, runtime: Runt
 @runtime_options
 def seal_abolish(lg_code: str, resident_id: int, runtime: Runtime) -> None:
     """印鑑登録の廃止 / abolish a seal registration."""
+    from renkei.residents import service as residents
+
     with runtime.municipal_session(lg_code) as session:
         found = residents.abolish_seal(session, resident_id=resident_id)
     click.echo(f"印鑑登録番号 {found.number} を廃止しました")
@@ -75,6 +84,8 @@ def seal_abolish(lg_code: str, resident_id: int, runtime: Runtime) -> None:
 @runtime_options
 def history(lg_code: str, resident_id: int, runtime: Runtime) -> None:
     """本人への証明書の交付履歴 / certificates issued to a resident."""
+    from renkei.certificates import service
+
     with runtime.municipal_session(lg_code) as session:
         rows = service.history(session, resident_id=resident_id)
     for r in rows:
@@ -89,6 +100,8 @@ def history(lg_code: str, resident_id: int, runtime: Runtime) -> None:
 @runtime_options
 def check_code(lg_code: str, code: str, runtime: Runtime) -> None:
     """証明書確認番号を照会する / look up a verification code."""
+    from renkei.certificates import service
+
     with runtime.municipal_session(lg_code) as session:
         answer = service.check_code(session, code=code)
     click.echo(answer.message)
@@ -103,6 +116,8 @@ def check_code(lg_code: str, code: str, runtime: Runtime) -> None:
 @runtime_options
 def verify(lg_code: str, file: Path, runtime: Runtime) -> None:
     """証明書PDFの電子公印を検証する（pyHanko） / verify the PAdES seal of a certificate PDF."""
+    from renkei.certificates import seal, service
+
     with runtime.municipal_session(lg_code) as session:
         root = service.seal_root(session, lg_code=lg_code)
     check = seal.verify_pdf(file.read_bytes(), root_der=root)

@@ -14,9 +14,10 @@ from renkei.cli.failures import describe
 from renkei.core.errors import BatchRejected, RenkeiError
 
 if TYPE_CHECKING:
-    pass  # imported when a command runs, not when the CLI starts
+    from pydantic import BaseModel  # imported when a command runs, not when the CLI starts
 
 F = TypeVar("F", bound=Callable[..., Any])
+M = TypeVar("M", bound="BaseModel")
 
 
 def runtime_options(func: F) -> F:
@@ -48,6 +49,43 @@ def runtime_options(func: F) -> F:
             return func(*args, runtime=runtime, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+class LazyChoice(click.Choice):  # type: ignore[type-arg]
+    """A choice whose values live in a module the CLI should not import to start (read on first use, e.g. when
+    the option is parsed or its help is shown): `LazyChoice("renkei.governance.drills", "KINDS")`."""
+
+    def __init__(self, module: str, attribute: str, *, case_sensitive: bool = True) -> None:
+        self._source = (module, attribute)
+        self._loaded: tuple[str, ...] | None = None
+        super().__init__((), case_sensitive)
+
+    @property  # type: ignore[override]
+    def choices(self) -> tuple[str, ...]:
+        if self._loaded is None:
+            import importlib
+
+            module, attribute = self._source
+            self._loaded = tuple(getattr(importlib.import_module(module), attribute))
+        return self._loaded
+
+    @choices.setter
+    def choices(self, _value: object) -> None:
+        """click.Choice sets its values in __init__; ours come from the module."""
+
+
+def build(cls: type[M], *, record: str | None = None, **values: Any) -> M:
+    """A message from command-line values; a bad value is `Invalid` naming the field, never a traceback."""
+    from pydantic import ValidationError
+
+    from renkei.core.errors import Invalid
+
+    try:
+        return cls(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][-1]) if first["loc"] else cls.__name__
+        raise Invalid(f"形式が不正です: {first['msg']}", record=record, field=field) from None
 
 
 def fail(error: RenkeiError) -> None:

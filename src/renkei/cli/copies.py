@@ -8,11 +8,8 @@ from typing import TYPE_CHECKING
 import click
 
 from renkei.cli.common import runtime_options
-from renkei.connectors.copies_csv import read_copies_csv
-from renkei.connectors.if_dbm import read_if_dbm
 from renkei.connectors.text import ENCODINGS
 from renkei.core.ids import validate_lg_code
-from renkei.intermediate import service
 
 if TYPE_CHECKING:
     from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
@@ -40,6 +37,10 @@ def group() -> None:
 @runtime_options
 def register(*, file: Path, lg_code: str, fmt: str, encoding: str, on_error: str, runtime: Runtime) -> None:
     """副本ファイルを登録する（同じファイルの再登録は変更なし） / register a copy file (safe to retry)."""
+    from renkei.connectors.copies_csv import read_copies_csv
+    from renkei.connectors.if_dbm import read_if_dbm
+    from renkei.intermediate import service
+
     lg_code = validate_lg_code(lg_code)
     if fmt == "auto":
         fmt = "xml" if file.suffix.lower() == ".xml" else "csv"

@@ -9,7 +9,6 @@ import click
 
 from renkei.cli.common import runtime_options
 from renkei.cli.progress import progress_bar
-from renkei.demo import DemoOptions, already_set_up, run
 
 if TYPE_CHECKING:
     from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
@@ -50,6 +49,8 @@ def group(
     runtime: Runtime,
 ) -> None:
     """デモ環境の構築と起動 / set up the demo and serve the web UI on 127.0.0.1."""
+    from renkei.demo import DemoOptions, already_set_up, run
+
     data_dir = runtime.settings.data_dir
     if reset and runtime.settings.database_url is None and data_dir.exists():
         runtime.databases.dispose()

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from renkei.cli.common import runtime_options
 from renkei.core import clock, wareki
-from renkei.disaster import exports, service
-from renkei.disaster.schemas import CARE_REASONS, KINDS, STRUCTURES, SUPPORT_KINDS, Declaration
-from renkei.protocol.jukinet import JukinetClient
-from renkei.runtime import Runtime
+from renkei.disaster.schemas import CARE_REASONS, KINDS, LEDGERS, STRUCTURES, SUPPORT_KINDS, Declaration
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 LG = click.option("--lg-code", required=True, help="団体コード（6桁） / municipality")
 BY = "renkei disaster (CLI)"
@@ -34,6 +35,8 @@ def declare(
     *, lg_code: str, name: str, kind: str, occurred_on: dt.datetime, areas: tuple[str, ...], runtime: Runtime
 ) -> None:
     """災害を登録し、被災者台帳を住民記録から作る / declare a disaster and build its ledgers."""
+    from renkei.disaster import service
+
     declaration = Declaration(name=name, kind=kind, occurred_on=occurred_on.date(), areas=list(areas))
     with runtime.municipal_session(lg_code) as session:
         found = service.declare(session, lg_code=lg_code, declaration=declaration, by=BY)
@@ -49,6 +52,8 @@ def declare(
 @runtime_options
 def build(*, lg_code: str, disaster_id: int, runtime: Runtime) -> None:
     """被災者台帳に、その後に住民登録された方を加える / add people registered since."""
+    from renkei.disaster import service
+
     with runtime.municipal_session(lg_code) as session:
         people, houses = service.build_ledger(session, disaster_id=disaster_id)
     click.echo(f"被災者 {people}人・住家 {houses}件を追加しました")
@@ -59,6 +64,8 @@ def build(*, lg_code: str, disaster_id: int, runtime: Runtime) -> None:
 @runtime_options
 def list_(*, lg_code: str, runtime: Runtime) -> None:
     """登録された災害 / disasters."""
+    from renkei.disaster import service
+
     with runtime.municipal_session(lg_code) as session:
         for d in service.disasters(session):
             s = service.summary(session, disaster_id=d.id)
@@ -75,6 +82,8 @@ def list_(*, lg_code: str, runtime: Runtime) -> None:
 @runtime_options
 def victims(*, lg_code: str, disaster_id: int, cared: bool, runtime: Runtime) -> None:
     """被災者台帳 / the ledger of victims."""
+    from renkei.disaster import service
+
     with runtime.municipal_session(lg_code) as session:
         for v in service.victims(session, disaster_id=disaster_id, cared_only=cared):
             click.echo(
@@ -99,6 +108,8 @@ def care(
     runtime: Runtime,
 ) -> None:
     """要配慮者の事由・連絡先・居所を記録する / record care reasons and contact."""
+    from renkei.disaster import service
+
     with runtime.municipal_session(lg_code) as session:
         v = service.update_victim(
             session, victim_id=victim_id, care_reasons=list(reasons), phone=phone, residence=residence
@@ -125,6 +136,8 @@ def assess(
     runtime: Runtime,
 ) -> None:
     """被害認定調査の結果を記録する / record a damage assessment."""
+    from renkei.disaster import service
+
     with runtime.municipal_session(lg_code) as session:
         h = service.assess(
             session,
@@ -148,6 +161,8 @@ def shelter(
     *, lg_code: str, disaster_id: int, name: str, address: str, capacity: int, runtime: Runtime
 ) -> None:
     """避難所を開設する / open a shelter."""
+    from renkei.disaster import service
+
     with runtime.municipal_session(lg_code) as session:
         s = service.open_shelter(
             session, disaster_id=disaster_id, name=name, address=address, capacity=capacity
@@ -162,6 +177,8 @@ def shelter(
 @runtime_options
 def arrive(*, lg_code: str, shelter_id: int, victim_id: int, runtime: Runtime) -> None:
     """避難所への入所 / arrival."""
+    from renkei.disaster import service
+
     with runtime.municipal_session(lg_code) as session:
         service.arrive(session, shelter_id=shelter_id, victim_id=victim_id)
     click.echo("入所を記録しました")
@@ -173,6 +190,8 @@ def arrive(*, lg_code: str, shelter_id: int, victim_id: int, runtime: Runtime) -
 @runtime_options
 def depart(*, lg_code: str, victim_id: int, runtime: Runtime) -> None:
     """避難所からの退所 / departure."""
+    from renkei.disaster import service
+
     with runtime.municipal_session(lg_code) as session:
         service.depart(session, victim_id=victim_id)
     click.echo("退所を記録しました")
@@ -190,6 +209,8 @@ def support(
     *, lg_code: str, victim_id: int, kind: str, item: str, quantity: int, key: str, runtime: Runtime
 ) -> None:
     """援護（救援物資・仮設住宅・義援金）を記録する / record relief given."""
+    from renkei.disaster import service
+
     with runtime.municipal_session(lg_code) as session:
         s = service.give_support(
             session,
@@ -211,6 +232,9 @@ def support(
 @runtime_options
 def certificate(*, lg_code: str, victim_id: int, out: Path, runtime: Runtime) -> None:
     """罹災証明書を交付する（PDF） / issue a 罹災証明書."""
+    from renkei.disaster import service
+    from renkei.protocol.jukinet import JukinetClient
+
     name = JukinetClient(runtime.transport).municipality(lg_code).name
     with runtime.municipal_session(lg_code) as session:
         issued, document = service.issue_certificate(session, victim_id=victim_id, by=BY, municipality=name)
@@ -221,12 +245,14 @@ def certificate(*, lg_code: str, victim_id: int, out: Path, runtime: Runtime) ->
 @group.command("export")
 @LG
 @click.argument("disaster_id", type=int)
-@click.option("--ledger", type=click.Choice(tuple(exports.LEDGERS)), required=True)
+@click.option("--ledger", type=click.Choice(tuple(LEDGERS)), required=True)
 @click.option("--format", "fmt", type=click.Choice(("csv", "xlsx")), default="csv")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("."))
 @runtime_options
 def export(*, lg_code: str, disaster_id: int, ledger: str, fmt: str, out: Path, runtime: Runtime) -> None:
     """台帳をCSVまたはExcelで書き出す / export a ledger."""
+    from renkei.disaster import exports
+
     with runtime.municipal_session(lg_code) as session:
         name, data = exports.export(session, disaster_id=disaster_id, ledger=ledger, fmt=fmt)
     out.mkdir(parents=True, exist_ok=True)

@@ -10,13 +10,9 @@ import click
 
 from renkei.cli.common import runtime_options
 from renkei.core import clock, wareki
-from renkei.governance import incidents, network, overview, pia, register, training
-from renkei.governance.excel.importer import import_workbook, network_inventory_from_workbook
-from renkei.governance.excel.workbook import export_workbook
-from renkei.governance.pdf import risk_analysis_pdf
-from renkei.protocol.lgwan import LgwanRegistry
 
 if TYPE_CHECKING:
+    from renkei.governance import network
     from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 municipality_option = click.option(
@@ -37,6 +33,8 @@ def group() -> None:
 @runtime_options
 def status(lg_code: str, runtime: Runtime) -> None:
     """今日の要対応事項 / what needs attention today."""
+    from renkei.governance import overview
+
     with runtime.municipal_session(lg_code) as session:
         for line in overview.overview(session).lines():
             click.echo(line)
@@ -48,6 +46,8 @@ def status(lg_code: str, runtime: Runtime) -> None:
 @runtime_options
 def import_(path: Path, lg_code: str, runtime: Runtime) -> None:
     """Excel（.xlsx）を取り込む。誤りが1件でもあれば何も取り込みません / import a workbook, all or nothing."""
+    from renkei.governance.excel.importer import import_workbook
+
     with runtime.municipal_session(lg_code) as session:
         report = import_workbook(session, data=path.read_bytes(), filename=path.name)
     for line in report.lines():
@@ -63,6 +63,8 @@ def import_(path: Path, lg_code: str, runtime: Runtime) -> None:
 @runtime_options
 def export(out: Path, lg_code: str, runtime: Runtime) -> None:
     """全ての表を1つのブックに書き出す / every table in one workbook."""
+    from renkei.governance.excel.workbook import export_workbook
+
     with runtime.municipal_session(lg_code) as session:
         data = export_workbook(session)
     out.write_bytes(data)
@@ -78,6 +80,8 @@ def export(out: Path, lg_code: str, runtime: Runtime) -> None:
 @runtime_options
 def risk_pdf(out: Path, body_name: str, lg_code: str, runtime: Runtime) -> None:
     """リスク分析表のPDF（評価書の添付資料）/ the risk analysis as PDF."""
+    from renkei.governance.pdf import risk_analysis_pdf
+
     with runtime.municipal_session(lg_code) as session:
         data = risk_analysis_pdf(session, body_name=body_name)
     out.write_bytes(data)
@@ -97,6 +101,9 @@ def network_group() -> None:
 @runtime_options
 def network_check(path: Path | None, asp_registry: bool, lg_code: str, runtime: Runtime) -> None:
     """Check the stored inventory (or FILE without storing it); exit 1 when there are findings."""
+    from renkei.governance import network
+    from renkei.protocol.lgwan import LgwanRegistry
+
     if path is not None:
         inventory = _read_inventory(path, lg_code, runtime, store=False)
     else:
@@ -133,6 +140,9 @@ def network_import(path: Path, lg_code: str, runtime: Runtime) -> None:
 
 
 def _read_inventory(path: Path, lg_code: str, runtime: Runtime, *, store: bool) -> network.Inventory:
+    from renkei.governance import network
+    from renkei.governance.excel.importer import network_inventory_from_workbook
+
     if path.suffix.lower() == ".json":
         inventory = network.inventory_from_json(path.read_text(encoding="utf-8"))
     else:
@@ -154,6 +164,8 @@ def training_group() -> None:
 @runtime_options
 def training_overdue(remind: bool, lg_code: str, runtime: Runtime) -> None:
     """年次研修の期限を過ぎた取扱者を所属ごとに / overdue handlers by department."""
+    from renkei.governance import training
+
     today = clock.today()
     with runtime.municipal_session(lg_code) as session:
         grouped = training.overdue_by_department(session, today=today)
@@ -181,6 +193,8 @@ def pia_group() -> None:
 @click.option("--serious", is_flag=True, help="過去1年以内に特定個人情報に関する重大事故があった")
 def pia_threshold(subjects: int, handlers: int, serious: bool) -> None:
     """しきい値判断 / which evaluation is required."""
+    from renkei.governance import pia
+
     level = pia.threshold(subjects, handlers, serious)
     click.echo(pia.reasons(subjects, handlers, serious))
     if level.form:
@@ -192,6 +206,8 @@ def pia_threshold(subjects: int, handlers: int, serious: bool) -> None:
 @runtime_options
 def pia_status(lg_code: str, runtime: Runtime) -> None:
     """ファイルごとの評価・再評価期限 / evaluation and 5-year re-assessment per file."""
+    from renkei.governance import pia, register
+
     today = clock.today()
     with runtime.municipal_session(lg_code) as session:
         for f in register.list_files(session):
@@ -208,6 +224,8 @@ def pia_status(lg_code: str, runtime: Runtime) -> None:
 @runtime_options
 def incidents_list(lg_code: str, runtime: Runtime) -> None:
     """インシデントと個人情報保護委員会への報告期限 / incidents and report deadlines."""
+    from renkei.governance import incidents
+
     today = clock.today()
     with runtime.municipal_session(lg_code) as session:
         for i in incidents.list_incidents(session):

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from renkei.cli.common import runtime_options
+from renkei.cli.common import LazyChoice, runtime_options
 from renkei.core.errors import Invalid
-from renkei.governance import cloud, courses, drills
-from renkei.governance import evaluation as ev
-from renkei.governance import region as regions
-from renkei.governance.evaluation_pdf import evaluation_pdf
-from renkei.governance.excel.cloud_book import export_plan, export_systems, import_systems
-from renkei.governance.excel.evaluation_sheet import export_sheet, import_sheet
-from renkei.governance.gantt import gantt_svg
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from renkei.governance import region as regions
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 municipality_option = click.option(
     "--municipality",
@@ -37,6 +34,8 @@ def systems_group() -> None:
 @runtime_options
 def systems_import(path: Path, lg_code: str, runtime: Runtime) -> None:
     """業務システム一覧を取り込む（1行でも誤りがあれば何も取り込みません）."""
+    from renkei.governance.excel.cloud_book import import_systems
+
     with runtime.municipal_session(lg_code) as session:
         saved = import_systems(session, data=path.read_bytes(), lg_code=lg_code)
     click.echo(f"{len(saved)}件を取り込みました: {path.name}")
@@ -47,6 +46,8 @@ def systems_import(path: Path, lg_code: str, runtime: Runtime) -> None:
 @municipality_option
 @runtime_options
 def systems_export(out: Path, lg_code: str, runtime: Runtime) -> None:
+    from renkei.governance.excel.cloud_book import export_systems
+
     with runtime.municipal_session(lg_code) as session:
         out.write_bytes(export_systems(session))
     click.echo(f"書き出しました: {out}")
@@ -58,6 +59,8 @@ def region_group() -> None:
 
 
 def _member(text: str) -> regions.MemberInput:
+    from renkei.governance import region as regions
+
     parts = text.split(":")
     if len(parts) not in (3, 4):
         raise Invalid(
@@ -90,6 +93,8 @@ def region_set(
     runtime: Runtime,
 ) -> None:
     """地域を登録する（--municipality が幹事団体）."""
+    from renkei.governance import region as regions
+
     with runtime.municipal_session(lg_code) as session:
         region = regions.upsert_region(
             session, code=code, name=name, members=[_member(m) for m in members],
@@ -108,6 +113,8 @@ def region_set(
 def region_estimate(
     *, code: str, business: str, annual: int, initial: int, lg_code: str, runtime: Runtime
 ) -> None:
+    from renkei.governance import region as regions
+
     with runtime.municipal_session(lg_code) as session:
         regions.set_estimate(
             session, region=code, business=business, annual_cost=annual, initial_cost=initial
@@ -127,6 +134,10 @@ def region_estimate(
 @runtime_options
 def region_plan(code: str, xlsx: Path | None, svg: Path | None, lg_code: str, runtime: Runtime) -> None:
     """地域の課題の優先順位、共同調達の候補、費用比較、準備状況を表示する."""
+    from renkei.governance import cloud
+    from renkei.governance.excel.cloud_book import export_plan
+    from renkei.governance.gantt import gantt_svg
+
     with runtime.municipal_session(lg_code) as session:
         result = cloud.plan(session, code=code, open_member=runtime.municipal_session)
     click.echo(f"{result.region.name}")
@@ -174,6 +185,10 @@ def evaluation_group() -> None:
 def evaluation_export(
     *, code: str, year: int, out: Path, refresh: bool, lg_code: str, runtime: Runtime
 ) -> None:
+    from renkei.governance import evaluation as ev
+    from renkei.governance.evaluation_pdf import evaluation_pdf
+    from renkei.governance.excel.evaluation_sheet import export_sheet
+
     with runtime.municipal_session(lg_code) as session:
         sheet = ev.get_evaluation(session, project_code=code, fiscal_year=year)
         if refresh:
@@ -190,6 +205,8 @@ def evaluation_export(
 @municipality_option
 @runtime_options
 def evaluation_import(path: Path, lg_code: str, runtime: Runtime) -> None:
+    from renkei.governance.excel.evaluation_sheet import import_sheet
+
     with runtime.municipal_session(lg_code) as session:
         sheet = import_sheet(session, data=path.read_bytes())
         click.echo(f"取り込みました: {sheet.project_code} {sheet.name} {sheet.fiscal_year}年度")
@@ -205,6 +222,8 @@ def course_group() -> None:
 @runtime_options
 def course_install(lg_code: str, runtime: Runtime) -> None:
     """同梱のコース（特定個人情報の取扱い）を登録・更新する."""
+    from renkei.governance import courses
+
     with runtime.municipal_session(lg_code) as session:
         for course in courses.install_shipped(session):
             click.echo(
@@ -216,6 +235,8 @@ def course_install(lg_code: str, runtime: Runtime) -> None:
 @municipality_option
 @runtime_options
 def course_results(lg_code: str, runtime: Runtime) -> None:
+    from renkei.governance import courses
+
     with runtime.municipal_session(lg_code) as session:
         for a in courses.attempts(session):
             result = "合格" if a.passed else "不合格"
@@ -231,7 +252,7 @@ def drill_group() -> None:
 
 @drill_group.command("create")
 @click.option("--code", required=True)
-@click.option("--kind", required=True, type=click.Choice(drills.KINDS))
+@click.option("--kind", required=True, type=LazyChoice("renkei.governance.scales", "DRILL_KINDS"))
 @click.option("--title", required=True)
 @click.option("--department", "departments", multiple=True, help="対象の所属（複数可）")
 @click.option("--handler", "handlers", multiple=True, help="対象の職員番号（複数可）")
@@ -245,6 +266,8 @@ def drill_create(
     lg_code: str, runtime: Runtime,
 ) -> None:  # fmt: skip
     """訓練を作成し、対象者ごとの訓練メールの文面を表示する（renkei はメールを送りません）."""
+    from renkei.governance import drills
+
     base = drills.check_link_base(f"{base_url.rstrip('/')}/drill/{lg_code}")
     with runtime.municipal_session(lg_code) as session:
         drill = drills.create_drill(session, code=code, kind=kind, title=title, departments=list(departments),
@@ -258,6 +281,8 @@ def drill_create(
 @municipality_option
 @runtime_options
 def drill_results(code: str, lg_code: str, runtime: Runtime) -> None:
+    from renkei.governance import drills
+
     with runtime.municipal_session(lg_code) as session:
         drill = drills.get_drill(session, code=code)
         click.echo(f"{drill.title}（{drill.kind} {drill.started_on}）")

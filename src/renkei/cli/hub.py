@@ -9,7 +9,6 @@ import click
 from renkei.cli.common import runtime_options
 from renkei.cli.hub_operator import agency_group, operator_group, permission_commands
 from renkei.core import wareki
-from renkei.hub import local_use, service
 
 if TYPE_CHECKING:
     from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
@@ -30,6 +29,8 @@ def permissions() -> None:
 @runtime_options
 def list_(tm_code: str | None, runtime: Runtime) -> None:
     """許可表を表示する / show the permission table."""
+    from renkei.hub import local_use, service
+
     with runtime.session("hub") as session:
         rows = service.list_permissions(session)
         local = local_use.list_entries(session)
@@ -76,6 +77,8 @@ group.add_command(agency_group)
 @runtime_options
 def agencies(runtime: Runtime) -> None:
     """登録済みの機関を表示する / list registered agencies."""
+    from renkei.hub import service
+
     with runtime.session("hub") as session:
         for agency in service.list_agencies(session):
             registered = wareki.both(agency.registered_at)
@@ -90,6 +93,8 @@ def agencies(runtime: Runtime) -> None:
 @runtime_options
 def deliver(limit: int, runtime: Runtime) -> None:
     """保留中の照会を情報提供者へ配送する / deliver pending queries to provider nodes once."""
+    from renkei.hub import service
+
     report = service.deliver_pending(
         runtime.sessions("hub"), transport=runtime.transport, settings=runtime.settings, limit=limit
     )
@@ -105,6 +110,8 @@ def deliver(limit: int, runtime: Runtime) -> None:
 @runtime_options
 def records(processing_number: str | None, limit: int, runtime: Runtime) -> None:
     """ハブの情報提供等記録を新しい順に表示する / the hub's exchange records, newest first."""
+    from renkei.hub import service
+
     with runtime.session("hub") as session:
         entries = service.list_records(session, processing_number=processing_number, limit=limit)
     for entry in entries:
@@ -121,6 +128,8 @@ def records(processing_number: str | None, limit: int, runtime: Runtime) -> None
 def proof(seq: int, runtime: Runtime) -> None:
     """記録1件の包含証明（JSON）を出力する / print the inclusion proof of one record as JSON."""
     import json
+
+    from renkei.hub import service
 
     with runtime.session("hub") as session:
         found = service.record_proof(session, seq=seq, settings=runtime.settings)

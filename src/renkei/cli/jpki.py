@@ -8,20 +8,16 @@ Window commands read the person from the municipality's register and send jpki o
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 
 from renkei.cli.common import runtime_options
 from renkei.core import wareki
 from renkei.core.wareki import both
-from renkei.jpki import export as jpki_export
-from renkei.jpki import service
-from renkei.protocol.jpki import CardApplication, CardView, CertKind, JpkiClient
 
 if TYPE_CHECKING:
+    from renkei.protocol.jpki import CardView, IdentityCheck
     from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 municipality = click.option(
@@ -47,10 +43,11 @@ STATUS = {
 REVOCABLE = ("cessation-of-operation", "key-compromise", "privilege-withdrawn", "unspecified")
 
 
-def _identity_check(runtime: Runtime, *, lg_code: str, resident_id: int, document: str) -> Any:
-    from renkei.web.jpki import identity_check
+def _identity_check(runtime: Runtime, *, lg_code: str, resident_id: int, document: str) -> IdentityCheck:
+    from renkei.residents import service as residents
 
-    return identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
+    with runtime.municipal_session(lg_code) as session:
+        return residents.identity_check(session, lg_code=lg_code, resident_id=resident_id, document=document)
 
 
 def _print_card(card: CardView) -> None:
@@ -83,6 +80,8 @@ def group() -> None:
 @runtime_options
 def init(base_url: str, keystore: str | None, runtime: Runtime) -> None:
     """Create the root and the 署名用 / 利用者証明用 CAs (once; later runs show them)."""
+    from renkei.jpki import service
+
     with runtime.session("jpki") as session:
         made = service.init_hierarchy(
             session, settings=runtime.settings, base_url=base_url, keystore_kind=keystore
@@ -112,6 +111,8 @@ def issue_card(
     runtime: Runtime,
 ) -> None:
     """交付: check the person against the register, produce the card, set the PINs, issue the certificates."""
+    from renkei.protocol.jpki import CardApplication, JpkiClient
+
     check = _identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
     application = CardApplication(
         check=check,
@@ -147,6 +148,8 @@ def reset_pin(
     runtime: Runtime,
 ) -> None:
     """PIN初期化 (only with the identity check at the window)."""
+    from renkei.protocol.jpki import JpkiClient
+
     check = _identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
     _print_card(
         JpkiClient(runtime.transport).reset_pin(
@@ -163,6 +166,8 @@ def reset_pin(
 @runtime_options
 def suspend(card_number: str, runtime: Runtime) -> None:
     """一時停止 on a loss report: both certificates go on hold (certificateHold)."""
+    from renkei.protocol.jpki import JpkiClient
+
     _print_card(JpkiClient(runtime.transport).suspend(card_number=card_number))
 
 
@@ -174,6 +179,8 @@ def suspend(card_number: str, runtime: Runtime) -> None:
 @runtime_options
 def resume(*, lg_code: str, resident_id: int, document: str, card_number: str, runtime: Runtime) -> None:
     """一時停止の解除 (the card was found), after the identity check."""
+    from renkei.protocol.jpki import JpkiClient
+
     check = _identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
     _print_card(JpkiClient(runtime.transport).resume(card_number=card_number, check=check))
 
@@ -197,6 +204,8 @@ def revoke(
     runtime: Runtime,
 ) -> None:
     """失効 on request (both = the card is closed as well)."""
+    from renkei.protocol.jpki import CertKind, JpkiClient
+
     check = _identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
     certificate_kind: CertKind = "both" if kind == "both" else ("auth" if kind == "auth" else "sign")
     _print_card(
@@ -225,6 +234,8 @@ def renew(
     runtime: Runtime,
 ) -> None:
     """更新・再発行: new key pair on the card, new certificate from the register as it is now."""
+    from renkei.protocol.jpki import JpkiClient
+
     check = _identity_check(runtime, lg_code=lg_code, resident_id=resident_id, document=document)
     _print_card(
         JpkiClient(runtime.transport).renew(
@@ -239,6 +250,8 @@ def renew(
 @runtime_options
 def status(lg_code: str, resident_id: int, runtime: Runtime) -> None:
     """Cards and certificates of a resident."""
+    from renkei.protocol.jpki import JpkiClient
+
     holder = JpkiClient(runtime.transport).holder_status(lg_code=lg_code, resident_id=resident_id)
     if not holder.cards:
         click.echo("カードの交付はありません")
@@ -253,6 +266,8 @@ def status(lg_code: str, resident_id: int, runtime: Runtime) -> None:
 @runtime_options
 def publish_crl(role: str, delta: bool, out: Path | None, runtime: Runtime) -> None:
     """Sign and publish the next CRL of a CA."""
+    from renkei.jpki import service
+
     with runtime.session("jpki") as session:
         crl = service.publish_crl(session, settings=runtime.settings, role=role, delta=delta)
     if out is not None:
@@ -268,6 +283,8 @@ def publish_crl(role: str, delta: bool, out: Path | None, runtime: Runtime) -> N
 @runtime_options
 def rotate_responder(role: str, runtime: Runtime) -> None:
     """A new delegated OCSP responder key and certificate; stored answers are dropped and re-signed."""
+    from renkei.jpki import service
+
     with runtime.session("jpki") as session:
         made = service.rotate_responder(session, settings=runtime.settings, role=role)
     click.echo(f"{role}\tレスポンダ {made['responder_id']}\t〜{both(made['not_after'])}")
@@ -278,6 +295,8 @@ def rotate_responder(role: str, runtime: Runtime) -> None:
 @runtime_options
 def preproduce_ocsp(role: str, runtime: Runtime) -> None:
     """Sign an OCSP answer in advance for every certificate that lacks a fresh one."""
+    from renkei.jpki import service
+
     with runtime.session("jpki") as session:
         count = service.preproduce_ocsp(session, settings=runtime.settings, role=role)
     click.echo(f"{role}\t{count}件の応答を事前作成しました")
@@ -288,6 +307,11 @@ def preproduce_ocsp(role: str, runtime: Runtime) -> None:
 @runtime_options
 def export_ca(folder: Path, runtime: Runtime) -> None:
     """Write root.pem, sign.pem and auth.pem (the trust anchors verifiers install)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    from renkei.jpki import service
+
     folder.mkdir(parents=True, exist_ok=True)
     with runtime.session("jpki") as session:
         ders = service.authority_certificates(session, settings=runtime.settings)
@@ -309,6 +333,8 @@ def export_ca(folder: Path, runtime: Runtime) -> None:
 @runtime_options
 def export(folder: Path, serials: tuple[str, ...], cards: tuple[str, ...], runtime: Runtime) -> None:
     """CA・OCSPレスポンダ・指定したエンドエンティティの証明書をPEMで書き出す / write certificates as PEM."""
+    from renkei.jpki import export as jpki_export
+
     wanted: list[tuple[str, int]] = []
     for text in serials:
         role, _, number = text.partition(":")
@@ -333,6 +359,8 @@ def export(folder: Path, serials: tuple[str, ...], cards: tuple[str, ...], runti
 @runtime_options
 def verify_log(runtime: Runtime) -> None:
     """Walk the append-only issuance log's hash chain."""
+    from renkei.jpki import service
+
     with runtime.session("jpki") as session:
         count = service.verify_issuance_log(session)
     click.echo(f"発行ログ {count}件: 連鎖は正常です")

@@ -6,29 +6,18 @@ import csv
 import datetime as dt
 import io
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING
 
 import click
-from pydantic import BaseModel, ValidationError
 
-from renkei.cli.common import runtime_options
+from renkei.cli.common import build, runtime_options
 from renkei.core import wareki
 from renkei.core.clock import JST
 from renkei.core.errors import Invalid
-from renkei.protocol.provision import (
-    METHOD_LABELS,
-    Disclosure,
-    IdentityQuery,
-    ProvisionAnswer,
-    ProvisionClient,
-    ProvisionRequest,
-    RecipientRegistration,
-    migration_csv,
-    migration_report_of,
-    month_range,
-)
-from renkei.residents import service as residents
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:  # imported when a command runs (renkei.cli.lazy)
+    from renkei.protocol.provision import Disclosure, IdentityQuery, ProvisionAnswer
+    from renkei.runtime import Runtime
 
 # The 一括提供 file: what a national body sends (照会ファイル) and what it gets back (提供ファイル). Decision 0082.
 QUERY_HEADINGS = ("照会番号", "住民票コード", "氏名", "生年月日", "性別", "住所")
@@ -48,17 +37,6 @@ ANSWER_HEADINGS = (
     "メッセージ",
 )
 STATUS_LABELS = {"provided": "提供", "refused": "拒否"}
-M = TypeVar("M", bound=BaseModel)
-
-
-def build(cls: type[M], *, record: str | None = None, **values: Any) -> M:
-    """A message from command-line values; a bad value is `Invalid` naming the field, never a traceback."""
-    try:
-        return cls(**values)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        field = str(first["loc"][-1]) if first["loc"] else cls.__name__
-        raise Invalid(f"形式が不正です: {first['msg']}", record=record, field=field) from None
 
 
 @click.group(name="jukinet")
@@ -70,6 +48,8 @@ def group() -> None:
 @runtime_options
 def affairs(runtime: Runtime) -> None:
     """住民基本台帳法別表第一（提供を受ける者と事務） / the table of permitted recipients and affairs."""
+    from renkei.protocol.provision import ProvisionClient
+
     click.echo("項番\t事務コード\t提供を受ける者\t提供項目\t事務")
     for a in ProvisionClient(runtime.transport).affairs():
         click.echo(f"{a.number}\t{a.code}\t{a.recipient_name}\t{'・'.join(a.items)}\t{a.name}")
@@ -81,6 +61,8 @@ def affairs(runtime: Runtime) -> None:
 @runtime_options
 def register_recipient(code: str, name: str, runtime: Runtime) -> None:
     """提供先の機関を登録する（別表第一に掲げる者のみ） / register a national body as a recipient."""
+    from renkei.protocol.provision import ProvisionClient, RecipientRegistration
+
     recipient = ProvisionClient(runtime.transport).register_recipient(
         build(RecipientRegistration, record=code, code=code, name=name)
     )
@@ -91,6 +73,8 @@ def register_recipient(code: str, name: str, runtime: Runtime) -> None:
 @runtime_options
 def recipients(runtime: Runtime) -> None:
     """登録済みの提供先 / registered recipients."""
+    from renkei.protocol.provision import ProvisionClient
+
     for r in ProvisionClient(runtime.transport).recipients():
         click.echo(f"{r.code}\t{r.name}\t{', '.join(a.code for a in r.affairs)}")
 
@@ -152,6 +136,8 @@ def provide(
     runtime: Runtime,
 ) -> None:
     """即時提供: 一人分の本人確認情報を照会する / ask for one person's 本人確認情報."""
+    from renkei.protocol.provision import IdentityQuery, ProvisionClient, ProvisionRequest
+
     query = build(
         IdentityQuery,
         record="1",
@@ -168,6 +154,8 @@ def provide(
 
 def read_query_file(data: bytes) -> list[IdentityQuery]:
     """The 照会ファイル (UTF-8 or CP932 CSV with QUERY_HEADINGS); a bad line names itself and its field."""
+    from renkei.protocol.provision import IdentityQuery
+
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -229,6 +217,8 @@ def answer_file(answer: ProvisionAnswer) -> str:
 @runtime_options
 def provide_batch(file: Path, recipient: str, affair: str, out: Path, runtime: Runtime) -> None:
     """一括提供: 照会ファイル（CSV）の各行に答える / answer a query file."""
+    from renkei.protocol.provision import ProvisionClient, ProvisionRequest
+
     request = build(
         ProvisionRequest,
         recipient_code=recipient,
@@ -242,6 +232,8 @@ def provide_batch(file: Path, recipient: str, affair: str, out: Path, runtime: R
 
 
 def print_disclosure(disclosure: Disclosure) -> None:
+    from renkei.protocol.provision import METHOD_LABELS
+
     click.echo(f"本人確認情報の提供状況（{wareki.both(disclosure.since)} 以降）")
     if not disclosure.entries:
         click.echo("提供の記録はありません")
@@ -261,6 +253,9 @@ def print_disclosure(disclosure: Disclosure) -> None:
 @runtime_options
 def disclosure(juminhyo_code: str | None, resident: str | None, runtime: Runtime) -> None:
     """本人確認情報の提供状況の開示 / who received this person's 本人確認情報, when, for which 事務."""
+    from renkei.protocol.provision import ProvisionClient
+    from renkei.residents import service as residents
+
     client = ProvisionClient(runtime.transport)
     if juminhyo_code:
         print_disclosure(client.disclosure(juminhyo_code))
@@ -283,6 +278,8 @@ def disclosure(juminhyo_code: str | None, resident: str | None, runtime: Runtime
 @runtime_options
 def verify_records(runtime: Runtime) -> None:
     """提供記録の改ざん検知（ハッシュ連鎖と署名付きツリーヘッド） / verify the provision log."""
+    from renkei.protocol.provision import ProvisionClient
+
     check = ProvisionClient(runtime.transport).verify_records()
     click.echo(f"{check.log}: {check.entries}件、署名付きツリーヘッド {check.signed_heads}件")
     for problem in check.problems:
@@ -301,6 +298,9 @@ def verify_records(runtime: Runtime) -> None:
 @runtime_options
 def migration_report(month: str, out: Path | None, check: bool, runtime: Runtime) -> None:
     """住民基本台帳人口移動報告用データ（月次の転入者数） / the monthly in-migration file for 統計局."""
+    from renkei.protocol.provision import migration_csv, migration_report_of, month_range
+    from renkei.residents import service as residents
+
     report = migration_report_of(runtime.transport, month)
     if out is not None:
         out.write_bytes(migration_csv(report).encode("utf-8"))

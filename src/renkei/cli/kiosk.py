@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from renkei.cli.common import runtime_options
+from renkei.cli.common import LazyChoice, runtime_options
 from renkei.core.clock import JST
-from renkei.kiosk import service
-from renkei.protocol.kiosk import KIND_LABELS, CertificateOrder
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 
 @click.group(name="kiosk")
@@ -28,7 +29,7 @@ def mount_municipalities(runtime: Runtime) -> None:
 @click.option("--kiosk", "kiosk_id", default="KIOSK-0001", help="キオスク端末ID")
 @click.option("--card", "card_number", required=True, help="マイナンバーカードのカード番号")
 @click.option("--pin", required=True, help="利用者証明用暗証番号（数字4桁）")
-@click.option("--kind", type=click.Choice(tuple(KIND_LABELS)), required=True)
+@click.option("--kind", type=LazyChoice("renkei.protocol.kiosk", "KIND_LABELS"), required=True)
 @click.option("--household", is_flag=True, help="住民票の写し: 世帯全員")
 @click.option("--year", "fiscal_year", type=int, default=None, help="課税証明書: 年度")
 @click.option("--copies", type=int, default=1)
@@ -47,6 +48,9 @@ def issue(
     runtime: Runtime,
 ) -> None:
     """キオスクで証明書を取得する / get a certificate at a kiosk."""
+    from renkei.kiosk import service
+    from renkei.protocol.kiosk import CertificateOrder
+
     mount_municipalities(runtime)
     order = CertificateOrder(kind=kind, household=household, fiscal_year=fiscal_year, copies=copies)  # type: ignore[arg-type]
     outcome = service.issue(
@@ -71,6 +75,8 @@ def issue(
 @runtime_options
 def settlement(month: str, lg_code: str | None, runtime: Runtime) -> None:
     """月次精算: 団体・証明書ごとの交付件数と手数料 / the monthly settlement."""
+    from renkei.kiosk import service
+
     with runtime.session("kiosk") as session:
         lines = service.settlement(session, month=month, lg_code=lg_code)
     click.echo("団体コード\t証明書\t件数\t通数\t手数料（円）")
@@ -86,6 +92,9 @@ def settlement(month: str, lg_code: str | None, runtime: Runtime) -> None:
 @runtime_options
 def transactions(limit: int, runtime: Runtime) -> None:
     """証明書交付センターの取引記録（交付・拒否） / recent kiosk transactions."""
+    from renkei.kiosk import service
+    from renkei.protocol.kiosk import KIND_LABELS
+
     with runtime.session("kiosk") as session:
         for t in service.transactions(session, limit=limit):
             click.echo(
@@ -101,6 +110,9 @@ def transactions(limit: int, runtime: Runtime) -> None:
 @runtime_options
 def history(kiosk_id: str, card_number: str, pin: str, runtime: Runtime) -> None:
     """本人の証明書交付履歴をキオスクで見る / the person's own issuance history, after card and PIN."""
+    from renkei.kiosk import service
+    from renkei.protocol.kiosk import KIND_LABELS
+
     mount_municipalities(runtime)
     message, records = service.history(runtime.transport, kiosk_id=kiosk_id, card_number=card_number, pin=pin)
     click.echo(message)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from renkei.cli.common import runtime_options
-from renkei.cli.jukinet import build
+from renkei.cli.common import build, runtime_options
 from renkei.core.errors import Invalid
 from renkei.protocol.lgwan import (
     CATEGORIES,
@@ -17,7 +18,9 @@ from renkei.protocol.lgwan import (
     AspService,
     LgwanRegistry,
 )
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 
 @click.group(name="lgwan")

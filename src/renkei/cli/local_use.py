@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from renkei.addressee import service
-from renkei.addressee.plan_export import export_plan
-from renkei.addressee.schemas import SYSTEMS
-from renkei.cli.common import runtime_options
+from renkei.cli.common import LazyChoice, runtime_options
 from renkei.cli.query import HUB_URL, prepare
 from renkei.core.errors import Invalid
 from renkei.core.ids import municipality_agency_code, validate_lg_code
 from renkei.core.wareki import both
-from renkei.governance import local_use as governance_local_use
-from renkei.hub import local_use as hub_local_use
-from renkei.intermediate.service import local_use
-from renkei.protocol.local_use import LocalUseClient, NotificationState, RequestedInformation
-from renkei.protocol.transport import HttpTransport, Transport
-from renkei.runtime import Runtime, municipality_node
-from renkei.runtime.wire import client_tls
+
+if TYPE_CHECKING:
+    from renkei.protocol.local_use import LocalUseClient, NotificationState, RequestedInformation
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 municipality = click.option(
     "--municipality", "lg_code", required=True, help="全国地方公共団体コード (e.g. 131016)"
@@ -57,6 +52,8 @@ def ordinance(
     runtime: Runtime,
 ) -> None:
     """Register a 条例 that defines 独自利用事務 (or update its dates)."""
+    from renkei.addressee import service
+
     with runtime.municipal_session(lg_code) as session:
         found = service.register_ordinance(
             session,
@@ -76,7 +73,7 @@ def ordinance(
 @click.option("--ordinance", "ordinance_number", required=True, help="条例番号")
 @click.option("--article", required=True, help="条項（例: 第3条）")
 @click.option("--name", "jimu_name", required=True, help="独自利用事務の名称")
-@click.option("--system", type=click.Choice([s for s in SYSTEMS if s != "juki"]), required=True)
+@click.option("--system", type=LazyChoice("renkei.addressee.schemas", "LINKABLE_SYSTEMS"), required=True)
 @click.option("--tm", "tm_codes", multiple=True, required=True, help="利用する特定個人情報名コード（複数可）")
 @click.option("--similar", "similar_jimu_code", default="", help="準ずる法定事務の事務コード")
 @runtime_options
@@ -92,6 +89,8 @@ def jimu(
     runtime: Runtime,
 ) -> None:
     """Define a 独自利用事務 by an article of a registered 条例; prints its 事務コード."""
+    from renkei.addressee import service
+
     with runtime.municipal_session(lg_code) as session:
         row = service.define_local_jimu(
             session,
@@ -113,6 +112,9 @@ def jimu(
 @runtime_options
 def plan(*, lg_code: str, on_day: dt.datetime | None, xlsx: Path | None, runtime: Runtime) -> None:
     """The 独自利用計画: each 独自利用事務 planned / adopted / in force / ended, with its 届出."""
+    from renkei.addressee import service
+    from renkei.addressee.plan_export import export_plan
+
     with runtime.municipal_session(lg_code) as session:
         rows = service.plan(session, on=_day(on_day))
         data = export_plan(session, on=_day(on_day)) if xlsx else None
@@ -132,6 +134,9 @@ def plan(*, lg_code: str, on_day: dt.datetime | None, xlsx: Path | None, runtime
 @runtime_options
 def bases(*, lg_code: str, on_day: dt.datetime | None, runtime: Runtime) -> None:
     """Every 事務 run with the My Number and its legal basis (別表第一 or 条例), valid or not on the day."""
+    from renkei.addressee import service
+    from renkei.addressee.schemas import SYSTEMS
+
     with runtime.municipal_session(lg_code) as session:
         found = service.list_bases(session, on=_day(on_day))
     for b in found:
@@ -142,6 +147,11 @@ def bases(*, lg_code: str, on_day: dt.datetime | None, runtime: Runtime) -> None
 # --- 届出 (municipal side) ------------------------------------------------------------------------------------
 def _client(runtime: Runtime, lg_code: str, hub_url: str | None) -> LocalUseClient:
     """A 届出 client; the municipality joins the hub first (idempotent), as `renkei query` does."""
+    from renkei.protocol.local_use import LocalUseClient
+    from renkei.protocol.transport import HttpTransport, Transport
+    from renkei.runtime import municipality_node
+    from renkei.runtime.wire import client_tls
+
     prepare(runtime, lg_code, hub_url)
     if hub_url is None:
         return LocalUseClient(runtime.transport)
@@ -152,6 +162,8 @@ def _client(runtime: Runtime, lg_code: str, hub_url: str | None) -> LocalUseClie
 
 
 def _asked(value: str) -> RequestedInformation:
+    from renkei.protocol.local_use import RequestedInformation
+
     parts = value.split(":")
     if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "consent"):
         raise click.BadParameter(f"情報提供者:特定個人情報名コード[:consent] の形式です: {value}")
@@ -186,6 +198,8 @@ def notify(
     *, lg_code: str, jimu_code: str, asked: tuple[str, ...], hub_url: str | None, runtime: Runtime
 ) -> None:
     """File the 独自利用事務の情報連携 届出 with the commission (番号法第19条第9号)."""
+    from renkei.intermediate.service import local_use
+
     information = [_asked(a) for a in asked]
     client = _client(runtime, lg_code, hub_url)
     with runtime.municipal_session(lg_code) as session:
@@ -205,6 +219,9 @@ def notify(
 @runtime_options
 def notification(*, lg_code: str, jimu_code: str, hub_url: str | None, runtime: Runtime) -> None:
     """Read back how the 届出 of a 独自利用事務 stands at the commission, and keep it."""
+    from renkei.addressee import service
+    from renkei.intermediate.service import local_use
+
     client = _client(runtime, lg_code, hub_url)
     with runtime.municipal_session(lg_code) as session:
         row = service.local_jimu(session, jimu_code=jimu_code)
@@ -230,6 +247,8 @@ def commission() -> None:
 @runtime_options
 def commission_list(*, status: str | None, runtime: Runtime) -> None:
     """The 届出 received, oldest first."""
+    from renkei.hub import local_use as hub_local_use
+
     with runtime.session("hub") as session:
         found = hub_local_use.list_notifications(session, status=status)
         for n in found:
@@ -251,6 +270,8 @@ def _requester_code(value: str) -> str:
 @runtime_options
 def commission_accept(*, requester: str, notification_id: str, operator: str, runtime: Runtime) -> None:
     """Accept a 届出 (re-checked; returned with the failed rules when one does not hold)."""
+    from renkei.hub import local_use as hub_local_use
+
     with runtime.session("hub") as session:
         state = hub_local_use.accept(
             session,
@@ -271,6 +292,8 @@ def commission_return(
     *, requester: str, notification_id: str, operator: str, reasons: tuple[str, ...], runtime: Runtime
 ) -> None:
     """Return a 届出 with reasons."""
+    from renkei.hub import local_use as hub_local_use
+
     with runtime.session("hub") as session:
         state = hub_local_use.return_notification(
             session,
@@ -286,6 +309,8 @@ def commission_return(
 @runtime_options
 def commission_entries(*, runtime: Runtime) -> None:
     """The hub's permission entries from accepted 届出, each with its basis and period (hub operator's console)."""
+    from renkei.hub import local_use as hub_local_use
+
     with runtime.session("hub") as session:
         for e in hub_local_use.list_entries(session):
             click.echo(
@@ -300,6 +325,8 @@ def commission_entries(*, runtime: Runtime) -> None:
 def governance_sync(*, lg_code: str, runtime: Runtime) -> None:
     """Register the 独自利用事務 adopted or in force as 条例事務 in the governance toolkit, and list those
     without a current 特定個人情報保護評価."""
+    from renkei.governance import local_use as governance_local_use
+
     with runtime.municipal_session(lg_code) as session:
         changed = governance_local_use.sync_from_registry(session)
         flags = governance_local_use.attention(session)

@@ -17,7 +17,6 @@ import click
 from renkei.cli.common import fail
 from renkei.core.clock import JST
 from renkei.core.errors import Invalid
-from renkei.core.settings import Settings
 from renkei.core.wareki import both
 from renkei.protocol import orgca
 
@@ -42,6 +41,8 @@ def ca_options(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, data_dir: Path | None, ca_dir: Path | None, **kwargs: Any) -> Any:
         if ca_dir is None:
+            from renkei.core.settings import Settings
+
             settings = Settings(data_dir=data_dir) if data_dir is not None else Settings()
             ca_dir = settings.data_dir / "orgca"
         try:

@@ -3,55 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from renkei.cli.common import runtime_options
-from renkei.connectors.bulk_query import ResultLine, read_request_file, result_file_name, write_result_file
 from renkei.connectors.text import ENCODINGS
 from renkei.core import clock
 from renkei.core.clock import JST
 from renkei.core.errors import Invalid
 from renkei.core.ids import municipality_agency_code, validate_lg_code
-from renkei.intermediate import service
-from renkei.intermediate.schemas import QueryOutcome, QueryRequest
-from renkei.intermediate.service.layout import result_columns
-from renkei.protocol.hub import HubClient
-from renkei.protocol.jukinet import JukinetClient
-from renkei.protocol.transport import HttpTransport, Transport
-from renkei.runtime import Runtime, municipality_node
-from renkei.runtime.wire import client_tls
 
-_LG_NODE = re.compile(r"lg(\d{6})")
-
-
-def municipalities(runtime: Runtime) -> list[str]:
-    """団体コード of every municipality node database under the data dir (SQLite) or on the server (PostgreSQL)."""
-    settings = runtime.settings
-    if settings.database_url is None:
-        found = [m[1] for p in settings.data_dir.glob("lg*.sqlite3") if (m := _LG_NODE.fullmatch(p.stem))]
-        return sorted(found)
-    import sqlalchemy as sa
-    from sqlalchemy.engine import make_url
-
-    from renkei.core.db import create_engine
-
-    base = make_url(settings.database_url)
-    prefix = f"{base.database or 'renkei'}_"
-    admin = create_engine(base.set(database="postgres"))
-    try:
-        with admin.connect() as conn:
-            names = conn.scalars(sa.text("SELECT datname FROM pg_database")).all()
-    finally:
-        admin.dispose()
-    out = []
-    for name in names:
-        if name.startswith(prefix) and (m := _LG_NODE.fullmatch(name[len(prefix) :])):
-            out.append(m[1])
-    return sorted(out)
+if TYPE_CHECKING:
+    from renkei.connectors.bulk_query import ResultLine
+    from renkei.intermediate.schemas import QueryOutcome
+    from renkei.protocol.hub import HubClient
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 
 def in_process(runtime: Runtime, hub_url: str | None = None) -> bool:
@@ -63,6 +32,13 @@ def prepare(
 ) -> HubClient:
     """The hub client: this process's own hub (joined once), or the hub at --hub-url over mutual TLS as the
     municipality's node, registered with it (idempotent)."""
+    from renkei.intermediate import service
+    from renkei.protocol.hub import HubClient
+    from renkei.protocol.jukinet import JukinetClient
+    from renkei.protocol.transport import HttpTransport, Transport
+    from renkei.runtime import municipality_node
+    from renkei.runtime.wire import client_tls
+
     lg_code = validate_lg_code(lg_code)
     if hub_url is None:
         return runtime.join_hub(lg_code)
@@ -135,6 +111,9 @@ def submit(
     runtime: Runtime,
 ) -> None:
     """情報照会を送信し、処理通番を表示する / submit a query and print its 処理通番."""
+    from renkei.intermediate import service
+    from renkei.intermediate.schemas import QueryRequest
+
     lg_code = validate_lg_code(lg_code)
     hub = prepare(runtime, lg_code, hub_url)
     request = QueryRequest(
@@ -168,6 +147,8 @@ def submit(
 @runtime_options
 def poll(process_number: str, lg_code: str, hub_url: str | None, runtime: Runtime) -> None:
     """処理通番で照会結果を取得する / fetch the result of a query by its 処理通番."""
+    from renkei.intermediate import service
+
     lg_code = validate_lg_code(lg_code)
     hub = prepare(runtime, lg_code, hub_url)
     outcome = service.poll_query(
@@ -209,6 +190,9 @@ def bulk(
     runtime: Runtime,
 ) -> None:
     """一括照会ファイルを送信し、結果ファイルを書く / submit a bulk request file and write the result file."""
+    from renkei.connectors.bulk_query import read_request_file, result_file_name, write_result_file
+    from renkei.intermediate import service
+
     lg_code = validate_lg_code(lg_code)
     hub = prepare(runtime, lg_code, hub_url)
     lines: list[service.BulkLine] = []
@@ -257,6 +241,9 @@ def _stamp(at: dt.datetime | None) -> str:
 
 def _result(fields: list[str], outcome: QueryOutcome) -> ResultLine:
     """One result line: the request echoed, statuses and messages, then the items in layout order."""
+    from renkei.connectors.bulk_query import ResultLine
+    from renkei.intermediate.service.layout import result_columns
+
     copies = outcome.copies or [{}]
     first = copies[0]
     columns = result_columns(outcome.tm_code, str(first.get("version", "")), str(first.get("dataset", "")))
@@ -286,6 +273,12 @@ def _result(fields: list[str], outcome: QueryOutcome) -> ResultLine:
 @runtime_options
 def signs(lg_code: str, hub_url: str | None, jukinet_url: str | None, runtime: Runtime) -> None:
     """符号取得: 出生・転入の住民に符号を取得し、転出者の符号を外す / obtain 符号 for new residents."""
+    from renkei.intermediate import service
+    from renkei.protocol.jukinet import JukinetClient
+    from renkei.protocol.transport import HttpTransport, Transport
+    from renkei.runtime import municipality_node
+    from renkei.runtime.wire import client_tls
+
     lg_code = validate_lg_code(lg_code)
     hub = prepare(runtime, lg_code, hub_url, jukinet_url)
     tls = client_tls(runtime.settings.data_dir, municipality_node(lg_code))

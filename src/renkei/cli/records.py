@@ -4,20 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from renkei.cli.common import runtime_options
-from renkei.cli.query import municipalities
 from renkei.core.ids import validate_lg_code
-from renkei.hub import signs as hub_signs
-from renkei.hub.models import RECORDS as HUB_RECORDS
-from renkei.intermediate import service
-from renkei.intermediate.service.records import RECORDS as NODE_RECORDS
-from renkei.protocol.ledger import Report
-from renkei.protocol.ledger.witness import FORK, INCONSISTENT
-from renkei.runtime import Runtime, municipality_node, witnessing
+
+if TYPE_CHECKING:  # imported when a command runs (renkei.cli.lazy)
+    from renkei.runtime import Runtime, witnessing
 
 
 @click.group(name="records")
@@ -26,6 +21,9 @@ def group() -> None:
 
 
 def _print(node: str, found: witnessing.WitnessedReport) -> bool:
+    from renkei.protocol.ledger import Report
+    from renkei.protocol.ledger.witness import FORK, INCONSISTENT
+
     report: Report = found.report
     forks = [n for n in found.notes if FORK in n or INCONSISTENT in n]
     for note in found.notes:
@@ -66,7 +64,10 @@ def verify(nodes: tuple[str, ...], runtime: Runtime) -> None:
     its peer), with an RFC 9162 consistency proof from each witness's newest head: deleting the newest records,
     rewriting and rechaining, or rewriting and re-signing with the node's own key are all named.
     """
-    wanted = list(nodes) or ["hub", *municipalities(runtime)]
+    from renkei.intermediate import service
+    from renkei.runtime import municipality_node, witnessing
+
+    wanted = list(nodes) or ["hub", *sorted(runtime.municipalities())]
     ok = True
     for node in wanted:
         if node == "hub":
@@ -97,6 +98,8 @@ def verify(nodes: tuple[str, ...], runtime: Runtime) -> None:
 @runtime_options
 def publish(runtime: Runtime) -> None:
     """各記録のツリーヘッドに署名して証人に送り、副署を集める（定足数に届かなければ終了コード1）."""
+    from renkei.runtime import witnessing
+
     ok = True
     for node, result in witnessing.publish_all(runtime):
         state = "受理" if result.accepted else "未受理（定足数不足）"
@@ -112,6 +115,12 @@ def publish(runtime: Runtime) -> None:
 
 def _ledger(runtime: Runtime, node: str) -> tuple[str, Any, Any]:
     """(database node, ledger, public key) of `hub` or a municipality code."""
+    from renkei.hub import signs as hub_signs
+    from renkei.hub.models import RECORDS as HUB_RECORDS
+    from renkei.intermediate import service
+    from renkei.intermediate.service.records import RECORDS as NODE_RECORDS
+    from renkei.runtime import municipality_node
+
     if node == "hub":
         return "hub", HUB_RECORDS, hub_signs.hub_keys(runtime.settings).signing.public_key()
     lg_code = validate_lg_code(node)
@@ -166,6 +175,8 @@ def verify_archive(path: Path, node: str, runtime: Runtime) -> None:
 @runtime_options
 def list_(lg_code: str, processing_number: str | None, limit: int, runtime: Runtime) -> None:
     """団体の情報提供等記録を新しい順に表示する / list a municipality's records."""
+    from renkei.intermediate import service
+
     lg_code = validate_lg_code(lg_code)
     with runtime.municipal_session(lg_code) as session:
         for entry in service.list_records(

@@ -8,19 +8,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from renkei.addressee.intake import import_population
 from renkei.cli.common import runtime_options
 from renkei.cli.listing import emit, paging_options
 from renkei.cli.progress import count_lines, progress_bar
-from renkei.core.gaiji import load_table
+from renkei.connectors.text import ENCODINGS
 from renkei.core.wareki import both
-from renkei.protocol.jukinet import JukinetClient
-from renkei.residents import service
-from renkei.residents.importer import detect_encoding
-from renkei.residents.population import ENCODINGS
-from renkei.residents.schemas import SEX_LABELS, ResidentView
 
 if TYPE_CHECKING:
+    from renkei.residents.schemas import ResidentView
     from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 municipality = click.option(
@@ -39,6 +34,8 @@ def _date(value: dt.datetime | None) -> dt.date | None:
 
 
 def _line(r: ResidentView) -> str:
+    from renkei.residents.schemas import SEX_LABELS
+
     return (
         f"{r.id}\t{r.atena_number}\t{r.name}（{r.name_kana}）\t{SEX_LABELS.get(r.sex, r.sex)}\t"
         f"{both(r.birth_date)}\t{r.status_label}\t{r.address}"
@@ -55,7 +52,7 @@ def group() -> None:
 @municipality
 @click.option(
     "--encoding",
-    type=click.Choice(("auto", *ENCODINGS)),
+    type=click.Choice(ENCODINGS),
     default="auto",
     show_default=True,
     help="文字コード（auto: BOM付きUTF-8・UTF-8・CP932 を判定）",
@@ -85,6 +82,11 @@ def import_(
 
     A name or address with a private-use character (外字) is refused unless --gaiji-table maps it.
     """
+    from renkei.addressee.intake import import_population
+    from renkei.core.gaiji import load_table
+    from renkei.protocol.jukinet import JukinetClient
+    from renkei.residents.importer import detect_encoding
+
     if on_error == "skip" and rejects is None:
         rejects = path.with_name(path.stem + ".rejects.csv")
     if encoding == "auto":
@@ -125,6 +127,9 @@ def list_(
     runtime: Runtime,
 ) -> None:  # fmt: skip
     """List residents a page at a time, with the total (id, 宛名番号, name, sex, birth date, status, address)."""
+    from renkei.residents import service
+    from renkei.residents.schemas import SEX_LABELS
+
     status = None if everyone else "active"
     with runtime.municipal_session(lg_code) as session:
         total = service.count_residents(session, query=query, status=status)
@@ -149,6 +154,8 @@ def list_(
 @runtime_options
 def show(*, lg_code: str, resident_id: int, runtime: Runtime) -> None:
     """One resident with household and 異動 history."""
+    from renkei.residents import service
+
     with runtime.municipal_session(lg_code) as session:
         r = service.get_resident(session, resident_id=resident_id)
         changes = service.changes_of(session, resident_id=resident_id)
@@ -183,6 +190,9 @@ def birth(
     runtime: Runtime,
 ) -> None:
     """出生届: register a child in the parent's household (My Number issued through 住基ネット)."""
+    from renkei.protocol.jukinet import JukinetClient
+    from renkei.residents import service
+
     with runtime.municipal_session(lg_code) as session:
         child = service.record_birth(
             session,
@@ -217,6 +227,9 @@ def move(
     runtime: Runtime,
 ) -> None:
     """転出・転入: move a resident from one municipality of the system to another."""
+    from renkei.protocol.jukinet import JukinetClient
+    from renkei.residents import service
+
     jukinet = JukinetClient(runtime.transport)
     with runtime.municipal_session(from_lg) as session:
         certificate = service.move_out(
@@ -260,6 +273,9 @@ def name_change(
     runtime: Runtime,
 ) -> None:
     """氏の変更 (the old 氏 kept as 旧氏 unless --no-former-surname)."""
+    from renkei.protocol.jukinet import JukinetClient
+    from renkei.residents import service
+
     with runtime.municipal_session(lg_code) as session:
         r = service.change_name(
             session,
@@ -291,6 +307,9 @@ def address_change(
     runtime: Runtime,
 ) -> None:
     """転居 within the municipality."""
+    from renkei.protocol.jukinet import JukinetClient
+    from renkei.residents import service
+
     with runtime.municipal_session(lg_code) as session:
         r = service.change_address(
             session,
@@ -314,6 +333,9 @@ def death(
     *, lg_code: str, resident_id: int, died_on: dt.datetime, notified_on: dt.datetime | None, runtime: Runtime
 ) -> None:
     """死亡届."""
+    from renkei.protocol.jukinet import JukinetClient
+    from renkei.residents import service
+
     with runtime.municipal_session(lg_code) as session:
         r = service.record_death(
             session,
@@ -331,5 +353,7 @@ def death(
 @runtime_options
 def connect(*, lg_code: str, runtime: Runtime) -> None:
     """住基ネットに接続: register the municipality with jukinet (import does this by itself)."""
+    from renkei.protocol.jukinet import JukinetClient
+
     found = JukinetClient(runtime.transport).register_municipality(lg_code)
     click.echo(f"{found.lg_code} {found.name} を住基ネットに接続しました")

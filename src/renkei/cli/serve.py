@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
 
 import click
 
 from renkei.cli.common import runtime_options
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
 
 # Modules under renkei.cli that add server commands; each defines `commands` (a list of click commands).
 SERVER_MODULES = ("serve_linkage", "serve_jpki", "serve_portal")

@@ -9,36 +9,43 @@ port and the API, over mutual TLS with the organisation certificates, on another
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from fastapi import Request
 
 from renkei.cli.common import runtime_options
 from renkei.cli.serve_linkage import TLS_DIR, run_together, wire_for
 from renkei.core.errors import Unauthenticated
-from renkei.jpki import ca
-from renkei.jpki.asgi import ASGIApp, jpki_asgi
-from renkei.jpki.ocsp import OcspResponder
-from renkei.jpki.rpc import api as jpki_api
-from renkei.protocol.http import Authenticate, OnRefusal, service_app, trust_in_process
-from renkei.protocol.identity import Caller
-from renkei.runtime import Runtime
+
+if TYPE_CHECKING:
+    from fastapi import Request
+
+    from renkei.jpki.asgi import ASGIApp
+    from renkei.jpki.ocsp import OcspResponder
+    from renkei.protocol.http import Authenticate, OnRefusal
+    from renkei.protocol.identity import Caller
+    from renkei.runtime import Runtime
 
 
 def jpki_server(
     runtime: Runtime,
     *,
     refresh_seconds: float = 1.0,
-    authenticate: Authenticate = trust_in_process,
+    authenticate: Authenticate | None = None,
     on_refusal: OnRefusal | None = None,
     responder: OcspResponder | None = None,
 ) -> tuple[ASGIApp, OcspResponder]:
-    """The ASGI app `renkei serve jpki` runs (tests and benchmarks start it on an ephemeral port)."""
+    """The ASGI app `renkei serve jpki` runs (tests and benchmarks start it on an ephemeral port); callers are
+    trusted as in one process unless `authenticate` says otherwise."""
+    from renkei.jpki import ca
+    from renkei.jpki.asgi import jpki_asgi
+    from renkei.jpki.rpc import api as jpki_api
+    from renkei.protocol.http import service_app, trust_in_process
+
     api = service_app(
         "renkei jpki",
         [jpki_api(runtime.databases, runtime.settings, runtime.transport)],
-        authenticate=authenticate,
+        authenticate=authenticate or trust_in_process,
         on_refusal=on_refusal,
     )
 
@@ -98,6 +105,9 @@ def jpki(
     §A.1, RFC 5280 §4.2.1.13): --public-port serves just those over HTTP beside the mutual-TLS API on --port;
     with --public-only this process is that public point alone, on --port, and answers no API call.
     """
+    from renkei.jpki import ca
+    from renkei.jpki.ocsp import OcspResponder
+
     if public_only and public_port is not None:
         raise click.UsageError("--public-only と --public-port は同時に指定できません")
     with runtime.session("jpki") as session:

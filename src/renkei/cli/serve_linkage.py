@@ -13,31 +13,22 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from fastapi import FastAPI
 
 from renkei.cli.common import runtime_options
 from renkei.core.errors import RenkeiError
 from renkei.core.ids import validate_lg_code
-from renkei.core.settings import Settings
-from renkei.hub import rpc as hub_rpc
-from renkei.intermediate import service
-from renkei.protocol.api import ServiceApi, node_endpoint
-from renkei.protocol.http import service_app
-from renkei.protocol.hub import HubClient
-from renkei.protocol.jukinet import JukinetClient
-from renkei.protocol.transport import HttpTransport
-from renkei.runtime import (
-    Runtime,
-    certificates_api,
-    municipal_dispatcher,
-    municipality_node,
-    national_dispatcher,
-)
-from renkei.runtime.delivery import DeliveryWorker
-from renkei.runtime.wire import Wire, ensure_certificate
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from renkei.core.settings import Settings
+    from renkei.protocol.api import ServiceApi
+    from renkei.protocol.jukinet import JukinetClient
+    from renkei.runtime import Runtime
+    from renkei.runtime.wire import Wire
 
 log = logging.getLogger("renkei.serve")
 POLL_GRACE = dt.timedelta(seconds=5)
@@ -67,11 +58,16 @@ class Served:
 
 
 def _app(title: str, apis: list[ServiceApi], wire: Wire | None) -> FastAPI:
+    from renkei.protocol.http import service_app
+    from renkei.runtime.wire import Wire
+
     wire = wire or Wire()
     return service_app(title, apis, authenticate=wire.authenticate, on_refusal=wire.on_refusal)
 
 
 def _required(name: str, runtime: Runtime) -> ServiceApi:
+    from renkei.runtime import national_dispatcher
+
     found = national_dispatcher(name, runtime)
     if found is None:
         raise click.ClickException(f"{name} コンポーネントがありません")
@@ -80,6 +76,8 @@ def _required(name: str, runtime: Runtime) -> ServiceApi:
 
 def parse_nodes(values: tuple[str, ...] | list[str]) -> dict[str, str]:
     """--node 131016=http://127.0.0.1:8101 → {"lg131016": url}."""
+    from renkei.runtime import municipality_node
+
     out = {}
     for value in values:
         code, sep, url = value.partition("=")
@@ -98,6 +96,12 @@ def hub_server(
     wire: Wire | None = None,
 ) -> Served:
     """The hub (情報提供ネットワークシステム): registry, permission table, 符号, routing, records."""
+    from renkei.hub import rpc as hub_rpc
+    from renkei.protocol.transport import HttpTransport
+    from renkei.runtime import Runtime
+    from renkei.runtime.delivery import DeliveryWorker
+    from renkei.runtime.wire import Wire
+
     wire = wire or Wire()
     transport = HttpTransport({"jukinet": jukinet_url, **nodes}, tls=wire.tls)
     runtime = Runtime(settings, transport=transport)
@@ -113,6 +117,9 @@ def hub_server(
 
 
 def jukinet_server(settings: Settings, *, wire: Wire | None = None) -> Served:
+    from renkei.protocol.transport import HttpTransport
+    from renkei.runtime import Runtime
+
     runtime = Runtime(settings, transport=HttpTransport({}))
     runtime.databases.serialise_sqlite_transactions()
     return Served(_app("renkei jukinet", [_required("jukinet", runtime)], wire), runtime)
@@ -129,6 +136,14 @@ def node_server(
     public_url: str | None = None,
 ) -> Served:
     """A municipality's node: answers "provide" for the hub, registers itself, keeps its 符号 in step."""
+    from renkei.intermediate import service
+    from renkei.protocol.api import node_endpoint
+    from renkei.protocol.hub import HubClient
+    from renkei.protocol.jukinet import JukinetClient
+    from renkei.protocol.transport import HttpTransport
+    from renkei.runtime import Runtime, certificates_api, municipal_dispatcher
+    from renkei.runtime.wire import Wire
+
     lg_code = validate_lg_code(lg_code)
     wire = wire or Wire()
     transport = HttpTransport({"hub": hub_url, "jukinet": jukinet_url}, tls=wire.tls)
@@ -219,6 +234,8 @@ TLS_DIR = click.option(
 
 def wire_for(runtime: Runtime, node: str, tls_dir: Path | None) -> Wire:
     """Mutual TLS with `node`'s organisation certificate (issued here if this host holds the CA)."""
+    from renkei.runtime.wire import Wire, ensure_certificate
+
     directory = tls_dir or runtime.settings.data_dir / "orgca"
     try:
         ensure_certificate(directory, node)
@@ -279,6 +296,8 @@ def node_command(
     runtime: Runtime,
 ) -> None:
     """団体の中間サーバー・ノードを起動する / run a municipality's node."""
+    from renkei.runtime import municipality_node
+
     lg_code = validate_lg_code(lg_code)
     node = municipality_node(lg_code)
     wire = wire_for(runtime, node, tls_dir)

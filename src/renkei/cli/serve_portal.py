@@ -4,20 +4,21 @@ with the organisation certificates, and its own calls to the hub, jpki and munic
 
 from __future__ import annotations
 
-import ssl
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from fastapi import FastAPI
 
 from renkei.cli.common import runtime_options
 from renkei.cli.serve_linkage import TLS_DIR, parse_nodes, run_together, wire_for
-from renkei.portal.rpc import api as portal_api
-from renkei.protocol.http import service_app
-from renkei.protocol.portal import PORTAL_SERVICE
-from renkei.protocol.transport import HttpTransport
-from renkei.runtime import Runtime
-from renkei.runtime.wire import Wire
+
+if TYPE_CHECKING:
+    import ssl
+
+    from fastapi import FastAPI
+
+    from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
+    from renkei.runtime.wire import Wire
 
 
 def portal_runtime(
@@ -25,6 +26,9 @@ def portal_runtime(
 ) -> Runtime:
     """The portal's own database with every peer over HTTPS (service name → URL: hub, jpki, lg…), presenting the
     portal's organisation certificate when `tls` is given."""
+    from renkei.protocol.transport import HttpTransport
+    from renkei.runtime import Runtime
+
     endpoints = {"hub": hub_url, "jpki": jpki_url} | nodes
     return Runtime(runtime.settings, transport=HttpTransport(endpoints, tls=tls))
 
@@ -32,6 +36,8 @@ def portal_runtime(
 def portal_apps(served: Runtime, wire: Wire) -> tuple[FastAPI, FastAPI]:
     """(the residents' app, the peers' app): the protocol operations answer only on the peers' app, to the
     callers the organisation certificates name; on the residents' app they are refused (401)."""
+    from renkei.portal.rpc import api as portal_api
+    from renkei.protocol.http import service_app
     from renkei.web.portal_app import create_portal_app
 
     peers = service_app(
@@ -63,6 +69,8 @@ def portal(  # noqa: PLR0917 - click passes each option as an argument
     runtime: Runtime,
 ) -> None:
     """マイナポータル（情報提供等記録開示システム）: カードでログイン・やりとり履歴 / the citizen portal."""
+    from renkei.protocol.portal import PORTAL_SERVICE
+
     wire = wire_for(runtime, "portal", tls_dir)
     served = portal_runtime(
         runtime, hub_url=hub_url, jpki_url=jpki_url, nodes=parse_nodes(nodes), tls=wire.tls

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from renkei.cli.common import runtime_options
+from renkei.cli.common import LazyChoice, runtime_options
 from renkei.core import wareki
 from renkei.core.ids import validate_lg_code
-from renkei.staff import service as staff_service
 
 if TYPE_CHECKING:
     from renkei.runtime import Runtime  # imported when the command runs (renkei.cli.lazy)
+    from renkei.staff import service as staff_service
 
 municipality_option = click.option(
     "--municipality", "lg_code", required=True, help="全国地方公共団体コード（6桁） / municipality code"
@@ -44,7 +44,7 @@ def _read_password(password_file: Path | None) -> str:
     "roles",
     multiple=True,
     required=True,
-    type=click.Choice(sorted(staff_service.ROLES)),
+    type=LazyChoice("renkei.staff.roles", "ROLES"),
     help="役割（複数可）: juki 住基担当, tax 税務担当, welfare 福祉担当, admin 情報政策課, auditor 監査",
 )
 @click.option(
@@ -63,6 +63,8 @@ def add(
     runtime: Runtime,
 ) -> None:
     """Add a staff account; prints its TOTP secret and otpauth URI once."""
+    from renkei.staff import service as staff_service
+
     lg_code = validate_lg_code(lg_code)
     password = _read_password(password_file)
     with runtime.municipal_session(lg_code) as session:
@@ -83,6 +85,8 @@ def add(
 @runtime_options
 def list_(lg_code: str, runtime: Runtime) -> None:
     """List the municipality's staff accounts with their roles and state."""
+    from renkei.staff import service as staff_service
+
     with runtime.municipal_session(validate_lg_code(lg_code)) as session:
         accounts = staff_service.list_accounts(session)
         for account in accounts:
@@ -103,6 +107,8 @@ def list_(lg_code: str, runtime: Runtime) -> None:
 @runtime_options
 def disable(lg_code: str, login: str, reason: str, runtime: Runtime) -> None:
     """Disable an account; its open web sessions end at their next request."""
+    from renkei.staff import service as staff_service
+
     with runtime.municipal_session(validate_lg_code(lg_code)) as session:
         account = staff_service.find_account(session, login=login)
         staff_service.disable(session, staff_id=account.id, actor_id=None, reason=reason)
@@ -120,6 +126,8 @@ def disable(lg_code: str, login: str, reason: str, runtime: Runtime) -> None:
 @runtime_options
 def reset_password(lg_code: str, login: str, password_file: Path | None, runtime: Runtime) -> None:
     """Set a new password (and lift a lockout), e.g. for the last administrator locked out of the web UI."""
+    from renkei.staff import service as staff_service
+
     password = _read_password(password_file)
     with runtime.municipal_session(validate_lg_code(lg_code)) as session:
         account = staff_service.find_account(session, login=login)
@@ -133,6 +141,8 @@ def reset_password(lg_code: str, login: str, password_file: Path | None, runtime
 @runtime_options
 def reset_totp(lg_code: str, login: str, runtime: Runtime) -> None:
     """Give an account a new TOTP secret (a lost phone); prints it once."""
+    from renkei.staff import service as staff_service
+
     lg_code = validate_lg_code(lg_code)
     with runtime.municipal_session(lg_code) as session:
         account = staff_service.find_account(session, login=login)
@@ -152,6 +162,8 @@ def reset_totp(lg_code: str, login: str, runtime: Runtime) -> None:
 @runtime_options
 def totp(lg_code: str, login: str, runtime: Runtime) -> None:
     """Print the current one-time code of a DEMO account (refused for every real account)."""
+    from renkei.staff import service as staff_service
+
     with runtime.municipal_session(validate_lg_code(lg_code)) as session:
         code = staff_service.demo_totp_code(
             session, login=login, totp_key=staff_service.totp_key(runtime.settings)

@@ -7,7 +7,8 @@ Number and 住民票コード never appear in clear: each is sealed with AES-256
 migration passphrase, bound to its file, record and item; the importing node opens them and seals them again under
 its own keys. Every value that does not fit the layout (too long, a character outside JIS X 0208, kana that is not
 full-width katakana) is listed in 取込注意.csv and carried unchanged, so the register arrives identical and the
-receiving vendor knows which records its system may not hold (decision 0074).
+receiving vendor knows which records its system may not hold, against the character set the receiving system
+declares: JIS X 0208 (the legacy vendor's) or JIS X 0213:2004 (decisions 0074, 0075).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import hashlib
 import io
 import json
 import os
-import re
 import zipfile
 from dataclasses import dataclass
 
@@ -28,7 +28,32 @@ from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from sqlalchemy.orm import Session
 
 from renkei.addressee.service import migration as addressee_migration
-from renkei.core import wareki
+from renkei.connectors.migration_layout import (
+    CHANGE_ITEMS,
+    CHANGES,
+    CHARSETS,
+    COPIES,
+    COPY_ITEMS,
+    COUNTER_ITEMS,
+    COUNTERS,
+    JUMIN,
+    JUMIN_ITEMS,
+    LAYOUT,
+    LINK_ITEMS,
+    LINKS,
+    MANIFEST,
+    PEOPLE,
+    PEOPLE_ITEMS,
+    REPORT,
+    Charset,
+    Misfit,
+    csv_bytes,
+    date_text,
+    era_fields,
+    fit,
+    json_text,
+    parse_date,
+)
 from renkei.core.errors import Invalid
 from renkei.core.ids import validate_lg_code
 from renkei.core.settings import Settings
@@ -37,47 +62,11 @@ from renkei.intermediate.schemas import CopyInput
 from renkei.intermediate.service import migration as intermediate_migration
 from renkei.residents.service import migration as residents_migration
 
-LAYOUT = "renkei 中間標準レイアウト準拠 住民記録・統合宛名 1.0"
-MANIFEST = "MANIFEST.json"
-REPORT = "取込注意.csv"
-JUMIN = "JUKI_JUMIN.csv"
-PEOPLE = "ATENA_TOGO.csv"
-LINKS = "ATENA_LINK.csv"
-COUNTERS = "ATENA_SERIES.csv"
-COPIES = "FUKUHON.csv"
-SEX_CODES = {"1": "男", "2": "女"}
-
-# (item, kind, length): kind N digits, X text, K full-width katakana, D date YYYYMMDD, S sealed, J JSON (the 副本's
-# items keyed by their TK code, as the データ標準レイアウト names them).
-JUMIN_ITEMS = (
-    ("団体コード", "N", 6), ("宛名番号", "N", 15), ("世帯番号", "N", 15), ("続柄", "X", 10), ("氏", "X", 25),
-    ("名", "X", 25), ("氏_カナ", "K", 50), ("名_カナ", "K", 50), ("旧氏", "X", 25), ("生年月日", "D", 8),
-    ("生年月日_年号コード", "N", 2), ("生年月日_和暦", "N", 6), ("性別コード", "N", 1), ("郵便番号", "N", 7),
-    ("住所", "X", 100), ("世帯の住所", "X", 100), ("住民となった年月日", "D", 8), ("消除年月日", "D", 8),
-    ("住民状態", "X", 12), ("前住所地_団体コード", "N", 6), ("個人番号_封緘", "S", 0), ("住民票コード_封緘", "S", 0),
-)  # fmt: skip
-PEOPLE_ITEMS = (
-    ("統合宛名番号", "N", 15), ("住基宛名番号", "N", 15), ("区分", "X", 12), ("氏名", "X", 50), ("氏名_カナ", "K", 100),
-    ("生年月日", "D", 8), ("性別コード", "N", 1), ("住所", "X", 100), ("状態", "X", 12), ("個人番号_封緘", "S", 0),
-)  # fmt: skip
-LINK_ITEMS = (("統合宛名番号", "N", 15), ("業務システム", "X", 20), ("宛名番号", "N", 15))
-COUNTER_ITEMS = (("系列", "X", 30), ("次の値", "N", 18))
-COPY_ITEMS = (
-    ("レコード識別番号", "X", 40), ("統合宛名番号", "N", 15), ("特定個人情報名コード", "X", 16), ("データセット番号", "N", 8),
-    ("データセットレコードキー", "X", 40), ("版", "N", 8), ("公開開始日", "D", 8), ("公開終了日", "D", 8),
-    ("データ項目", "J", 0), ("NULL理由", "J", 0),
-)  # fmt: skip
-_KATAKANA = re.compile(r"^[\u30A0-\u30FF\u3000 ]*$")
-
-
-@dataclass(frozen=True)
-class Misfit:
-    """A value the layout does not hold as it is (carried unchanged, listed for the receiving vendor)."""
-
-    file: str
-    record: str
-    item: str
-    reason: str
+# The names callers read from here (the layout itself lives in renkei.connectors.migration_layout).
+__all__ = [
+    "CHANGES", "CHARSETS", "COPIES", "COUNTERS", "JUMIN", "LAYOUT", "LINKS", "MANIFEST", "PEOPLE", "REPORT",
+    "Charset", "Exported", "Imported", "Misfit", "export_package", "import_package",
+]  # fmt: skip
 
 
 def _key(passphrase: str, salt: bytes) -> AESGCM:
@@ -107,60 +96,6 @@ def _open(aead: AESGCM, text: str, aad: str, *, record: str, item: str) -> str:
         ) from exc
 
 
-def _date(day: dt.date | None) -> str:
-    return day.strftime("%Y%m%d") if day else ""
-
-
-def _parse_date(text: str, *, record: str, item: str) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.datetime.strptime(text, "%Y%m%d").date()
-    except ValueError:
-        raise Invalid(
-            f"日付は西暦8桁（YYYYMMDD）です（入力値: {text!r}）", record=record, field=item
-        ) from None
-
-
-def _era(day: dt.date) -> tuple[str, str]:
-    era = wareki.era_of(day)
-    return f"{era.jpki_digit:02d}", f"{day.year - era.first_year + 1:02d}{day.month:02d}{day.day:02d}"
-
-
-def _fit(
-    file: str, record: str, items: tuple[tuple[str, str, int], ...], row: dict[str, str]
-) -> list[Misfit]:
-    out = []
-    for item, kind, length in items:
-        value = row.get(item, "")
-        if not value or kind in ("S", "J"):
-            continue
-        if length and len(value) > length:
-            out.append(Misfit(file, record, item, f"{length}文字を超えています（{len(value)}文字）"))
-        if kind == "N" and not value.isdigit():
-            out.append(Misfit(file, record, item, "数字以外を含みます"))
-        if kind in ("X", "K"):
-            try:
-                value.encode("iso2022_jp")
-            except UnicodeEncodeError as exc:
-                out.append(
-                    Misfit(
-                        file, record, item, f"JIS X 0208 にない文字を含みます（{value[exc.start : exc.end]}）"
-                    )
-                )
-        if kind == "K" and not _KATAKANA.match(value):
-            out.append(Misfit(file, record, item, "全角カタカナ以外を含みます"))
-    return out
-
-
-def _csv(items: tuple[tuple[str, str, int], ...], rows: list[dict[str, str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[i for i, _, _ in items], lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
-
-
 @dataclass(frozen=True)
 class Exported:
     data: bytes  # the zip
@@ -168,9 +103,14 @@ class Exported:
     misfits: list[Misfit]
 
 
-def export_package(session: Session, *, lg_code: str, settings: Settings, passphrase: str) -> Exported:
-    """The municipality's register and 統合宛名 as a migration package (read only: nothing changes on this node)."""
+def export_package(
+    session: Session, *, lg_code: str, settings: Settings, passphrase: str, charset: Charset = "jisx0208"
+) -> Exported:
+    """The municipality's register, its 異動履歴 and 統合宛名 as a migration package (read only: nothing changes on
+    this node); misfits are reported against the receiving system's `charset`."""
     lg_code = validate_lg_code(lg_code)
+    if charset not in CHARSETS:
+        raise Invalid(f"文字集合は {' / '.join(CHARSETS)} です（入力値: {charset!r}）", field="charset")
     salt = os.urandom(16)
     aead = _key(passphrase, salt)
     residents = residents_migration.export_residents(session, settings=settings)
@@ -181,31 +121,44 @@ def export_package(session: Session, *, lg_code: str, settings: Settings, passph
     misfits: list[Misfit] = []
     jumin_rows = []
     for r in residents:
-        era_code, era_date = _era(r.birth_date)
+        era_code, era_date = era_fields(r.birth_date)
         row = {
             "団体コード": lg_code, "宛名番号": r.atena_number, "世帯番号": r.household_number, "続柄": r.relationship,
             "氏": r.surname, "名": r.given_name, "氏_カナ": r.surname_kana, "名_カナ": r.given_name_kana,
-            "旧氏": r.former_surname, "生年月日": _date(r.birth_date), "生年月日_年号コード": era_code,
+            "旧氏": r.former_surname, "生年月日": date_text(r.birth_date), "生年月日_年号コード": era_code,
             "生年月日_和暦": era_date, "性別コード": r.sex, "郵便番号": r.postal_code, "住所": r.address,
-            "世帯の住所": r.household_address, "住民となった年月日": _date(r.resident_since),
-            "消除年月日": _date(r.removed_on), "住民状態": r.status, "前住所地_団体コード": r.previous_lg_code,
+            "世帯の住所": r.household_address, "住民となった年月日": date_text(r.resident_since),
+            "消除年月日": date_text(r.removed_on), "住民状態": r.status, "前住所地_団体コード": r.previous_lg_code,
             "個人番号_封緘": _seal(aead, r.mynumber, f"{JUMIN}:{r.atena_number}:個人番号"),
             "住民票コード_封緘": _seal(aead, r.juminhyo_code, f"{JUMIN}:{r.atena_number}:住民票コード"),
         }  # fmt: skip
-        misfits += _fit(JUMIN, r.atena_number, JUMIN_ITEMS, row)
+        misfits += fit(JUMIN, r.atena_number, JUMIN_ITEMS, row, charset)
         jumin_rows.append(row)
     people_rows, link_rows = [], []
     for p in people:
         row = {
             "統合宛名番号": p.integrated_number, "住基宛名番号": p.resident_atena, "区分": p.kind, "氏名": p.name,
-            "氏名_カナ": p.name_kana, "生年月日": _date(p.birth_date), "性別コード": p.sex, "住所": p.address,
+            "氏名_カナ": p.name_kana, "生年月日": date_text(p.birth_date), "性別コード": p.sex, "住所": p.address,
             "状態": p.status, "個人番号_封緘": _seal(aead, p.mynumber, f"{PEOPLE}:{p.integrated_number}:個人番号"),
         }  # fmt: skip
-        misfits += _fit(PEOPLE, p.integrated_number, PEOPLE_ITEMS, row)
+        misfits += fit(PEOPLE, p.integrated_number, PEOPLE_ITEMS, row, charset)
         people_rows.append(row)
         link_rows += [
             {"統合宛名番号": p.integrated_number, "業務システム": s, "宛名番号": a} for s, a in p.links
         ]
+    change_rows = [
+        {
+            "宛名番号": c.atena_number,
+            "異動事由コード": c.reason_code,
+            "異動の種類": c.kind,
+            "届出年月日": date_text(c.notified_on),
+            "異動年月日": date_text(c.effective_on),
+            "記録日時": c.recorded_at.isoformat(),
+            "異動前": json_text(c.before),
+            "異動後": json_text(c.after),
+        }
+        for c in residents_migration.export_changes(session)
+    ]
     counter_rows = [{"系列": k, "次の値": str(v)} for k, v in sorted(counters.items())]
     copy_rows = [
         {
@@ -215,19 +168,20 @@ def export_package(session: Session, *, lg_code: str, settings: Settings, passph
             "データセット番号": c.dataset_no,
             "データセットレコードキー": c.dataset_record_key,
             "版": c.version,
-            "公開開始日": _date(c.published_from),
-            "公開終了日": _date(c.published_to),
+            "公開開始日": date_text(c.published_from),
+            "公開終了日": date_text(c.published_to),
             "データ項目": json.dumps((c.data or {}).get("items", {}), ensure_ascii=False, sort_keys=True),
             "NULL理由": json.dumps((c.data or {}).get("null", {}), ensure_ascii=False, sort_keys=True),
         }
         for c in intermediate_migration.copies_in_force(session, lg_code=lg_code)
     ]
     files = {
-        JUMIN: _csv(JUMIN_ITEMS, jumin_rows),
-        PEOPLE: _csv(PEOPLE_ITEMS, people_rows),
-        LINKS: _csv(LINK_ITEMS, link_rows),
-        COUNTERS: _csv(COUNTER_ITEMS, counter_rows),
-        COPIES: _csv(COPY_ITEMS, copy_rows),
+        JUMIN: csv_bytes(JUMIN_ITEMS, jumin_rows),
+        CHANGES: csv_bytes(CHANGE_ITEMS, change_rows),
+        PEOPLE: csv_bytes(PEOPLE_ITEMS, people_rows),
+        LINKS: csv_bytes(LINK_ITEMS, link_rows),
+        COUNTERS: csv_bytes(COUNTER_ITEMS, counter_rows),
+        COPIES: csv_bytes(COPY_ITEMS, copy_rows),
     }
     report = io.StringIO()
     writer = csv.writer(report, lineterminator="\r\n")
@@ -236,6 +190,7 @@ def export_package(session: Session, *, lg_code: str, settings: Settings, passph
     files[REPORT] = report.getvalue().encode("utf-8")
     counts = {
         JUMIN: len(jumin_rows),
+        CHANGES: len(change_rows),
         PEOPLE: len(people_rows),
         LINKS: len(link_rows),
         COUNTERS: len(counter_rows),
@@ -244,6 +199,7 @@ def export_package(session: Session, *, lg_code: str, settings: Settings, passph
         "layout": LAYOUT,
         "lg_code": lg_code,
         "encoding": "UTF-8",
+        "charset": CHARSETS[charset][1],  # what the misfit report checked against
         "kdf": {"name": "scrypt", "salt": base64.b64encode(salt).decode(), "n": 2**14, "r": 8, "p": 1},
         "files": {
             name: {"sha256": hashlib.sha256(data).hexdigest(), "rows": counts.get(name)}
@@ -275,12 +231,42 @@ def _read(archive: zipfile.ZipFile, manifest: dict[str, object], name: str) -> l
     return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
 
 
+def _changes(
+    archive: zipfile.ZipFile, manifest: dict[str, object]
+) -> list[residents_migration.MigrationChange]:
+    """The 異動履歴 file, each line checked (dates, the recording time with its offset, the before/after JSON)."""
+    changes = []
+    for row in _read(archive, manifest, CHANGES):
+        record = f"{CHANGES} {row['宛名番号']}"
+        notified = parse_date(row["届出年月日"], record=record, item="届出年月日")
+        effective = parse_date(row["異動年月日"], record=record, item="異動年月日")
+        try:
+            at = dt.datetime.fromisoformat(row["記録日時"])
+            before, after = json.loads(row["異動前"]), json.loads(row["異動後"])
+        except ValueError as exc:
+            raise Invalid("記録日時または異動前後の内容が読めません", record=record, field="異動後") from exc
+        if notified is None or effective is None or at.tzinfo is None or not isinstance(after, dict):
+            raise Invalid(
+                "届出年月日・異動年月日・記録日時（時差付き）・異動後は必須です",
+                record=record,
+                field="異動年月日",
+            )
+        changes.append(
+            residents_migration.MigrationChange(
+                atena_number=row["宛名番号"], kind=row["異動の種類"], reason_code=row["異動事由コード"],
+                notified_on=notified, effective_on=effective, before=before, after=after, recorded_at=at,
+            )
+        )  # fmt: skip
+    return changes
+
+
 @dataclass(frozen=True)
 class Imported:
     residents: int
     people: int
     misfits: int
     copies: int = 0
+    changes: int = 0
 
 
 def import_package(
@@ -311,11 +297,11 @@ def import_package(
     for row in _read(archive, manifest, JUMIN):
         atena = row["宛名番号"]
         record = f"{JUMIN} {atena}"
-        birth = _parse_date(row["生年月日"], record=record, item="生年月日")
-        since = _parse_date(row["住民となった年月日"], record=record, item="住民となった年月日")
+        birth = parse_date(row["生年月日"], record=record, item="生年月日")
+        since = parse_date(row["住民となった年月日"], record=record, item="住民となった年月日")
         if birth is None or since is None:
             raise Invalid("生年月日と住民となった年月日は必須です", record=record, field="生年月日")
-        if _era(birth) != (row["生年月日_年号コード"], row["生年月日_和暦"]):
+        if era_fields(birth) != (row["生年月日_年号コード"], row["生年月日_和暦"]):
             raise Invalid("生年月日の和暦が西暦と一致しません", record=record, field="生年月日_和暦")
         if row["団体コード"] != lg_code:
             raise Invalid(f"団体コードが違います: {row['団体コード']}", record=record, field="団体コード")
@@ -325,7 +311,7 @@ def import_package(
                 relationship=row["続柄"], surname=row["氏"], given_name=row["名"], surname_kana=row["氏_カナ"],
                 given_name_kana=row["名_カナ"], former_surname=row["旧氏"], birth_date=birth, sex=row["性別コード"],
                 postal_code=row["郵便番号"], address=row["住所"], status=row["住民状態"], resident_since=since,
-                removed_on=_parse_date(row["消除年月日"], record=record, item="消除年月日"),
+                removed_on=parse_date(row["消除年月日"], record=record, item="消除年月日"),
                 previous_lg_code=row["前住所地_団体コード"],
                 mynumber=_open(aead, row["個人番号_封緘"], f"{JUMIN}:{atena}:個人番号", record=record, item="個人番号_封緘"),
                 juminhyo_code=_open(aead, row["住民票コード_封緘"], f"{JUMIN}:{atena}:住民票コード", record=record, item="住民票コード_封緘"),
@@ -338,7 +324,7 @@ def import_package(
     for row in _read(archive, manifest, PEOPLE):
         number = row["統合宛名番号"]
         record = f"{PEOPLE} {number}"
-        birth = _parse_date(row["生年月日"], record=record, item="生年月日")
+        birth = parse_date(row["生年月日"], record=record, item="生年月日")
         if birth is None:
             raise Invalid("生年月日は必須です", record=record, field="生年月日")
         people.append(
@@ -355,6 +341,8 @@ def import_package(
     ids_by_atena = residents_migration.restore_residents(
         session, lg_code=lg_code, rows=rows, settings=settings
     )
+    changes = _changes(archive, manifest)
+    residents_migration.restore_changes(session, rows=changes, resident_ids=ids_by_atena)
     restored = addressee_migration.restore_people(
         session, people=people, counters=counters, resident_ids=ids_by_atena, settings=settings
     )
@@ -370,11 +358,11 @@ def import_package(
                 source=record, record_id=row["レコード識別番号"], tm_code=row["特定個人情報名コード"],
                 dataset_no=row["データセット番号"], dataset_record_key=row["データセットレコードキー"], version=row["版"],
                 integrated_number=row["統合宛名番号"],
-                published_from=_parse_date(row["公開開始日"], record=record, item="公開開始日"),
-                published_to=_parse_date(row["公開終了日"], record=record, item="公開終了日"),
+                published_from=parse_date(row["公開開始日"], record=record, item="公開開始日"),
+                published_to=parse_date(row["公開終了日"], record=record, item="公開終了日"),
                 items=items, null_reasons=nulls,
             )
         )  # fmt: skip
     if entries:
         intermediate.register_copies(session, lg_code=lg_code, entries=entries, on_error="abort")
-    return Imported(len(rows), restored, misfits, len(entries))
+    return Imported(len(rows), restored, misfits, len(entries), len(changes))

@@ -7,12 +7,11 @@ import csv
 import io
 from collections.abc import Sequence
 
-from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from renkei.core.errors import Invalid
 from renkei.disaster import service
-from renkei.disaster.schemas import SUPPORT_KINDS, age_on
+from renkei.disaster.schemas import LEDGERS, SUPPORT_KINDS, age_on
 
 VICTIM_HEADINGS = (
     "台帳番号",
@@ -45,7 +44,6 @@ HOUSE_HEADINGS = (
     "居住者数",
     "備考",
 )
-LEDGERS = {"victims": "被災者台帳", "houses": "被災住家等台帳"}
 
 
 def rows(session: Session, *, disaster_id: int, ledger: str) -> tuple[Sequence[str], list[list[object]]]:
@@ -117,6 +115,8 @@ def to_csv(headings: Sequence[str], body: list[list[object]]) -> bytes:
 
 
 def to_xlsx(title: str, headings: Sequence[str], body: list[list[object]]) -> bytes:
+    from openpyxl import Workbook  # only when a workbook is asked for
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

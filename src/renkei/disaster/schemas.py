@@ -21,6 +21,7 @@ DAMAGE_LEVELS = (
 )
 UNSURVEYED = "未調査"
 STRUCTURES = ("木造", "非木造")
+LEDGERS = {"victims": "被災者台帳", "houses": "被災住家等台帳"}  # the two ledgers an export can write
 KINDS = ("地震", "風水害", "土砂災害", "火災", "津波", "その他")
 SUPPORT_KINDS = {
     "relief": "救援物資",

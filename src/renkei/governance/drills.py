@@ -20,10 +20,9 @@ from renkei.core import clock
 from renkei.core.errors import Conflict, Invalid, NotFound
 from renkei.governance import training
 from renkei.governance.models_course import GovernanceDrill, GovernanceDrillTarget
+from renkei.governance.scales import DRILL_KINDS, DRILL_MISDELIVERY, DRILL_PHISHING
 
-PHISHING = "標的型メール"
-MISDELIVERY = "誤送信"
-KINDS = (PHISHING, MISDELIVERY)
+PHISHING, MISDELIVERY, KINDS = DRILL_PHISHING, DRILL_MISDELIVERY, DRILL_KINDS
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 TEMPLATES = {
     PHISHING: (

@@ -12,6 +12,10 @@ from decimal import Decimal, InvalidOperation
 
 from renkei.core.errors import Invalid
 
+# The drills of seed 002's 訓練 (decision 0073): a 標的型メール campaign and an 誤送信 exercise.
+DRILL_PHISHING = "標的型メール"
+DRILL_MISDELIVERY = "誤送信"
+DRILL_KINDS = (DRILL_PHISHING, DRILL_MISDELIVERY)
 STAGES = ("取得", "利用", "保存", "提供", "削除・廃棄")
 # Words municipalities write for the stages (seed 002 uses 保管 and 廃棄) mapped to the guideline's five.
 STAGE_ALIASES = {"保管": "保存", "廃棄": "削除・廃棄", "削除": "削除・廃棄", "削除廃棄": "削除・廃棄"}

@@ -20,11 +20,13 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from renkei import layouts
 from renkei.core import clock
-from renkei.core.errors import BatchRejected, Invalid
+from renkei.core.errors import BatchRejected, Invalid, NotFound
 from renkei.hub.models import HubAgency, HubLocalUseNotification, HubLocalUsePermission, HubPermission
 from renkei.hub.schemas import PermissionRow
 from renkei.protocol.messages import refusal_not_permitted
+from renkei.protocol.permissions import AllowedQueries, AllowedQuery
 
 DEFAULT_SOURCE = "beppyo2.csv"
 COLUMNS = {
@@ -119,6 +121,63 @@ def list_permissions(session: Session) -> list[PermissionRow]:
         )
         for p in found
     ]
+
+
+def allowed_queries(session: Session, *, agency_code: str, on: dt.date | None = None) -> AllowedQueries:
+    """What `agency_code` may ask: the rows naming it as 情報照会者 (by its kind or its code), then the entries of
+    its accepted 独自利用事務 届出 in force on `on` (today) — the same rows `refusal_reason` admits by."""
+    agency = session.get(HubAgency, agency_code)
+    if agency is None:
+        raise NotFound("ハブに登録されていない機関です", record=agency_code, field="agency_code")
+    ensure_default_permissions(session)
+    day = on or clock.today()
+    table = session.scalars(
+        sa.select(HubPermission)
+        .where(HubPermission.requester.in_([agency.kind, agency.agency_code]))
+        .order_by(HubPermission.id)
+    )
+    rows = [
+        AllowedQuery(
+            basis="table",
+            item=p.item,
+            jimu_code=p.jimu_code,
+            jimu_name=p.jimu_name,
+            procedure_code=p.procedure_code,
+            procedure_name=p.procedure_name,
+            provider=p.provider,
+            tm_code=p.tm_code,
+            tm_name=p.tm_name,
+        )
+        for p in table
+    ]
+    local = session.execute(
+        sa.select(HubLocalUsePermission, HubLocalUseNotification)
+        .join(HubLocalUseNotification, HubLocalUseNotification.id == HubLocalUsePermission.notification_pk)
+        .where(HubLocalUsePermission.requester_code == agency.agency_code)
+        .order_by(HubLocalUsePermission.id)
+    )
+    rows += [
+        AllowedQuery(
+            basis="local_use",
+            item=n.notification_id,
+            jimu_code=p.jimu_code,
+            jimu_name=n.jimu_name,
+            provider=p.provider,
+            tm_code=p.tm_code,
+            tm_name=_tm_name(p.tm_code),
+            valid_to=p.valid_to,
+        )
+        for p, n in local
+        if _in_period(p, day)
+    ]
+    return AllowedQueries(agency_code=agency.agency_code, kind=agency.kind, on=day, rows=rows)
+
+
+def _tm_name(tm_code: str) -> str:
+    try:
+        return layouts.tm_name(tm_code)
+    except NotFound:
+        return ""
 
 
 def _in_table(

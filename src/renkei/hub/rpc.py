@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from renkei.core.db import Databases
 from renkei.core.errors import Forbidden
 from renkei.core.settings import Settings
-from renkei.hub import local_use, operators, service, witness
+from renkei.hub import local_use, operators, permissions, service, witness
 from renkei.hub.schemas import DeliveryReport
 from renkei.protocol.api import Empty, Operation, ServiceApi, operation
 from renkei.protocol.identity import Caller
@@ -48,6 +48,7 @@ from renkei.protocol.operator import (
     PermissionEnd,
     PermissionRemoval,
 )
+from renkei.protocol.permissions import AllowedQueries, AllowedQueriesRequest
 from renkei.protocol.tlog import (
     AddCheckpointRequest,
     AddCheckpointResponse,
@@ -201,6 +202,13 @@ def api(
         with databases.session(NODE) as session:
             return service.person_records(session, request=request, settings=settings)
 
+    @operation("allowed_queries", AllowedQueriesRequest, AllowedQueries, callers={"municipality"})
+    def allowed_queries(request: AllowedQueriesRequest, caller: Caller) -> AllowedQueries:
+        """許可表のうち自機関が照会できる行（別表第二と受理済みの独自利用事務、自機関のみ） / what this agency may ask."""
+        caller.must_be_agency(request.agency_code, field="agency_code")
+        with databases.session(NODE) as session:
+            return permissions.allowed_queries(session, agency_code=request.agency_code)
+
     @operation(
         "file_local_use_notification", LocalUseNotification, NotificationState, callers={"municipality"}
     )
@@ -306,6 +314,7 @@ def api(
         poll_batch,
         deliver_pending,
         person_records,
+        allowed_queries,
         file_local_use_notification,
         local_use_notification_status,
         witness_add_checkpoint,

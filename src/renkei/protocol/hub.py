@@ -19,6 +19,7 @@ from renkei.protocol.messages import (
     SignAcquisitionRequest,
     SignAcquisitionResponse,
 )
+from renkei.protocol.permissions import AllowedQueries
 from renkei.protocol.transport import Transport
 
 HUB_SERVICE = "hub"
@@ -71,3 +72,8 @@ class HubClient:
     def deliver_pending(self, *, limit: int = 100) -> dict[str, int]:
         answer = self._transport.call(self._service, "deliver_pending", {"limit": limit})
         return {key: int(value) for key, value in answer.items()}
+
+    def allowed_queries(self, agency_code: str) -> AllowedQueries:
+        """What the permission table lets this agency ask today (a municipality may ask for its own rows only)."""
+        answer = self._transport.call(self._service, "allowed_queries", {"agency_code": agency_code})
+        return AllowedQueries.model_validate(answer)

@@ -25,19 +25,10 @@ from renkei.core import clock
 from renkei.core.crypto import Sealer, derive_key
 from renkei.core.errors import Conflict, Forbidden, Invalid, NotFound
 from renkei.core.settings import Settings
+from renkei.staff import roles as role_table
 from renkei.staff.models import StaffAccount, StaffEvent, StaffRole
 
-ROLES: dict[str, str] = {
-    "juki": "住基担当",
-    "tax": "税務担当",
-    "welfare": "福祉担当",
-    "admin": "情報政策課（管理者）",
-    "auditor": "監査",
-    "notice": "お知らせ担当",  # sends マイナポータル お知らせ to residents (decision 0093)
-    # National operators' consoles (decision 0092): the same login, TOTP and role checks as municipal staff.
-    "hub_operator": "情報提供ネットワークシステム運用者",
-    "jpki_operator": "公的個人認証運用者",
-}
+ROLES: dict[str, str] = role_table.ROLES  # defined in an import-free module, so the CLI offers them at once
 # Roles whose holders must pass TOTP: all of them. juki/tax/welfare do 個人番号利用事務; admin grants roles;
 # auditor reads who looked up which 統合宛名番号 and why, itself 特定個人情報 (decision 0021).
 ROLES_REQUIRING_TOTP = frozenset(ROLES)

@@ -11,11 +11,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from renkei.core.errors import Forbidden
 from renkei.jpki import service as jpki
 from renkei.jpki.oids import REASON_LABELS, REASON_NAMES
 from renkei.jpki.verifiers import CATEGORY_LABELS
-from renkei.protocol.jpki import Basic4, CardApplication, CertKind, IdentityCheck, JpkiClient
+from renkei.protocol.jpki import CardApplication, CertKind, IdentityCheck, JpkiClient
 from renkei.residents import service as residents
 from renkei.runtime import Runtime
 from renkei.web.deps import CurrentStaff, check_csrf, get_runtime, require_role
@@ -45,21 +44,7 @@ REVOCABLE = {
 def identity_check(runtime: Runtime, *, lg_code: str, resident_id: RowId, document: str) -> IdentityCheck:
     """Who the person at the window is, from this municipality's register (a resident no longer here fails)."""
     with runtime.municipal_session(lg_code) as session:
-        resident = residents.get_resident(session, resident_id=resident_id)
-    if resident.status != "active":
-        raise Forbidden(
-            "住民票に記載のある方ではありません（転出・死亡）", record=str(resident_id), field="status"
-        )
-    registered = Basic4(
-        name=resident.name,
-        address=resident.address,
-        birth_date=resident.birth_date,
-        sex=resident.sex,
-        former_surname=resident.former_surname,
-    )
-    return IdentityCheck(
-        lg_code=lg_code, resident_id=resident_id, registered=registered, identity_document=document
-    )
+        return residents.identity_check(session, lg_code=lg_code, resident_id=resident_id, document=document)
 
 
 @router.get("/jpki", response_class=HTMLResponse)

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from renkei.core.errors import Unavailable
 from renkei.core.ids import municipality_agency_code, validate_lg_code
 from renkei.intermediate import service
 from renkei.intermediate.schemas import QueryRequest
@@ -45,7 +46,13 @@ def query_form(request: Request, staff: Asker) -> HTMLResponse:
     system = next((SYSTEM_OF_ROLE[r] for r in sorted(staff.roles) if r in SYSTEM_OF_ROLE), "juki")
     defaults = {"system": system, "jm": "", "jt": "", "provider": "", "tm": "", "atena": ""}
     form = pickers.prefilled(defaults, request.query_params)  # a picker link or "照会する" fills the form
-    return _page(request, "query", staff, form=form, choices=pickers.query_choices(staff.roles))
+    runtime = get_runtime(request)
+    try:  # the hub's table as it is now: an operator's change shows at once (decision 0127)
+        allowed = runtime.join_hub(staff.lg_code).allowed_queries(municipality_agency_code(staff.lg_code))
+    except Unavailable as error:
+        return _page(request, "query", staff, form=form, choices=[], table_on=None, hub_error=error.message)
+    choices = pickers.query_choices(staff.roles, allowed.rows)
+    return _page(request, "query", staff, form=form, choices=choices, table_on=allowed.on, hub_error=None)
 
 
 @router.post("/linkage/query", dependencies=[Depends(check_csrf)], response_model=None)

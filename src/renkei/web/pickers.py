@@ -6,17 +6,16 @@ gives one), `code_label(tm, tk, value)` (the code table's label) — each shows 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from urllib.parse import urlencode
 
 from renkei import layouts
 from renkei.core.errors import NotFound
-from renkei.hub import permissions
-from renkei.hub.schemas import PermissionRow
 from renkei.layouts.model import Item
+from renkei.protocol.permissions import AllowedQuery
 from renkei.web.templating import templates
 
 
@@ -69,7 +68,7 @@ MUNICIPALITY = "市町村長"
 
 @dataclass(frozen=True)
 class Choice:
-    """One combination the permission table allows a municipality's clerk to ask another municipality."""
+    """One combination the hub's permission table allows a municipality's clerk to ask another municipality."""
 
     jm: str
     jm_name: str
@@ -77,6 +76,8 @@ class Choice:
     jt_name: str
     tm: str
     tm_name: str
+    local_use_until: dt.date | None = None  # a 独自利用事務 entry (its 届出's last day), not a 別表第二 row
+    local_use: bool = False
 
     def query(self, **extra: str) -> str:
         return urlencode(
@@ -84,24 +85,25 @@ class Choice:
         )
 
 
-@functools.cache
-def _permission_rows() -> tuple[PermissionRow, ...]:
-    data = (resources.files("renkei.hub.data") / permissions.DEFAULT_SOURCE).read_bytes()
-    return tuple(permissions.parse_permissions(data, source=permissions.DEFAULT_SOURCE))
-
-
-def query_choices(roles: frozenset[str] | set[str]) -> list[Choice]:
-    """Combinations of (事務, 事務手続, 特定個人情報名) with a municipality as provider that the roles may ask."""
+def query_choices(roles: frozenset[str] | set[str], allowed: Iterable[AllowedQuery]) -> list[Choice]:
+    """Combinations of (事務, 事務手続, 特定個人情報名) with a municipality as provider that the roles may ask, from
+    the rows the hub says its table allows this municipality now (`HubClient.allowed_queries`)."""
     wanted = frozenset().union(*(ROLE_JIMU.get(r, frozenset()) for r in roles))
     found: dict[tuple[str, str, str], Choice] = {}
-    for row in _permission_rows():
-        if row.requester != MUNICIPALITY or row.provider != MUNICIPALITY or row.jimu_code not in wanted:
+    for row in allowed:
+        if row.provider != MUNICIPALITY:
+            continue
+        if row.basis == "table" and row.jimu_code not in wanted:
             continue
         # An empty 事務手続コード admits every 手続 of the 事務; offer its first serial (decision 0032's scheme).
         jt = row.procedure_code or f"JT01{row.jimu_code[4:7]}00000001"
         jt_name = row.procedure_name or "（事務手続の指定なし）"
         key = (row.jimu_code, jt, row.tm_code)
-        found.setdefault(key, Choice(row.jimu_code, row.jimu_name, jt, jt_name, row.tm_code, row.tm_name))
+        local = row.basis == "local_use"
+        found.setdefault(
+            key,
+            Choice(row.jimu_code, row.jimu_name, jt, jt_name, row.tm_code, row.tm_name, row.valid_to, local),
+        )
     return sorted(found.values(), key=lambda c: (c.jm, c.jt, c.tm))
 
 

@@ -19,6 +19,7 @@ from renkei.residents.service.queries import (
 from renkei.residents.service.registration import record_birth, register_residents
 from renkei.residents.service.seals import SealView, abolish_seal, current_seal, register_seal
 from renkei.residents.service.transfer import open_certificate, seal_certificate
+from renkei.residents.service.window import identity_check
 
 __all__ = [
     "SealView",
@@ -35,6 +36,7 @@ __all__ = [
     "find_by_atena_number",
     "get_resident",
     "household_members",
+    "identity_check",
     "issue_acquisition_numbers",
     "list_residents",
     "move_in",

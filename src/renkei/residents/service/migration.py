@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -18,8 +19,8 @@ from renkei.core import clock, ids
 from renkei.core.errors import Conflict, Invalid
 from renkei.core.settings import Settings
 from renkei.residents import sealing
-from renkei.residents.models import ResidentsHousehold, ResidentsResident
-from renkei.residents.schemas import STATUS_LABELS
+from renkei.residents.models import ResidentsChange, ResidentsHousehold, ResidentsResident
+from renkei.residents.schemas import REASON_CODES, STATUS_LABELS
 
 STATUSES = tuple(STATUS_LABELS)
 
@@ -126,3 +127,70 @@ def restore_residents(
         session.add(resident)
     session.flush()
     return {resident.atena_number: resident.id for resident, _ in created}
+
+
+@dataclasses.dataclass(frozen=True)
+class MigrationChange:
+    """One 異動 of the history as the migration carries it (no number is ever part of a change)."""
+
+    atena_number: str
+    kind: str
+    reason_code: str  # 異動事由コード (decision 0013)
+    notified_on: dt.date
+    effective_on: dt.date
+    before: dict[str, Any] | None
+    after: dict[str, Any]
+    recorded_at: dt.datetime
+
+
+def export_changes(session: Session) -> list[MigrationChange]:
+    """The whole 異動 history, oldest first."""
+    rows = session.execute(
+        sa.select(ResidentsChange, ResidentsResident.atena_number)
+        .join(ResidentsResident, ResidentsResident.id == ResidentsChange.resident_id)
+        .order_by(ResidentsChange.id)
+    )
+    return [
+        MigrationChange(
+            atena_number=atena,
+            kind=c.kind,
+            reason_code=c.reason_code,
+            notified_on=c.notified_on,
+            effective_on=c.effective_on,
+            before=c.before,
+            after=c.after,
+            recorded_at=c.recorded_at,
+        )
+        for c, atena in rows
+    ]
+
+
+def restore_changes(
+    session: Session, *, rows: Sequence[MigrationChange], resident_ids: Mapping[str, int]
+) -> int:
+    """Put the history back beside the restored register, as it was (no 異動 is announced again: the consumers
+    were restored from the same package)."""
+    for row in rows:
+        record = f"異動 {row.atena_number}"
+        if row.atena_number not in resident_ids:
+            raise Invalid("住民記録にない宛名番号の異動です", record=record, field="宛名番号")
+        if REASON_CODES.get(row.kind) != row.reason_code:
+            raise Invalid(
+                f"異動事由コード {row.reason_code!r} は異動の種類 {row.kind!r} と一致しません",
+                record=record,
+                field="異動事由コード",
+            )
+        session.add(
+            ResidentsChange(
+                resident_id=resident_ids[row.atena_number],
+                kind=row.kind,
+                reason_code=row.reason_code,
+                notified_on=row.notified_on,
+                effective_on=row.effective_on,
+                before=row.before,
+                after=row.after,
+                recorded_at=row.recorded_at,
+            )
+        )
+    session.flush()
+    return len(rows)

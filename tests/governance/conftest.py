@@ -1,0 +1,3 @@
+from tests.portal.browsing import browser, page, screenshot
+
+__all__ = ["browser", "page", "screenshot"]
