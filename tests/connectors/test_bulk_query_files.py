@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 import pytest
 
 from renkei.connectors.bulk_query import (
     REQUEST_FIELDS,
+    BadLine,
+    RequestLine,
     ResultLine,
+    parse_request_lines,
     read_request_file,
     read_result_file,
     request_record,
@@ -76,11 +80,55 @@ def test_bad_request_records_name_their_line_and_field(tmp_path: Path) -> None:
     path = tmp_path / "request.txt"
     path.write_text("\n".join([good, bad_jm, short]) + "\n", encoding="utf-8")
     read = list(read_request_file(path))
-    assert not isinstance(read[0], Invalid)
-    assert [(e.record, e.field) for e in read[1:] if isinstance(e, Invalid)] == [
-        ("request.txt:2", "事務コード"),
-        ("request.txt:3", None),
+    assert isinstance(read[0], RequestLine)
+    assert [(b.line_no, b.error.record, b.error.field) for b in read[1:] if isinstance(b, BadLine)] == [
+        (2, "request.txt:2", "事務コード"),
+        (3, "request.txt:3", None),
     ]
+
+
+def _field(record: str, name: str, value: str) -> str:
+    """The record with one field replaced (as typed: not padded, unless the value is)."""
+    fields = record.split(",")
+    fields[[n for n, _w in REQUEST_FIELDS].index(name)] = value
+    return ",".join(fields)
+
+
+def test_strict_fixed_width_fields_refuse_what_the_intermediate_server_would(tmp_path: Path) -> None:
+    """Full-width digits, a field shorter than its width, an impossible date or time, a period that ends before it
+    starts, an unknown 特定個人情報名コード: each refused naming its line and field, the good line read."""
+    good = request_record(query("5"), requester=SETAGAYA, requested_at=dt.datetime(2025, 7, 1, tzinfo=dt.UTC))
+    cases = {
+        "照会開始日付": _field(good, "照会開始日付", "２０２５０４０１"),  # full-width digits, width 8
+        "宛名番号": _field(good, "宛名番号", "5".ljust(14)),  # one character short of 15
+        "照会終了日付": _field(good, "照会終了日付", "20250231"),  # no such day
+        "照会依頼日時": _field(good, "照会依頼日時", "20251332000000000"),  # no 13th month
+        "照会開始日付 ": _field(_field(good, "照会開始日付", "20260401"), "照会終了日付", "20250331"),
+        "特定個人情報名コード": good.replace("TM00000000000002", "TM00000000009999"),
+    }
+    path = tmp_path / "request.txt"
+    path.write_text("\n".join([good, *cases.values()]) + "\n", encoding="utf-8")
+    read = list(read_request_file(path))
+    assert isinstance(read[0], RequestLine)
+    bad = [item for item in read[1:] if isinstance(item, BadLine)]
+    assert [(b.line_no, b.error.field) for b in bad] == [
+        (i + 2, name.strip()) for i, name in enumerate(cases)
+    ]
+    assert "半角数字" in bad[0].error.message and "15 桁" in bad[1].error.message
+    assert "より後" in bad[4].error.message and "不明なコード" in bad[5].error.message
+
+
+def test_a_request_line_is_keyed_by_its_content() -> None:
+    good = request_record(query("5"), requester=SETAGAYA, requested_at=dt.datetime(2025, 7, 1, tzinfo=dt.UTC))
+    later = request_record(
+        query("5"), requester=SETAGAYA, requested_at=dt.datetime(2025, 7, 2, tzinfo=dt.UTC)
+    )
+    keys = [
+        item.key
+        for item in parse_request_lines(io.StringIO(f"{good}\n{good}\n{later}\n"), name="f", system=None)
+        if isinstance(item, RequestLine)
+    ]
+    assert keys[0] == keys[1] != keys[2] and len(keys[0]) <= 64
 
 
 def test_result_lines_read_back_with_the_statuses_at_the_real_positions(tmp_path: Path) -> None:

@@ -272,3 +272,31 @@ def test_an_agency_cannot_register_another_municipalitys_node_as_its_endpoint(ru
     with pytest.raises(Forbidden):
         register(runtime, LG_B, endpoint=f"lg{LG_A}")
     register(runtime, LG_B, endpoint=f"https://127.0.0.1:9/node/v1/{LG_B}")  # its own node is fine
+
+
+def test_a_code_no_row_of_the_table_names_is_refused_as_unknown_not_as_not_permitted(
+    runtime: Runtime,
+) -> None:
+    a, b = register(runtime, LG_A), register(runtime, LG_B)
+    sign_b = acquire(runtime, b, LG_A, residents(runtime, LG_A, 1))[0]
+    hub = HubClient(runtime.transport)
+    unknown = {  # 事務 JM01000000121000 lists its 事務手続 one by one (no row admits every one of them)
+        "jimu": {"jimu": "JM09999000000000"},
+        "procedure": {"jimu": "JM01000000121000", "procedure": "JT01074000000999"},
+        "tm": {"tm": "TM00000000009999"},
+    }
+    reasons = {
+        name: hub.submit_query(query(b, a, sign_b, **codes)).refusal_reason for name, codes in unknown.items()
+    }
+    assert reasons["jimu"] == "指定された事務コード「JM09999000000000」は許可表にありません（不明なコード）。"
+    assert reasons["procedure"] == (
+        "指定された事務手続コード「JT01074000000999」は許可表にありません（不明なコード）。"
+    )
+    assert (
+        reasons["tm"]
+        == "指定された特定個人情報名コード「TM00000000009999」は許可表にありません（不明なコード）。"
+    )
+    # a code the table knows, in a combination it does not admit, is still "not permitted"
+    assert hub.submit_query(query(b, a, sign_b, tm=JUMINHYO)).refusal_reason == refusal_not_permitted(
+        JUMINHYO
+    )

@@ -139,3 +139,125 @@ def test_query_submit_poll_and_bulk_then_records_verify_catches_an_edit(
     assert code == 1 and "lg131016" in out and f"seq {seq}" in out
     code, out = run(cli_env, "records", "verify", "--node", "hub")
     assert code == 0, out
+
+
+def test_a_bulk_file_sends_only_its_good_lines_reports_the_bad_ones_and_a_rerun_sends_nothing_twice(
+    runtime: Runtime, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    from renkei.hub.models import HubQuery
+
+    numbers, net = a_and_b(runtime)
+    with runtime.municipal_session(CHIYODA) as session:
+        service.register_copies(session, lg_code=CHIYODA, entries=[tax_copy(numbers[0], "R0")])
+    [moved] = move_family(net, [f"{1:015d}"])
+
+    def line(atena: str, **changes: str) -> str:
+        record = request_record(
+            QueryRequest(jm_code=JIDOTEATE, jt_code=NINTEI, provider=A_AGENCY, tm_code=TAX, atena=atena),
+            requester=B_AGENCY,
+            requested_at=clock.now(),
+        )
+        for old, new in changes.items():
+            record = record.replace(old, new)
+        return record
+
+    good = line(moved)
+    path = tmp_path / "request.txt"
+    write_request_file(
+        path,
+        [
+            good,
+            line(
+                moved, **{JIDOTEATE: JIDOTEATE.replace("0", "０", 1)}
+            ),  # a full-width digit in the 事務コード
+            line(f"{900:015d}"),
+            good.rstrip(),  # the last field no longer padded to its width
+        ],
+    )
+    args = [
+        "query",
+        "bulk",
+        str(path),
+        "--municipality",
+        SETAGAYA,
+        "--system",
+        "juki",
+        "--out",
+        str(tmp_path),
+    ]
+    code, out = run(cli_env, *args)
+    assert code == 0, out
+    assert "4 行を読みました（誤りのある行 2 行は送信しません）" in out
+    [result_path] = list(tmp_path.glob("P640R110_*"))
+    results = list(read_result_file(result_path))
+    assert [r.detail_status for r in results] == ["09", "99", "09", "99"]
+    assert results[1].detail_message.startswith("2行目 事務コード:")
+    assert results[3].detail_message.startswith("4行目 照会終了日付:")
+    with runtime.session("hub") as session:
+        asked = session.scalar(sa.select(sa.func.count()).select_from(HubQuery))
+    assert asked == 2
+
+    result_path.unlink()
+    code, out = run(cli_env, *args)  # the same file again: nothing is sent twice, every result is written
+    assert code == 0, out
+    with runtime.session("hub") as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(HubQuery)) == asked
+    [again] = list(tmp_path.glob("P640R110_*"))
+    assert [r.process_number for r in read_result_file(again)] == [r.process_number for r in results]
+
+
+def test_queries_the_hub_never_got_stay_queued_and_are_sent_once_when_asked_again(runtime: Runtime) -> None:
+    """The hub unreachable in the middle of a bulk run: nothing is lost, and the same lines asked again (same
+    client request ids) are sent then, once each."""
+    from renkei.core.errors import Unavailable
+    from renkei.hub.models import HubQuery
+    from renkei.protocol.hub import HubClient
+    from renkei.protocol.transport import Body
+
+    _numbers, net = a_and_b(runtime)
+    atenas = move_family(net, [f"{i:015d}" for i in (1, 2)])
+
+    class Flaky:
+        """The hub reached for everything but submissions, which fail while `down`."""
+
+        down = True
+
+        def call(self, service_name: str, operation: str, body: Body) -> Body:
+            if operation == "submit_queries" and self.down:
+                raise Unavailable("接続先に到達できません: hub")
+            return runtime.transport.call(service_name, operation, body)
+
+    flaky = Flaky()
+    lines = [
+        service.Line(
+            QueryRequest(
+                jm_code=JIDOTEATE,
+                jt_code=NINTEI,
+                provider=A_AGENCY,
+                tm_code=TAX,
+                atena=a,
+                system="juki",
+                client_request_id=f"line-{i}",
+            )
+        )
+        for i, a in enumerate(atenas)
+    ]
+    sessions = runtime.municipal_sessions(SETAGAYA)
+    settings = runtime.settings
+    first = service.submit_bulk_batched(
+        sessions, lg_code=SETAGAYA, settings=settings, hub=HubClient(flaky), lines=lines
+    )
+    assert first.failure is not None and "到達できません" in first.failure
+    with runtime.municipal_session(SETAGAYA) as session:
+        outcomes = [o for _f, o in service.outcomes_of(session, lg_code=SETAGAYA, ids=first.line_rows)]
+    assert [o.status for o in outcomes] == ["queued", "queued"] and "送信待ち" in outcomes[0].message
+    flaky.down = False
+    again = service.submit_bulk_batched(
+        sessions, lg_code=SETAGAYA, settings=settings, hub=HubClient(flaky), lines=lines
+    )
+    assert again.failure is None and again.line_rows == first.line_rows and again.submitted == 2
+    service.submit_bulk_batched(
+        sessions, lg_code=SETAGAYA, settings=settings, hub=HubClient(flaky), lines=lines
+    )
+    with runtime.session("hub") as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(HubQuery)) == 2

@@ -189,50 +189,75 @@ def bulk(
     hub_url: str | None,
     runtime: Runtime,
 ) -> None:
-    """一括照会ファイルを送信し、結果ファイルを書く / submit a bulk request file and write the result file."""
-    from renkei.connectors.bulk_query import read_request_file, result_file_name, write_result_file
+    """一括照会ファイルを送信し、結果ファイルを書く / submit a bulk request file and write the result file.
+
+    The whole file is read and checked first; a bad line is reported in the result file with its line number and
+    the reason, and only the good lines are sent. Each line is keyed by its content, so running the same file
+    again sends nothing twice (it resends only what never reached the hub). The result file is written with
+    every result there is, also when the wait is interrupted (Ctrl-C) or runs out."""
+    import dataclasses
+
+    from renkei.connectors.bulk_query import BadLine, read_request_file, result_file_name
     from renkei.intermediate import service
 
     lg_code = validate_lg_code(lg_code)
-    hub = prepare(runtime, lg_code, hub_url)
-    lines: list[service.BulkLine] = []
+    lines: list[service.Line] = []
     for item in read_request_file(file, encoding=encoding, system=system):
-        if isinstance(item, Invalid):
-            lines.append(service.Line(None, error=item))
+        if isinstance(item, BadLine):
+            error = item.error
+            where = f"{item.line_no}行目" + (f" {error.field}" if error.field else "")
+            reason = Invalid(f"{where}: {error.message}", record=error.record, field=error.field)
+            lines.append(service.Line(None, fields=item.fields, error=reason))
         else:
-            lines.append(service.Line(item.query, fields=item.fields))
+            asked = dataclasses.replace(item.query, client_request_id=item.key)
+            lines.append(service.Line(asked, fields=item.fields))
+    bad = sum(line.request is None for line in lines)
+    click.echo(f"{file.name}: {len(lines)} 行を読みました（誤りのある行 {bad} 行は送信しません）")
+    hub = prepare(runtime, lg_code, hub_url)
     sessions = runtime.municipal_sessions(lg_code)
     submitted = service.submit_bulk_batched(
-        sessions,
-        lg_code=lg_code,
-        settings=runtime.settings,
-        hub=hub,
-        lines=lines,
+        sessions, lg_code=lg_code, settings=runtime.settings, hub=hub, lines=lines
     )
     click.echo(
         f"送信 {submitted.submitted} 件 / 照会不許可 {submitted.refused} 件 / エラー {submitted.errors} 件"
     )
-    deadline = time.monotonic() + timeout
-    assert submitted.batch is not None
-    while True:
-        pending = service.poll_bulk(
-            sessions, lg_code=lg_code, settings=runtime.settings, hub=hub, batch=submitted.batch
-        )
-        if not pending or time.monotonic() > deadline:
-            break
-        time.sleep(0.5)
     tm = next((line.request.tm_code for line in lines if line.request), "")
     path = out / result_file_name(tm, clock.now()) if out.is_dir() else out
+    pending = 0
+    try:
+        if submitted.failure is not None:
+            raise click.ClickException(
+                f"情報提供ネットワークシステムに送信できませんでした: {submitted.failure}"
+                "（送信待ちの照会は同じファイルをもう一度実行すると送信されます）"
+            )
+        deadline = time.monotonic() + timeout
+        while True:
+            pending = service.poll_pending(
+                sessions, lg_code=lg_code, settings=runtime.settings, hub=hub, ids=submitted.line_rows
+            )
+            if not pending or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+    finally:
+        count = _write_results(runtime, lg_code, path, submitted.line_rows, encoding=out_encoding)
+        click.echo(f"結果ファイル: {path}（{count} 行、照会中 {pending} 件）")
+
+
+def _write_results(runtime: Runtime, lg_code: str, path: Path, row_ids: list[int], *, encoding: str) -> int:
+    """The result file, one line per request line in file order, written whole or not at all (a temporary
+    file renamed into place), so an interrupted run never leaves a truncated result file."""
+    from renkei.connectors.bulk_query import write_result_file
+    from renkei.intermediate import service
+
+    partial = path.with_name(f".{path.name}.partial")
     with runtime.municipal_session(lg_code) as session:
         count = write_result_file(
-            path,
-            (
-                _result(fields, o)
-                for fields, o in service.bulk_outcomes(session, lg_code=lg_code, batch=submitted.batch)
-            ),
-            encoding=out_encoding,
+            partial,
+            (_result(fields, o) for fields, o in service.outcomes_of(session, lg_code=lg_code, ids=row_ids)),
+            encoding=encoding,
         )
-    click.echo(f"結果ファイル: {path}（{count} 行、照会中 {pending} 件）")
+    partial.replace(path)
+    return count
 
 
 def _stamp(at: dt.datetime | None) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +29,7 @@ from renkei.core.ids import (
     validate_tm,
 )
 from renkei.intermediate.schemas import QueryRequest
+from renkei.layouts.loader import catalogue as layouts_catalogue
 
 REQUEST_FIELDS: tuple[tuple[str, int], ...] = (
     ("番号体系", 2),
@@ -71,6 +74,21 @@ class RequestLine:
     fields: list[str]
     query: QueryRequest
 
+    @property
+    def key(self) -> str:
+        """What identifies this request across runs (the node's client request id): a digest of its 18 fields,
+        so running the same file again asks nothing twice, and a changed line (a new 照会依頼日時) is new."""
+        return "bulk-" + hashlib.sha256("\x1f".join(self.fields).encode()).hexdigest()[:59]
+
+
+@dataclass(slots=True)
+class BadLine:
+    """A record that could not be read: its line number, its fields if it had 18, and why (line and field)."""
+
+    line_no: int
+    fields: list[str]
+    error: Invalid
+
 
 @dataclass(slots=True)
 class ResultLine:
@@ -87,10 +105,48 @@ class ResultLine:
     items: list[str] = field(default_factory=list)
 
 
+# Fields that hold digits only (ASCII: a full-width digit is refused, as the 中間サーバー refuses it), and those
+# that may be left blank.
+DIGIT_FIELDS = frozenset(
+    {
+        "番号体系",
+        "宛名番号",
+        "統合宛名番号",
+        "照会依頼日時",
+        "情報照会者機関コード",
+        "照会側不開示コード",
+        "情報照会者機関コード（委任元）",
+        "情報提供者機関コード（委任元）",
+        "情報提供者機関コード",
+        "照会条件区分",
+        "照会年度区分",
+        "照会開始日付",
+        "照会終了日付",
+    }
+)
+OPTIONAL_FIELDS = frozenset(
+    {
+        "宛名番号",
+        "統合宛名番号",
+        "情報照会者部署コード",
+        "情報照会者ユーザーID",
+        "照会側不開示コード",
+        "情報照会者機関コード（委任元）",
+        "情報提供者機関コード（委任元）",
+        "照会条件区分",
+        "照会年度区分",
+        "照会開始日付",
+        "照会終了日付",
+    }
+)
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+_NAMES = [name for name, _width in REQUEST_FIELDS]
+
+
 def provider_agency(value: str, *, record: str) -> str:
     """Field 13: a 16-digit 機関コード, or the 5/6-digit 団体コード of the former address (right-padded)."""
     value = value.strip()
-    if len(value) == 16 and value.isdigit():
+    if len(value) == 16 and _ASCII_DIGITS.fullmatch(value):
         return value
     try:
         return municipality_agency_code(validate_lg_code(value))
@@ -101,49 +157,70 @@ def provider_agency(value: str, *, record: str) -> str:
 
 
 def split_record(line: str, *, record: str) -> list[str]:
+    """The 18 fields of a record, each exactly its width (spaces pad it), in either form; stripped."""
     if "," in line:
-        fields = [f.strip() for f in line.split(",")]
+        raw = line.split(",")
     elif len(line) == RECORD_WIDTH:
-        fields, at = [], 0
+        raw, at = [], 0
         for _name, width in REQUEST_FIELDS:
-            fields.append(line[at : at + width].strip())
+            raw.append(line[at : at + width])
             at += width
     else:
         raise Invalid(
             f"照会依頼レコードの長さが不正です（{len(line)} 文字、{RECORD_WIDTH} 文字または18項目のカンマ区切り）",
             record=record,
         )
-    if len(fields) != len(REQUEST_FIELDS):
-        raise Invalid(f"項目数が18ではありません（{len(fields)} 項目）", record=record)
-    for (name, width), value in zip(REQUEST_FIELDS, fields, strict=True):
-        if len(value) > width:
-            raise Invalid(f"{width} 桁を超えています: {value!r}", record=record, field=name)
+    if len(raw) != len(REQUEST_FIELDS):
+        raise Invalid(f"項目数が18ではありません（{len(raw)} 項目）", record=record)
+    for (name, width), value in zip(REQUEST_FIELDS, raw, strict=True):
+        if len(value) != width:
+            raise Invalid(
+                f"項目の長さが {width} 桁ではありません（{len(value)} 桁、固定長は空白で埋めます）: {value.strip()!r}",
+                record=record,
+                field=name,
+            )
+    fields = [value.strip() for value in raw]
+    for name, value in zip(_NAMES, fields, strict=True):
+        if not value and name not in OPTIONAL_FIELDS:
+            raise Invalid("必須の項目が空です", record=record, field=name)
+        if value and name in DIGIT_FIELDS and not _ASCII_DIGITS.fullmatch(value):
+            raise Invalid(f"半角数字以外の文字があります: {value!r}", record=record, field=name)
     return fields
 
 
 def read_request_file(
     path: Path, *, encoding: str = "auto", system: str | None = None
-) -> Iterator[RequestLine | Invalid]:
+) -> Iterator[RequestLine | BadLine]:
     with open_text(path, encoding) as handle:
         yield from parse_request_lines(handle, name=path.name, system=system)
 
 
-def parse_request_lines(handle: IO[str], *, name: str, system: str | None) -> Iterator[RequestLine | Invalid]:
+def parse_request_lines(handle: IO[str], *, name: str, system: str | None) -> Iterator[RequestLine | BadLine]:
+    """Every record of a request file, read or refused (a refusal names its line and field)."""
     for line_no, raw in enumerate(handle, start=1):
         line = raw.rstrip("\r\n")
         if not line.strip():
             continue
         record = f"{name}:{line_no}"
+        fields: list[str] = []
         try:
             fields = split_record(line, record=record)
             yield RequestLine(line_no, fields, _query(fields, record, system))
         except Invalid as error:
-            yield error
+            yield BadLine(line_no, fields, error)
+
+
+def _date(value: str, *, record: str, field: str) -> dt.date | None:
+    if not value:
+        return None
+    if len(value) != 8:
+        raise Invalid(f"日付は8桁（yyyymmdd）で指定してください: {value!r}", record=record, field=field)
+    return parse_date(value, record=record, field=field)
 
 
 def _query(fields: list[str], record: str, system: str | None) -> QueryRequest:
     def named(name: str) -> str:
-        return fields[[n for n, _w in REQUEST_FIELDS].index(name)]
+        return fields[_NAMES.index(name)]
 
     def checked(validator, name: str) -> str:  # type: ignore[no-untyped-def]
         try:
@@ -152,20 +229,50 @@ def _query(fields: list[str], record: str, system: str | None) -> QueryRequest:
             raise Invalid(error.message, record=record, field=name) from None
         return value
 
+    stamp = named("照会依頼日時")
+    try:
+        dt.datetime.strptime(stamp[:14], "%Y%m%d%H%M%S")
+        if len(stamp) != 17:
+            raise ValueError(stamp)
+    except ValueError:
+        raise Invalid(
+            f"照会依頼日時は存在する日時（yyyymmddhhmmssfff の17桁）で指定してください: {stamp!r}",
+            record=record,
+            field="照会依頼日時",
+        ) from None
+    if named("照会側不開示コード") not in ("", "1", "2"):
+        raise Invalid(
+            "照会側不開示コードは 1（開示）か 2（不開示）です", record=record, field="照会側不開示コード"
+        )
     atena = named("宛名番号").strip("0 ")
     integrated = named("統合宛名番号").strip("0 ")
     if not atena and not integrated:
         raise Invalid("宛名番号か統合宛名番号のどちらかが必要です", record=record, field="宛名番号")
+    tm = checked(validate_tm, "特定個人情報名コード")
+    if tm not in layouts_catalogue():
+        raise Invalid(
+            f"特定個人情報名コード「{tm}」は登録されていません（不明なコード）",
+            record=record,
+            field="特定個人情報名コード",
+        )
+    date_from = _date(named("照会開始日付"), record=record, field="照会開始日付")
+    date_to = _date(named("照会終了日付"), record=record, field="照会終了日付")
+    if date_from and date_to and date_from > date_to:
+        raise Invalid(
+            f"照会開始日付（{date_from:%Y%m%d}）が照会終了日付（{date_to:%Y%m%d}）より後です",
+            record=record,
+            field="照会開始日付",
+        )
     return QueryRequest(
         jm_code=checked(validate_jm, "事務コード"),
         jt_code=checked(validate_jt, "事務手続コード"),
         provider=provider_agency(named("情報提供者機関コード"), record=record),
-        tm_code=checked(validate_tm, "特定個人情報名コード"),
+        tm_code=tm,
         atena=checked(validate_atena, "宛名番号") if atena else None,
         system=system or named("情報照会者部署コード") or None,
         integrated_number=checked(validate_atena, "統合宛名番号") if integrated else None,
-        date_from=parse_date(named("照会開始日付"), record=record, field="照会開始日付"),
-        date_to=parse_date(named("照会終了日付"), record=record, field="照会終了日付"),
+        date_from=date_from,
+        date_to=date_to,
         department=named("情報照会者部署コード"),
         user_id=named("情報照会者ユーザーID"),
         nondisclosure=named("照会側不開示コード") or "1",

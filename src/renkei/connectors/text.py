@@ -43,7 +43,7 @@ def open_text(path: Path, encoding: str = "auto") -> IO[str]:
     return path.open("r", encoding=encoding, newline="")
 
 
-_DATE = re.compile(r"(\d{4})-?(\d{2})-?(\d{2})")
+_DATE = re.compile(r"([0-9]{4})-?([0-9]{2})-?([0-9]{2})")  # ASCII digits: a full-width date is refused
 
 
 def parse_date(value: str, *, record: str, field: str) -> dt.date | None:

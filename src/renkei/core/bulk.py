@@ -32,6 +32,15 @@ def _sqlite_timestamp(value: Any) -> Any:
     return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
+def read_timestamp(value: Any) -> dt.datetime | None:
+    """A timestamp column as `select_in` returns it (SQLite: the UTC text `insert_rows` writes; PostgreSQL: a
+    datetime), as an aware UTC datetime."""
+    if value is None:
+        return None
+    stamp: dt.datetime = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return stamp.replace(tzinfo=dt.UTC) if stamp.tzinfo is None else stamp.astimezone(dt.UTC)
+
+
 def _sqlite_date(value: Any) -> Any:
     return None if value is None else value.isoformat()
 

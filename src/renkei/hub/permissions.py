@@ -239,7 +239,32 @@ def refusal_reason(
     )
     if verdict is not None:
         return None if verdict.permitted else verdict.reason
-    return refusal_not_permitted(tm_code)
+    return unknown_code(session, jimu_code=jimu_code, procedure_code=procedure_code, tm_code=tm_code) or (
+        refusal_not_permitted(tm_code)
+    )
+
+
+def unknown_code(session: Session, *, jimu_code: str, procedure_code: str, tm_code: str) -> str | None:
+    """A code no row of the permission table (or of an accepted 独自利用事務) names is unknown, which is its own
+    refusal: the requester mistyped or used a code this table does not have, not a query the law forbids."""
+    p, local = HubPermission, HubLocalUsePermission
+
+    def known(*conditions: sa.ColumnElement[bool], also: sa.ColumnElement[bool] | None = None) -> bool:
+        if session.scalar(sa.select(p.id).where(*conditions).limit(1)) is not None:
+            return True
+        return also is not None and session.scalar(sa.select(local.id).where(also).limit(1)) is not None
+
+    if not known(p.jimu_code == jimu_code, also=local.jimu_code == jimu_code):
+        return f"指定された事務コード「{jimu_code}」は許可表にありません（不明なコード）。"
+    if (
+        procedure_code
+        and not known(p.jimu_code == jimu_code, p.procedure_code.in_(["", procedure_code]))
+        and not known(p.procedure_code == procedure_code, also=local.jimu_code == jimu_code)
+    ):
+        return f"指定された事務手続コード「{procedure_code}」は許可表にありません（不明なコード）。"
+    if not known(p.tm_code == tm_code, also=local.tm_code == tm_code):
+        return f"指定された特定個人情報名コード「{tm_code}」は許可表にありません（不明なコード）。"
+    return None
 
 
 def is_permitted(

@@ -19,7 +19,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from renkei.core.db import Databases
-from renkei.core.errors import RenkeiError
+from renkei.core.errors import RenkeiError, Unavailable
 from renkei.core.ids import validate_lg_code
 from renkei.core.settings import Settings
 from renkei.intermediate import portal, service
@@ -160,6 +160,8 @@ def api(
         own(caller)
         lines = [service.Line(_request(r)) for r in request.requests]
         done = service.submit_bulk_batched(sessions, lg_code=lg_code, settings=settings, hub=hub, lines=lines)
+        if done.failure is not None:  # the queries stay queued; the same request with client ids resends them
+            raise Unavailable(f"情報提供ネットワークシステムに送信できませんでした: {done.failure}")
         return BulkAccepted(
             batch=done.batch or "", submitted=done.submitted, refused=done.refused, errors=done.errors
         )

@@ -9,6 +9,7 @@ from renkei.intermediate.service.bulk import (
     BulkLine,
     BulkSubmitted,
     bulk_outcomes,
+    outcomes_of,
     poll_bulk,
     submit_bulk_batched,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "is_registered",
     "list_records",
     "node_keys",
+    "outcomes_of",
     "poll_bulk",
     "poll_pending",
     "poll_query",

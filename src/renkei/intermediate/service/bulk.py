@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -47,6 +47,26 @@ def poll_bulk(
 ) -> int:
     """Ask the hub for the batch's queries still pending after `grace`; returns how many are still pending."""
     return poll_pending(sessions, lg_code=lg_code, settings=settings, hub=hub, batch=batch, grace=grace)
+
+
+def outcomes_of(
+    session: Session, *, lg_code: str, ids: Sequence[int]
+) -> Iterator[tuple[list[str], QueryOutcome]]:
+    """The queries of these rows in the order given (a row named twice comes twice): raw request fields and
+    where each stands, read a thousand at a time."""
+    for start in range(0, len(ids), 1000):
+        part = ids[start : start + 1000]
+        rows = {
+            r.id: r
+            for r in session.scalars(
+                sa.select(IntermediateQuery).where(
+                    IntermediateQuery.lg_code == lg_code, IntermediateQuery.id.in_(set(part))
+                )
+            )
+        }
+        for row_id in part:
+            row = rows[row_id]
+            yield list(row.request.get("fields", [])), outcome(row)
 
 
 def bulk_outcomes(session: Session, *, lg_code: str, batch: str) -> Iterator[tuple[list[str], QueryOutcome]]:

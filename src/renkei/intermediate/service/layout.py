@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from renkei import layouts
-from renkei.core.errors import NotFound
+from renkei.core.errors import Invalid, NotFound
 from renkei.intermediate.schemas import CopyInput
 
 
@@ -28,10 +28,11 @@ def validate_copy(entry: CopyInput, *, on: dt.date | None = None) -> dict[str, A
 
 
 def result_columns(tm_code: str, version: str, dataset: str) -> list[str]:
-    """The scalar items of a data set in layout order: the item columns of a bulk result file."""
+    """The scalar items of a data set in layout order: the item columns of a bulk result file (none for a line
+    that was never asked, or a layout this node does not know)."""
     try:
         found = layouts.load_layout(tm_code, version).dataset(dataset)
-    except NotFound:
+    except (NotFound, Invalid):
         return []
     if found is None:
         return []

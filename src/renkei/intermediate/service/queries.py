@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from renkei.core import clock
-from renkei.core.bulk import insert_rows_returning_ids
+from renkei.core.bulk import insert_rows_returning_ids, read_timestamp, select_in
 from renkei.core.errors import Invalid, NotFound, RenkeiError
 from renkei.core.ids import validate_agency_code, validate_jm, validate_jt, validate_tm
 from renkei.core.settings import Settings
@@ -44,6 +44,7 @@ from renkei.intermediate.schemas import (
 )
 from renkei.intermediate.service import people, records
 from renkei.intermediate.service.node import NodeKeys, node_keys
+from renkei.layouts.loader import catalogue
 from renkei.protocol import messages
 from renkei.protocol.answers import open_answer
 from renkei.protocol.hub import HubClient
@@ -92,24 +93,70 @@ class Submitted:
     submitted: int
     refused: int
     errors: int
+    line_rows: list[int] = field(default_factory=list)  # each line's query row, in line order
+    failure: str | None = None  # why the hub was not reached (those queries stay queued, to be sent again)
 
 
 def _validate(request: QueryRequest) -> None:
     validate_jm(request.jm_code)
+    tm = validate_tm(request.tm_code)
+    if tm not in catalogue():
+        raise Invalid(
+            f"特定個人情報名コード「{tm}」は登録されていません（不明なコード）", field="特定個人情報名コード"
+        )
     validate_jt(request.jt_code)
-    validate_tm(request.tm_code)
     validate_agency_code(request.provider, field="情報提供者機関コード")
 
 
-def _earlier(session: Session, lg_code: str, client_ids: set[str]) -> dict[str, int]:
-    """Rows already stored for these business-system request ids (a retry finds its first query)."""
-    if not client_ids:
-        return {}
-    q = QUERIES.c
-    found = session.execute(
-        sa.select(q.client_request_id, q.id).where(q.lg_code == lg_code, q.client_request_id.in_(client_ids))
+def _earlier(session: Session, lg_code: str, client_ids: set[str]) -> dict[str, tuple[int, str]]:
+    """Rows already stored for these business-system request ids, with their status (a retry finds its first
+    query; one still queued — stored but never accepted by the hub — is sent again)."""
+    found = select_in(
+        session,
+        QUERIES,
+        ("client_request_id", "id", "status"),
+        "client_request_id",
+        sorted(client_ids),
+        equal={"lg_code": lg_code},
     )
-    return {str(r[0]): int(r[1]) for r in found}
+    return {str(r[0]): (int(r[1]), str(r[2])) for r in found}
+
+
+def _resend(
+    session: Session, *, lg_code: str, row_ids: list[int]
+) -> tuple[list[messages.QueryItem], list[dict[str, Any]]]:
+    """Queued rows sent again as they were stored (their request ids, so the hub answers once per request)."""
+    q = QUERIES.c
+    rows = [
+        dict(r._mapping)
+        for r in session.execute(
+            sa.select(QUERIES).where(q.id.in_(row_ids), q.status == QUEUED).order_by(q.id)
+        )
+    ]
+    people_of = people.resolve_people(
+        session, lg_code=lg_code, wanted=[(r["integrated_number"], None, None) for r in rows]
+    )
+    items, queued = [], []
+    for row in rows:
+        found = people_of[(row["integrated_number"], None, None)]
+        if isinstance(found, RenkeiError):
+            continue  # left queued with its reason for a later run
+        asked = row["request"]
+        items.append(
+            messages.QueryItem(
+                request_id=asked["request_id"],
+                requester_sign=found[1],
+                jimu_code=row["jm_code"],
+                procedure_code=row["jt_code"],
+                provider_agency_code=row["provider"],
+                tm_code=row["tm_code"],
+                period_from=asked.get("date_from"),
+                period_to=asked.get("date_to"),
+                non_disclosure=asked.get("nondisclosure") == "2",
+            )
+        )
+        queued.append(row)
+    return items, queued
 
 
 def prepare(
@@ -126,19 +173,22 @@ def prepare(
     keys = node_keys(session, lg_code=lg_code, settings=settings)
     lines = list(lines)
     clients = {line.request.client_request_id for line in lines if line.request is not None}
-    earlier = _earlier(session, lg_code, {c for c in clients if c})
+    earlier = _earlier(session, lg_code, {c for c in clients if c}) if any(clients) else {}
     now = clock.now()
     rows: list[dict[str, Any]] = []
     row_index: dict[int, int] = {}  # line → its new row in `rows`
     repeat_of: dict[int, str] = {}  # line → the client request id it repeats
     line_errors: dict[int, RenkeiError] = {}
     asked: list[tuple[int, QueryRequest]] = []
+    resend: set[int] = set()
     seen_clients: dict[str, int] = {}
     for number, line in enumerate(lines):
         request = line.request
         client = request.client_request_id if request else None
         if client and (client in earlier or client in seen_clients):
             repeat_of[number] = client
+            if client in earlier and earlier[client][1] == QUEUED:
+                resend.add(earlier[client][0])
             continue
         row: dict[str, Any] = {
             "lg_code": lg_code,
@@ -163,7 +213,7 @@ def prepare(
         rows.append(row)
         if request is None:
             row["source"] = (line.error.record or "") if line.error else ""
-            row["message"] = str(line.error) if line.error else ""
+            row["message"] = line.error.message if line.error else ""
             if line.error is not None:
                 line_errors[number] = line.error
             continue
@@ -181,6 +231,9 @@ def prepare(
             "fields": line.fields,
             "department": request.department,
             "user_id": request.user_id,
+            "date_from": request.date_from.isoformat() if request.date_from else None,
+            "date_to": request.date_to.isoformat() if request.date_to else None,
+            "nondisclosure": request.nondisclosure,
         }
         try:
             _validate(request)
@@ -228,14 +281,17 @@ def prepare(
     line_rows = [
         ids[row_index[n]]
         if n in row_index
-        else earlier.get(repeat_of[n]) or ids[row_index[seen_clients[repeat_of[n]]]]
+        else earlier[repeat_of[n]][0]
+        if repeat_of[n] in earlier
+        else ids[row_index[seen_clients[repeat_of[n]]]]
         for n in range(len(lines))
     ]
+    again, again_rows = _resend(session, lg_code=lg_code, row_ids=sorted(resend)) if resend else ([], [])
     return Prepared(
         batch=batch,
         keys=keys,
-        items=items,
-        rows=[rows[i] for i in queued],
+        items=items + again,
+        rows=[rows[i] for i in queued] + again_rows,
         errors=len(rows) - len(queued),
         line_rows=line_rows,
         line_errors=line_errors,
@@ -304,7 +360,8 @@ def settle(session: Session, *, prepared: Prepared, accepted: list[messages.Quer
 
 
 def _send_or_note(sessions: Sessions, hub: HubClient, prepared: Prepared) -> list[messages.QueryAccepted]:
-    """Send with no transaction open; if the hub cannot be reached the queued queries keep the reason."""
+    """Send with no transaction open. If the hub cannot be reached the queries stay queued, with the reason:
+    asking again (a retry with the same client request id, the same bulk file run again) sends them."""
     try:
         return send(hub, prepared) if prepared.items else []
     except RenkeiError as error:
@@ -313,8 +370,7 @@ def _send_or_note(sessions: Sessions, hub: HubClient, prepared: Prepared) -> lis
                 sa.update(QUERIES)
                 .where(QUERIES.c.id.in_(prepared.row_ids), QUERIES.c.status == QUEUED)
                 .values(
-                    status=ERROR,
-                    message=f"情報提供ネットワークシステムに送信できませんでした: {error.message}",
+                    message=f"送信待ち（情報提供ネットワークシステムに送信できませんでした: {error.message}）"
                 )
             )
         raise
@@ -329,12 +385,18 @@ def submit(
     lines: Iterable[Line],
     batch: str | None = None,
 ) -> Submitted:
-    """Prepare, send and settle a batch (see the module docstring); raises if the hub cannot be reached."""
+    """Prepare, send and settle a batch (see the module docstring). If the hub cannot be reached, nothing is
+    lost: the queries stay queued and `failure` says why."""
     with sessions() as session:
         prepared = prepare(session, lg_code=lg_code, settings=settings, lines=lines, batch=batch)
-    accepted = _send_or_note(sessions, hub, prepared)
+    try:
+        accepted = _send_or_note(sessions, hub, prepared)
+    except RenkeiError as error:
+        return Submitted(batch, 0, 0, prepared.errors, prepared.line_rows, failure=error.message)
     with sessions() as session:
-        return settle(session, prepared=prepared, accepted=accepted)
+        done = settle(session, prepared=prepared, accepted=accepted)
+    done.line_rows = prepared.line_rows
+    return done
 
 
 def submit_each(
@@ -577,11 +639,12 @@ def poll_pending(
     hub: HubClient,
     batch: str | None = None,
     process_numbers: Sequence[str] | None = None,
+    ids: Sequence[int] | None = None,
     grace: dt.timedelta = dt.timedelta(0),
 ) -> int:
-    """Ask the hub for the results of pending queries (of one batch, or these 処理通番) that have waited longer
-    than `grace` — a served node gets its results pushed and need not ask sooner — then close what came back.
-    Returns how many of them are still pending."""
+    """Ask the hub for the results of pending queries (of one batch, these 処理通番 or these rows) that have
+    waited longer than `grace` — a served node gets its results pushed and need not ask sooner — then close what
+    came back. Returns how many of them are still pending."""
     q = QUERIES.c
     where = [q.lg_code == lg_code, q.status == PENDING]
     if batch is not None:
@@ -591,8 +654,22 @@ def poll_pending(
     with sessions() as session:
         keys = node_keys(session, lg_code=lg_code, settings=settings)
         due = clock.now() - grace
-        rows = session.execute(sa.select(q.process_number, q.requested_at).where(*where)).all()
-    ask = [r.process_number for r in rows if r.requested_at <= due]
+        if ids is not None:
+            found = select_in(
+                session,
+                QUERIES,
+                ("process_number", "requested_at"),
+                "id",
+                sorted(set(ids)),
+                equal={"lg_code": lg_code, "status": PENDING},
+            )
+            rows = [(number, read_timestamp(at)) for number, at in found]
+        else:
+            rows = [
+                (r[0], r[1])
+                for r in session.execute(sa.select(q.process_number, q.requested_at).where(*where))
+            ]
+    ask = [number for number, at in rows if at is not None and at <= due]
     if not ask:
         return len(rows)
     results: list[messages.PollResult] = []
