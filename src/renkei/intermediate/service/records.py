@@ -18,6 +18,7 @@ from renkei.intermediate.models import (
     IntermediateQuery,
     IntermediateRecord,
     IntermediateRecordCosignature,
+    IntermediateRecordNode,
     IntermediateRecordRoot,
 )
 from renkei.protocol import signing
@@ -30,6 +31,7 @@ RECORDS: Ledger[IntermediateRecord, IntermediateRecordRoot] = Ledger(
     IntermediateRecordRoot,
     index_columns=("lg_code", "processing_number", "integrated_number"),
     cosignature_model=IntermediateRecordCosignature,
+    node_model=IntermediateRecordNode,
 )
 
 RESULT_NAMES = {
