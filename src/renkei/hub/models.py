@@ -124,6 +124,7 @@ class HubQuery(Base):
     period_from: Mapped[dt.date | None] = mapped_column(sa.Date)
     period_to: Mapped[dt.date | None] = mapped_column(sa.Date)
     non_disclosure: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    non_disclosure_until: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)  # decision 0096
     # The provider's 符号 while the query is in flight only; cleared once it is answered or refused.
     provider_sign: Mapped[str | None] = mapped_column(sa.String(32))
     person_ref: Mapped[str | None] = mapped_column(sa.String(32))

@@ -217,6 +217,21 @@ def _accepted(query: HubQuery) -> QueryAccepted:
     )
 
 
+def _withheld_until(request: QueryRequest) -> dt.date | None:
+    """The end of a 不開示 withholding: after the request's day and within the records' 7-year retention."""
+    until = request.non_disclosure_until
+    if until is None:
+        return None
+    asked = request.requested_at.astimezone(clock.JST).date()
+    if until <= asked or until > asked.replace(year=asked.year + RETENTION_YEARS):
+        raise Invalid(
+            f"不開示の終了日（{until.isoformat()}）は照会日の翌日から{RETENTION_YEARS}年以内で指定してください",
+            record=request.request_id,
+            field="non_disclosure_until",
+        )
+    return until
+
+
 def submit_query(session: Session, *, request: QueryRequest, settings: Settings) -> QueryAccepted:
     """情報照会: verify the requester's signature, check the permission table, convert 符号A → 符号B, keep the
     query pending for delivery and answer the 処理通番 at once. Refusals are answers too, and recorded."""
@@ -242,6 +257,7 @@ def submit_query(session: Session, *, request: QueryRequest, settings: Settings)
         period_from=request.period_from,
         period_to=request.period_to,
         non_disclosure=request.non_disclosure,
+        non_disclosure_until=_withheld_until(request),
         status="pending",
         requested_at=request.requested_at,
         accepted_at=now,
@@ -331,6 +347,15 @@ def list_records(
 
 
 PORTAL_KIND = "情報提供等記録開示システム"
+RETENTION_YEARS = 7  # 情報提供等記録 are kept 7 years (番号法施行令; mynumber-reference §4.5)
+
+
+def withheld_from_person(body: dict[str, Any], today: dt.date) -> bool:
+    """A record the person may not see yet: 不開示 until a day still to come (or, without a day, for good)."""
+    if not body.get("non_disclosure"):
+        return False
+    until = body.get("non_disclosure_until")
+    return until is None or dt.date.fromisoformat(str(until)) > today
 
 
 def person_records(session: Session, *, request: PersonRecordsRequest, settings: Settings) -> PersonRecords:
@@ -348,31 +373,37 @@ def person_records(session: Session, *, request: PersonRecordsRequest, settings:
         )
     keys = signs.hub_keys(settings)
     ref = signs.person_ref(keys, signs.open_sign(keys, request.sign, agency_code=agency.agency_code))
-    entries = session.scalars(sa.select(HubRecord).where(HubRecord.person_ref == ref).order_by(HubRecord.seq))
-    found = list(entries)
+    found = list(
+        session.scalars(sa.select(HubRecord).where(HubRecord.person_ref == ref).order_by(HubRecord.seq))
+    )
+    today = clock.today()
+    shown = [e for e in found if not withheld_from_person(e.body, today)]
     latest = RECORDS.latest_root(session)
     if found and (latest is None or latest.tree_size < found[-1].seq):
-        sign_records_root(session, settings=settings)
-    records = []
-    proofs = RECORDS.inclusion_proofs(session, seqs=[e.seq for e in found])  # O(log n) stored hashes each
+        sign_records_root(session, settings=settings)  # withheld entries are committed under a head too
+    wanted = [e.seq for e in shown]
+    if request.proof_seqs is not None:
+        asked = set(request.proof_seqs)
+        wanted = [seq for seq in wanted if seq in asked]  # another person's seq is simply not answered
+    proofs = RECORDS.inclusion_proofs(session, seqs=wanted)  # O(log n) stored hashes each
     bases: dict[tuple[Any, Any], str] = {}  # the basis depends on (requester, 事務) only: one look-up each
-    for entry in found:
+    records = []
+    for entry in shown:
         body = {k: v for k, v in entry.body.items() if k != "person_ref"}
-        proof = proofs[entry.seq].as_dict()
         which = (body.get("requester_code"), body.get("jimu_code"))
         if which not in bases:  # the person sees the 条例 behind a 独自利用事務
             bases[which] = local_use.basis_of_record(session, body)
-        basis = bases[which]
+        proof = proofs.get(entry.seq)
         records.append(
             {
                 "seq": entry.seq,
                 "recorded_at": entry.recorded_at.isoformat(),
                 **body,
-                "basis": basis,
-                "proof": proof,
+                "basis": bases[which],
+                "proof": None if proof is None else proof.as_dict(),
             }
         )
-    return PersonRecords(records=records)
+    return PersonRecords(records=records, withheld=len(found) - len(shown))
 
 
 def sign_records_root(session: Session, *, settings: Settings) -> int | None:

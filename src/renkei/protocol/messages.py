@@ -56,7 +56,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from renkei.core.errors import Invalid
 from renkei.core.ids import validate_agency_code, validate_jm, validate_jt, validate_tm
@@ -162,9 +162,17 @@ class QueryRequest(SignedMessage):
     period_from: dt.date | None = None
     period_to: dt.date | None = None
     non_disclosure: bool = False  # 照会側不開示コード
+    # The day the person may see the record (番号法第23条第2項; decision 0096); none: for the whole retention.
+    non_disclosure_until: dt.date | None = None
     requested_at: dt.datetime
 
     _check_codes = field_validator("requester_agency_code", "provider_agency_code")(_agency)
+
+    @model_validator(mode="after")
+    def _until_needs_withholding(self) -> QueryRequest:
+        if self.non_disclosure_until is not None and not self.non_disclosure:
+            raise ValueError("non_disclosure_until は照会側不開示（non_disclosure）のときだけ指定できます")
+        return self
 
     @field_validator("jimu_code")
     @classmethod
@@ -264,6 +272,8 @@ class PersonRecordsRequest(SignedMessage):
     agency_code: str
     sign: str = Field(min_length=SIGN_LENGTH, max_length=SIGN_LENGTH)
     requested_at: dt.datetime
+    # None: every record with its proof; a list: proofs only for those records (the page shown; decision 0097).
+    proof_seqs: list[int] | None = Field(default=None, max_length=100_000)
 
     _check_code = field_validator("agency_code")(_agency)
 
@@ -273,6 +283,7 @@ class PersonRecords(Message):
     checkable with `renkei.protocol.ledger.verify_inclusion_proof` and the hub's signing key)."""
 
     records: list[dict[str, Any]]
+    withheld: int = 0  # records kept from the person for now (不開示, decision 0096): counted, not shown
 
 
 def answer_context(processing_number: str, provider_agency_code: str, requester_agency_code: str) -> bytes:

@@ -135,9 +135,8 @@ def _filters(request: Request) -> dict[str, object]:
 def history_page(request: Request, user_id: Resident) -> HTMLResponse:
     portal = get_portal(request)
     filters = _filters(request)
-    exchanges = portal.exchanges(user_id)
-    shown = history.select(exchanges, **filters)  # type: ignore[arg-type]
-    months = history.by_month(exchanges)
+    shown = portal.history(user_id, **filters)  # type: ignore[arg-type]
+    months = history.by_month(shown.everything)
     hub_key = portal.hub_public_key()
     proofs = [{"seq": e.seq, "proof": e.proof} for e in shown.exchanges]
     context = {

@@ -110,6 +110,7 @@ def submit_query(
         period_to=request.date_to,
         non_disclosure=request.nondisclosure
         == "2",  # "1", what real files carry, is read as 開示 (decision 0041)
+        non_disclosure_until=request.nondisclosure_until if request.nondisclosure == "2" else None,
         requested_at=row.requested_at,
     ).signed(keys.signing_key)
     accepted = hub.submit_query(signed)

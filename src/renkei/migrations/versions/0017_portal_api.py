@@ -29,6 +29,12 @@ def upgrade() -> None:
         )
 
 
+    with op.batch_alter_table("hub_query") as batch:  # 不開示: the day the person may see the record (0096)
+        batch.add_column(sa.Column("non_disclosure_until", sa.Date(), nullable=True))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("hub_query") as batch:
+        batch.drop_column("non_disclosure_until")
     for name in reversed(_NODE_TABLES):
         op.drop_table(name)
