@@ -373,19 +373,18 @@ def person_records(session: Session, *, request: PersonRecordsRequest, settings:
         )
     keys = signs.hub_keys(settings)
     ref = signs.person_ref(keys, signs.open_sign(keys, request.sign, agency_code=agency.agency_code))
-    found = list(
-        session.scalars(sa.select(HubRecord).where(HubRecord.person_ref == ref).order_by(HubRecord.seq))
-    )
+    if request.listing:
+        return _person_listing(session, ref)
+    query = sa.select(HubRecord).where(HubRecord.person_ref == ref).order_by(HubRecord.seq)
+    if request.proof_seqs is not None:  # another person's seq is simply not answered
+        query = query.where(HubRecord.seq.in_(request.proof_seqs))
     today = clock.today()
+    found = list(session.scalars(query))
     shown = [e for e in found if not withheld_from_person(e.body, today)]
     latest = RECORDS.latest_root(session)
-    if found and (latest is None or latest.tree_size < found[-1].seq):
-        sign_records_root(session, settings=settings)  # withheld entries are committed under a head too
-    wanted = [e.seq for e in shown]
-    if request.proof_seqs is not None:
-        asked = set(request.proof_seqs)
-        wanted = [seq for seq in wanted if seq in asked]  # another person's seq is simply not answered
-    proofs = RECORDS.inclusion_proofs(session, seqs=wanted)  # O(log n) stored hashes each
+    if shown and (latest is None or latest.tree_size < shown[-1].seq):
+        sign_records_root(session, settings=settings)
+    proofs = RECORDS.inclusion_proofs(session, seqs=[e.seq for e in shown])  # O(log n) stored hashes each
     bases: dict[tuple[Any, Any], str] = {}  # the basis depends on (requester, 事務) only: one look-up each
     records = []
     for entry in shown:
@@ -393,17 +392,39 @@ def person_records(session: Session, *, request: PersonRecordsRequest, settings:
         which = (body.get("requester_code"), body.get("jimu_code"))
         if which not in bases:  # the person sees the 条例 behind a 独自利用事務
             bases[which] = local_use.basis_of_record(session, body)
-        proof = proofs.get(entry.seq)
         records.append(
             {
                 "seq": entry.seq,
                 "recorded_at": entry.recorded_at.isoformat(),
                 **body,
                 "basis": bases[which],
-                "proof": None if proof is None else proof.as_dict(),
+                "proof": proofs[entry.seq].as_dict(),
             }
         )
     return PersonRecords(records=records, withheld=len(found) - len(shown))
+
+
+LISTED = ("requested_at", "requester_code", "requester_name", "provider_code", "provider_name", "tm_code")
+
+
+def _person_listing(session: Session, ref: str) -> PersonRecords:
+    """Every record of the person that is not withheld, as the fields a list needs, read from the JSON in SQL."""
+    fields = [HubRecord.body[name].as_string() for name in LISTED]
+    query = sa.select(
+        HubRecord.seq,
+        *fields,
+        HubRecord.body["non_disclosure"].as_boolean(),
+        HubRecord.body["non_disclosure_until"].as_string(),
+    ).where(HubRecord.person_ref == ref)
+    today = clock.today()
+    records, withheld = [], 0
+    for row in session.execute(query):
+        body = dict(zip(LISTED, row[1 : 1 + len(LISTED)], strict=True))
+        if withheld_from_person({"non_disclosure": row[-2], "non_disclosure_until": row[-1]}, today):
+            withheld += 1
+            continue
+        records.append({"seq": row[0], **body, "proof": None})
+    return PersonRecords(records=records, withheld=withheld)
 
 
 def sign_records_root(session: Session, *, settings: Settings) -> int | None:

@@ -164,16 +164,26 @@ def _exchange(record: dict[str, Any], *, heads: _Heads, names: dict[str, str]) -
 
 
 def fetch(
-    user: PortalUser, *, settings: Settings, hub: HubClient, proofs_for: list[int] | None = None
+    user: PortalUser,
+    *,
+    settings: Settings,
+    hub: HubClient,
+    proofs_for: list[int] | None = None,
+    listing: bool = False,
 ) -> Fetched:
     """The person's exchanges at the hub, newest first (a network call: no session held), and how many the hub
-    withholds for now. Each entry comes with its proof and is checked, or, with `proofs_for`, only those."""
+    withholds for now. Every entry with its proof checked; or only the entries `proofs_for`; or, `listing`,
+    every entry unchecked, as the fields a list needs (filters, counts, the chart)."""
     keys = portal_keys(settings)
     request = PersonRecordsRequest(
-        agency_code=PORTAL_AGENCY_CODE, sign=user.sign, requested_at=clock.now(), proof_seqs=proofs_for
+        agency_code=PORTAL_AGENCY_CODE,
+        sign=user.sign,
+        requested_at=clock.now(),
+        proof_seqs=proofs_for,
+        listing=listing,
     ).signed(keys.signing)
     answer = hub.person_records(request)
-    heads = _Heads(hub.info().signing_public_key) if proofs_for != [] else _Heads("")
+    heads = _Heads("" if listing else hub.info().signing_public_key)
     names = catalogue()
     exchanges = [_exchange(r, heads=heads, names=names) for r in answer.records]
     exchanges.sort(key=lambda e: (e.requested_at, e.seq), reverse=True)

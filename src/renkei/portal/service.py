@@ -107,7 +107,7 @@ class Portal:
         page costs O(page · log n) hashes whatever the person's history or the log (decision 0097)."""
         self.ensure_registered()
         user = self.user(user_id)
-        listed = history.fetch(user, settings=self.settings, hub=self.hub, proofs_for=[])
+        listed = history.fetch(user, settings=self.settings, hub=self.hub, listing=True)
         shown = history.select(listed.exchanges, date_from=date_from, date_to=date_to, agency=agency, page=page)
         shown.withheld = listed.withheld
         seqs = [e.seq for e in shown.exchanges]

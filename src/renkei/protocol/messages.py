@@ -272,8 +272,10 @@ class PersonRecordsRequest(SignedMessage):
     agency_code: str
     sign: str = Field(min_length=SIGN_LENGTH, max_length=SIGN_LENGTH)
     requested_at: dt.datetime
-    # None: every record with its proof; a list: proofs only for those records (the page shown; decision 0097).
+    # None: every record with its proof. A list: only those records, with proofs (the page shown). `listing`:
+    # every record without proof, only the fields a list needs (filters, counts, chart; decision 0097).
     proof_seqs: list[int] | None = Field(default=None, max_length=100_000)
+    listing: bool = False
 
     _check_code = field_validator("agency_code")(_agency)
 
