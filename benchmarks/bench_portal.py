@@ -132,7 +132,9 @@ def _one(label: str, settings: Settings, *, total: int, mine: int, runs: int) ->
         )
 
 
-def _proofs(log: Ledger[HubRecord, HubRecordRoot], session: Any, seqs: list[int], runs: int) -> tuple[float, float]:
+def _proofs(
+    log: Ledger[HubRecord, HubRecordRoot], session: Any, seqs: list[int], runs: int
+) -> tuple[float, float]:
     """Median wall and CPU seconds of building the proofs of `seqs` with `log`."""
     walls, cpus = [], []
     for _ in range(runs):

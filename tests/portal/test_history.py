@@ -129,8 +129,13 @@ def test_a_withheld_record_is_counted_now_and_shown_when_its_withholding_ends(
     assert [e.processing_number for e in now.exchanges] == [seen.process_number]
     assert now.withheld == 1 and now.total == 1
     with runtime.session("hub") as session:  # committed to the log now, with its end date
-        record = session.scalar(sa.select(HubRecord).where(HubRecord.processing_number == kept.process_number))
-        assert record is not None and record.body["non_disclosure_until"] == (today + dt.timedelta(days=30)).isoformat()
+        record = session.scalar(
+            sa.select(HubRecord).where(HubRecord.processing_number == kept.process_number)
+        )
+        assert (
+            record is not None
+            and record.body["non_disclosure_until"] == (today + dt.timedelta(days=30)).isoformat()
+        )
 
     later = clock.now() + dt.timedelta(days=31)
     with clock.frozen(later):

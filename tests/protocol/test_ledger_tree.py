@@ -11,16 +11,21 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from renkei.core.errors import Invalid
 from renkei.hub.models import HubRecord, HubRecordNode, HubRecordRoot
 from renkei.protocol import merkle, signing
-from renkei.core.errors import Invalid
 from renkei.protocol.ledger import InclusionProof, Ledger, verify_inclusion_proof
 from renkei.runtime import Runtime
 
 KEY = signing.signing_key_from_seed(bytes(range(32)))
 PUBLIC = signing.public_key_pem(KEY)
 STORED: Ledger[HubRecord, HubRecordRoot] = Ledger(
-    "test", HubRecord, HubRecordRoot, index_columns=("processing_number",), root_every=7, node_model=HubRecordNode
+    "test",
+    HubRecord,
+    HubRecordRoot,
+    index_columns=("processing_number",),
+    root_every=7,
+    node_model=HubRecordNode,
 )
 PLAIN: Ledger[HubRecord, HubRecordRoot] = Ledger(
     "test", HubRecord, HubRecordRoot, index_columns=("processing_number",), root_every=7
@@ -43,7 +48,9 @@ def session(runtime: Runtime) -> Iterator[Session]:
 
 def fill(session: Session, first: int, last: int) -> None:
     STORED.append_many(
-        session, [{"processing_number": f"{n:020d}", "result": "provided"} for n in range(first, last + 1)], key=KEY
+        session,
+        [{"processing_number": f"{n:020d}", "result": "provided"} for n in range(first, last + 1)],
+        key=KEY,
     )
 
 
@@ -52,7 +59,10 @@ def test_stored_hashes_give_the_same_proofs_as_every_leaf_at_every_head(session:
         fill(session, session.scalar(sa.select(sa.func.count()).select_from(HubRecord)) + 1, last)
         STORED.sign_root(session, key=KEY)
         seqs = list(range(1, last + 1))
-        stored, plain = STORED.inclusion_proofs(session, seqs=seqs), PLAIN.inclusion_proofs(session, seqs=seqs)
+        stored, plain = (
+            STORED.inclusion_proofs(session, seqs=seqs),
+            PLAIN.inclusion_proofs(session, seqs=seqs),
+        )
         assert {s: p.path for s, p in stored.items()} == {s: p.path for s, p in plain.items()}
         assert all(ok(p) for p in stored.values())
         for first in range(1, last):
@@ -61,16 +71,18 @@ def test_stored_hashes_give_the_same_proofs_as_every_leaf_at_every_head(session:
             )
     # an older head: its proofs read the same stored hashes
     assert ok(STORED.inclusion_proof(session, seq=5, tree_size=9))
-    assert session.scalar(sa.select(sa.func.count()).select_from(HubRecordNode)) == 37 - 37 .bit_count()
+    assert session.scalar(sa.select(sa.func.count()).select_from(HubRecordNode)) == 37 - (37).bit_count()
 
 
 def test_a_node_table_that_lags_behind_its_log_is_rebuilt_at_the_next_head(session: Session) -> None:
     fill(session, 1, 20)
     STORED.sign_root(session, key=KEY)
-    session.execute(sa.delete(HubRecordNode).where(HubRecordNode.position > 10))  # e.g. a log older than the table
+    session.execute(
+        sa.delete(HubRecordNode).where(HubRecordNode.position > 10)
+    )  # e.g. a log older than the table
     fill(session, 21, 25)
     STORED.sign_root(session, key=KEY)
-    assert session.scalar(sa.select(sa.func.count()).select_from(HubRecordNode)) == 25 - 25 .bit_count()
+    assert session.scalar(sa.select(sa.func.count()).select_from(HubRecordNode)) == 25 - (25).bit_count()
     proofs = STORED.inclusion_proofs(session, seqs=list(range(1, 26)))
     assert all(ok(p) for p in proofs.values())
 

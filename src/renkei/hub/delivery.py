@@ -90,7 +90,9 @@ def finish(
         "message": reason or message,
         "person_ref": query.person_ref,
     }
-    if query.non_disclosure:  # 番号法第23条第2項: recorded now, shown to the person from that day (decision 0096)
+    if (
+        query.non_disclosure
+    ):  # 番号法第23条第2項: recorded now, shown to the person from that day (decision 0096)
         until = query.non_disclosure_until
         body |= {"non_disclosure": True, "non_disclosure_until": until.isoformat() if until else None}
     query.record_seq = RECORDS.append(session, body, key=signs.hub_keys(settings).signing)

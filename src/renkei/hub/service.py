@@ -38,6 +38,8 @@ from renkei.protocol.messages import (
     AcquiredSign,
     AgencyInfo,
     AgencyRegistration,
+    ConsentUse,
+    ConsentUseRecorded,
     HubInfo,
     PersonRecords,
     PersonRecordsRequest,
@@ -425,6 +427,45 @@ def _person_listing(session: Session, ref: str) -> PersonRecords:
             continue
         records.append({"seq": row[0], **body, "proof": None})
     return PersonRecords(records=records, withheld=withheld)
+
+
+API_PROVIDER_NAME = "マイナポータル（自己情報取得API）"
+
+
+def record_consent_use(session: Session, *, request: ConsentUse, settings: Settings) -> ConsentUseRecorded:
+    """One hub record per 特定個人情報 a client received under a person's consent, in the same log as every
+    exchange (so やりとり履歴 shows it, proven); only the portal may ask, for a person by its own 符号."""
+    agency = _agency(session, request.agency_code)
+    request.verify(agency.signing_public_key, record=request.consent_id)
+    _fresh(request.requested_at, record=request.consent_id)
+    if agency.kind != PORTAL_KIND:
+        raise Forbidden(
+            "同意に基づく提供の記録は情報提供等記録開示システムだけが求められます", record=agency.agency_code
+        )
+    keys = signs.hub_keys(settings)
+    ref = signs.person_ref(keys, signs.open_sign(keys, request.sign, agency_code=agency.agency_code))
+    at = clock.now()
+    bodies = [
+        {
+            "processing_number": f"C{at.astimezone(clock.JST):%Y%m%d}{uuid.uuid4().hex[:11]}",
+            "requester_code": request.client_id,
+            "requester_name": request.client_name,
+            "provider_code": agency.agency_code,
+            "provider_name": API_PROVIDER_NAME,
+            "jimu_code": "JM00000000000001",  # 自己情報提供 (decision 0095)
+            "procedure_code": "JT00000000000002",  # 自己情報取得APIによる提供 (decision 0099)
+            "tm_code": tm,
+            "requested_at": request.requested_at.isoformat(),
+            "provided_at": at.isoformat(),
+            "result": "provided",
+            "message": f"本人の同意（{request.consent_id}）に基づく提供",
+            "consent_id": request.consent_id,
+            "person_ref": ref,
+        }
+        for tm in request.tm_codes
+    ]
+    seqs = RECORDS.append_many(session, bodies, key=keys.signing)
+    return ConsentUseRecorded(seqs=seqs)
 
 
 def sign_records_root(session: Session, *, settings: Settings) -> int | None:

@@ -57,8 +57,12 @@ class Exchange:
     problem: str | None
     proof: dict[str, Any]
     basis: str | None = None  # the legal basis the hub names beside the entry (a 条例 for a 独自利用事務)
-    checked: bool = True  # False: fetched without its proof (not on the page shown), so neither verified nor failed
-    withheld_until: str | None = None  # a 不開示 record now shown: the day its withholding ended (decision 0096)
+    checked: bool = (
+        True  # False: fetched without its proof (not on the page shown), so neither verified nor failed
+    )
+    withheld_until: str | None = (
+        None  # a 不開示 record now shown: the day its withholding ended (decision 0096)
+    )
 
 
 @dataclass
@@ -251,7 +255,9 @@ def with_checked(shown: History, checked: list[Exchange]) -> History:
     head = max((e.proof for e in exchanges if e.verified), key=lambda p: int(p["tree_size"]), default=None)
     shown.exchanges = exchanges
     shown.failed = sum(1 for e in exchanges if e.checked and not e.verified)
-    shown.head = None if head is None else {k: head[k] for k in ("log", "tree_size", "root_hash", "signed_at")}
+    shown.head = (
+        None if head is None else {k: head[k] for k in ("log", "tree_size", "root_hash", "signed_at")}
+    )
     return shown
 
 

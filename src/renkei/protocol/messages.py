@@ -288,6 +288,30 @@ class PersonRecords(Message):
     withheld: int = 0  # records kept from the person for now (不開示, decision 0096): counted, not shown
 
 
+class ConsentUse(SignedMessage):
+    """自己情報取得API: the portal has the hub record that a client fetched a person's information under a consent
+    (one record per 特定個人情報, shown in やりとり履歴 with its proof like any exchange; decision 0099)."""
+
+    agency_code: str
+    sign: str = Field(min_length=SIGN_LENGTH, max_length=SIGN_LENGTH)
+    client_id: str = Field(min_length=1, max_length=64)
+    client_name: str = Field(min_length=1, max_length=100)
+    consent_id: str = Field(min_length=1, max_length=32)
+    tm_codes: list[str] = Field(min_length=1, max_length=10)
+    requested_at: dt.datetime
+
+    _check_code = field_validator("agency_code")(_agency)
+
+    @field_validator("tm_codes")
+    @classmethod
+    def _tms(cls, values: list[str]) -> list[str]:
+        return [validate_tm(v) for v in values]
+
+
+class ConsentUseRecorded(Message):
+    seqs: list[int]
+
+
 def answer_context(processing_number: str, provider_agency_code: str, requester_agency_code: str) -> bytes:
     """Associated data binding a sealed answer to its query, so the hub cannot swap answers between queries."""
     return f"renkei-answer|{processing_number}|{provider_agency_code}|{requester_agency_code}".encode()

@@ -15,7 +15,7 @@ from renkei.protocol.http import add_service_routes
 from renkei.protocol.identity import Caller
 from renkei.protocol.portal import PORTAL_SERVICE
 from renkei.runtime import Runtime
-from renkei.web import portal
+from renkei.web import portal, portal_api
 from renkei.web.templating import templates
 
 
@@ -47,6 +47,7 @@ def create_portal_app(runtime: Runtime) -> FastAPI:
         return {"status": "ok", "service": PORTAL_SERVICE}
 
     app.include_router(portal.router)
+    app.include_router(portal_api.router)
     # The protocol operations on this browser-facing port answer only callers in this process: residents reach
     # the pages without an organisation certificate, so the mutual-TLS port for the portal's peers is separate
     # (not split out yet; in one process the operations are called in memory).

@@ -202,7 +202,9 @@ class Ledger(Generic[E, R]):
 
     def _tree(self, session: Session) -> StoredTree:
         assert self.node_model is not None
-        return StoredTree(session, entry_model=self.entry_model, node_model=self.node_model, log_id=self.log_id)
+        return StoredTree(
+            session, entry_model=self.entry_model, node_model=self.node_model, log_id=self.log_id
+        )
 
     # -- reading ---------------------------------------------------------------------------------------
     def latest_root(self, session: Session) -> R | None:

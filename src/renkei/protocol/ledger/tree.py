@@ -39,7 +39,7 @@ def _rows_with_keys(
     else:
         condition = f"{key} IN (SELECT value FROM json_each(:keys))"
         params = {"keys": json.dumps(wanted)}
-    statement = sa.text(f"SELECT {key}, {value} FROM {table.name} WHERE {condition}")  # noqa: S608 - names are ours
+    statement = sa.text(f"SELECT {key}, {value} FROM {table.name} WHERE {condition}")
     return [(int(row[0]), bytes(row[1])) for row in session.execute(statement, params)]
 
 
