@@ -58,6 +58,11 @@ class OAuthError(Exception):
         return {"error": self.error, "error_description": self.description}
 
 
+def s256(text: str) -> str:
+    """BASE64URL(SHA-256(ASCII(text))) (RFC 7636 §4.2), as both a PKCE challenge and a DPoP `ath` are made."""
+    return str(create_s256_code_challenge(text))  # type: ignore[no-untyped-call]
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -221,7 +226,7 @@ def dpop_key(
     except OAuthError as exc:
         raise OAuthError("invalid_dpop_proof", exc.description, status=401) from None
     if access_token is not None:
-        expected = create_s256_code_challenge(access_token)  # base64url(SHA-256(token)), as `ath` is made
+        expected = s256(access_token)  # RFC 9449 §4.2: base64url(SHA-256(token))
         if claims.get("ath") != expected:
             raise OAuthError("invalid_dpop_proof", "DPoP の ath がアクセストークンと一致しません", status=401)
     try:
@@ -362,7 +367,7 @@ def exchange_code(
     if form.get("redirect_uri") != code.redirect_uri:
         raise OAuthError("invalid_grant", "redirect_uri が認可要求と一致しません")
     verifier = form.get("code_verifier") or ""
-    if not _VERIFIER.match(verifier) or create_s256_code_challenge(verifier) != code.code_challenge:
+    if not _VERIFIER.match(verifier) or s256(verifier) != code.code_challenge:
         raise OAuthError("invalid_grant", "PKCE の code_verifier が code_challenge と一致しません")
     if code.dpop_jkt and code.dpop_jkt != dpop_jkt:  # RFC 9449 §10.1
         raise OAuthError("invalid_dpop_proof", "認可コードはほかの DPoP 鍵に結び付いています")
