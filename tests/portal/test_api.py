@@ -131,7 +131,7 @@ def test_a_client_gets_self_information_after_consent_and_nothing_after_revocati
         recorded = session.get(HubRecord, got["records"][0])
         assert recorded is not None and recorded.body["requester_name"] == "サンプル銀行"
     page = http.get("/portal/history")
-    assert "サンプル銀行" in page.text and "検証済み" in page.text
+    assert "サンプル銀行" in page.text and "検証済み" in page.text and "本人の同意（自己情報取得API" in page.text
 
     # the person revokes on the portal; the next call, well within 5 s, gets nothing
     listing = http.get("/portal/consents")

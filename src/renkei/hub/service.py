@@ -394,12 +394,15 @@ def person_records(session: Session, *, request: PersonRecordsRequest, settings:
         which = (body.get("requester_code"), body.get("jimu_code"))
         if which not in bases:  # the person sees the 条例 behind a 独自利用事務
             bases[which] = local_use.basis_of_record(session, body)
+        basis = bases[which]
+        if body.get("consent_id"):  # a client's fetch through the 自己情報取得API rests on the person's consent
+            basis = f"本人の同意（自己情報取得API、同意ID {body['consent_id']}）"
         records.append(
             {
                 "seq": entry.seq,
                 "recorded_at": entry.recorded_at.isoformat(),
                 **body,
-                "basis": bases[which],
+                "basis": basis,
                 "proof": proofs[entry.seq].as_dict(),
             }
         )
