@@ -360,21 +360,37 @@ def withheld_from_person(body: dict[str, Any], today: dt.date) -> bool:
     return until is None or dt.date.fromisoformat(str(until)) > today
 
 
+def _portal_person(
+    session: Session,
+    request: PersonRecordsRequest | ConsentUse,
+    *,
+    settings: Settings,
+    record: str,
+    refusal: str,
+) -> tuple[HubAgency, str]:
+    """A signed, fresh request of the portal (kind 情報提供等記録開示システム only) and the person its 符号 names."""
+    agency = _agency(session, request.agency_code)
+    request.verify(agency.signing_public_key, record=record)
+    _fresh(request.requested_at, record=record)
+    if agency.kind != PORTAL_KIND:
+        raise Forbidden(refusal, record=agency.agency_code)
+    keys = signs.hub_keys(settings)
+    return agency, signs.person_ref(keys, signs.open_sign(keys, request.sign, agency_code=agency.agency_code))
+
+
 def person_records(session: Session, *, request: PersonRecordsRequest, settings: Settings) -> PersonRecords:
     """The hub's records of one person, with inclusion proofs, for マイナポータル やりとり履歴 only.
 
     Only an agency of kind 情報提供等記録開示システム may ask: any other agency seeing a person's exchanges with
     every body would defeat the per-agency 符号.
     """
-    agency = _agency(session, request.agency_code)
-    request.verify(agency.signing_public_key, record=request.agency_code)
-    _fresh(request.requested_at, record=request.agency_code)
-    if agency.kind != PORTAL_KIND:
-        raise Forbidden(
-            "情報提供等記録の開示は情報提供等記録開示システムだけが求められます", record=agency.agency_code
-        )
-    keys = signs.hub_keys(settings)
-    ref = signs.person_ref(keys, signs.open_sign(keys, request.sign, agency_code=agency.agency_code))
+    _portal, ref = _portal_person(
+        session,
+        request,
+        settings=settings,
+        record=request.agency_code,
+        refusal="情報提供等記録の開示は情報提供等記録開示システムだけが求められます",
+    )
     if request.listing:
         return _person_listing(session, ref)
     query = sa.select(HubRecord).where(HubRecord.person_ref == ref).order_by(HubRecord.seq)
@@ -395,7 +411,9 @@ def person_records(session: Session, *, request: PersonRecordsRequest, settings:
         if which not in bases:  # the person sees the 条例 behind a 独自利用事務
             bases[which] = local_use.basis_of_record(session, body)
         basis = bases[which]
-        if body.get("consent_id"):  # a client's fetch through the 自己情報取得API rests on the person's consent
+        if body.get(
+            "consent_id"
+        ):  # a client's fetch through the 自己情報取得API rests on the person's consent
             basis = f"本人の同意（自己情報取得API、同意ID {body['consent_id']}）"
         records.append(
             {
@@ -438,15 +456,14 @@ API_PROVIDER_NAME = "マイナポータル（自己情報取得API）"
 def record_consent_use(session: Session, *, request: ConsentUse, settings: Settings) -> ConsentUseRecorded:
     """One hub record per 特定個人情報 a client received under a person's consent, in the same log as every
     exchange (so やりとり履歴 shows it, proven); only the portal may ask, for a person by its own 符号."""
-    agency = _agency(session, request.agency_code)
-    request.verify(agency.signing_public_key, record=request.consent_id)
-    _fresh(request.requested_at, record=request.consent_id)
-    if agency.kind != PORTAL_KIND:
-        raise Forbidden(
-            "同意に基づく提供の記録は情報提供等記録開示システムだけが求められます", record=agency.agency_code
-        )
+    agency, ref = _portal_person(
+        session,
+        request,
+        settings=settings,
+        record=request.consent_id,
+        refusal="同意に基づく提供の記録は情報提供等記録開示システムだけが求められます",
+    )
     keys = signs.hub_keys(settings)
-    ref = signs.person_ref(keys, signs.open_sign(keys, request.sign, agency_code=agency.agency_code))
     at = clock.now()
     bodies = [
         {
