@@ -76,6 +76,8 @@ def _once(session: Session, jti: Any, *, until: int, what: str) -> None:
     if not isinstance(jti, str) or not 8 <= len(jti) <= 128:
         raise OAuthError("invalid_request", f"{what}の jti がありません（8〜128文字）")
     key = f"{what}|{jti}"[:128]
+    # ids that could no longer be accepted anyway are forgotten (the table holds ~2 minutes of traffic)
+    session.execute(sa.delete(PortalJwtSeen).where(PortalJwtSeen.expires_at < clock.now()))
     if session.get(PortalJwtSeen, key) is not None:
         raise OAuthError("invalid_request", f"{what}の jti は使用済みです（再送は受け付けません）")
     session.add(PortalJwtSeen(jti=key, expires_at=dt.datetime.fromtimestamp(until, dt.UTC)))
