@@ -41,6 +41,7 @@ ALGORITHMS = ["ES256", "PS256", "Ed25519"]  # FAPI 2.0 §5.4: PS256, ES256 or Ed
 CODE_LIFETIME = dt.timedelta(seconds=60)  # FAPI 2.0 §5.3.2.1: at most 60 s
 REQUEST_URI_LIFETIME = 90  # seconds; FAPI 2.0: less than 600
 TOKEN_LIFETIME = dt.timedelta(minutes=5)
+ASSERTION_LIFETIME = 300  # seconds a client assertion may stay valid (its jti is remembered that long)
 FUTURE_SKEW = 10  # FAPI 2.0: accept iat/nbf up to 10 s ahead (and reject beyond 60)
 PROOF_AGE = 60  # a DPoP proof older than this is refused (RFC 9449 §11.1)
 _VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")  # RFC 7636 §4.1
@@ -178,8 +179,12 @@ def authenticate_client(session: Session, form: dict[str, str], *, issuer: str) 
         raise OAuthError("invalid_client", "iss と sub はクライアントIDです", status=401)
     if claims.get("aud") != issuer:  # FAPI 2.0 §5.3.2.1: the issuer identifier, as a string only
         raise OAuthError("invalid_client", f"aud は発行者識別子 {issuer} の文字列です", status=401)
-    if not isinstance(claims.get("exp"), int):
-        raise OAuthError("invalid_client", "クライアント認証のJWTに exp がありません", status=401)
+    if not isinstance(claims.get("exp"), int) or claims["exp"] > _now_ts() + ASSERTION_LIFETIME:
+        raise OAuthError(
+            "invalid_client",
+            f"クライアント認証のJWTの exp は{ASSERTION_LIFETIME}秒以内で指定します",
+            status=401,
+        )
     try:
         _times(claims, "クライアント認証のJWT")
     except OAuthError as exc:
