@@ -29,6 +29,12 @@ from renkei.runtime import Runtime
 from renkei.web import create_app
 from tests.portal.builders import TAX, Holder, world
 from tests.portal.test_pages import log_in
+from tests.web.builders import client_for as web_client_for
+from tests.web.builders import csrf_of, make_clerk
+from tests.web.builders import log_in as web_log_in
+from tests.web.conftest import light_password_hashing
+
+__all__ = ["light_password_hashing"]
 
 ISSUER = "http://testserver"
 REDIRECT = "https://bank.example/callback"
@@ -131,7 +137,9 @@ def test_a_client_gets_self_information_after_consent_and_nothing_after_revocati
         recorded = session.get(HubRecord, got["records"][0])
         assert recorded is not None and recorded.body["requester_name"] == "サンプル銀行"
     page = http.get("/portal/history")
-    assert "サンプル銀行" in page.text and "検証済み" in page.text and "本人の同意（自己情報取得API" in page.text
+    assert (
+        "サンプル銀行" in page.text and "検証済み" in page.text and "本人の同意（自己情報取得API" in page.text
+    )
 
     # the person revokes on the portal; the next call, well within 5 s, gets nothing
     listing = http.get("/portal/consents")
@@ -242,3 +250,37 @@ def test_attacker_clients_are_refused_each_time(runtime: Runtime, holders: list[
         assert code not in json.dumps(
             [r.code_hash for r in session.scalars(sa.select(PortalAuthorizationCode))]
         )
+
+
+def test_the_hub_operator_registers_a_client_on_the_console_and_bad_keys_are_named(
+    runtime: Runtime, light_password_hashing: None
+) -> None:
+    console = web_client_for(runtime)
+    web_log_in(console, make_clerk(runtime, "hub_operator"))
+    token = csrf_of(console, "/portal/operator/clients")
+    key = ECKey.generate_key("P-256")
+    form = {"csrf_token": token, "name": "サンプル銀行", "redirect_uris": REDIRECT}
+
+    good = console.post(
+        "/portal/operator/clients", data=form | {"jwks": json.dumps({"keys": [key.as_dict(private=False)]})}
+    )
+    assert good.status_code == 200 and 'id="client-id"' in good.text
+    private = console.post(
+        "/portal/operator/clients", data=form | {"jwks": json.dumps({"keys": [key.as_dict(private=True)]})}
+    )
+    assert private.status_code == 422 and "公開鍵だけ" in private.text
+    plain = console.post(
+        "/portal/operator/clients",
+        data=form
+        | {
+            "redirect_uris": "http://bank.example/cb",
+            "jwks": json.dumps({"keys": [key.as_dict(private=False)]}),
+        },
+    )
+    assert plain.status_code == 422 and "redirect_uris" in plain.text
+    with runtime.session("portal") as session:
+        assert [c.name for c in oauth.list_clients(session)] == ["サンプル銀行"]
+
+    clerk = web_client_for(runtime)  # a municipal role never opens it
+    web_log_in(clerk, make_clerk(runtime, "juki", login="juki-clerk"))
+    assert clerk.get("/portal/operator/clients").status_code == 403
