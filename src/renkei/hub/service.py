@@ -9,6 +9,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -431,22 +432,17 @@ LISTED = ("requested_at", "requester_code", "requester_name", "provider_code", "
 
 
 def _person_listing(session: Session, ref: str) -> PersonRecords:
-    """Every record of the person that is not withheld, as the fields a list needs, read from the JSON in SQL."""
-    fields = [HubRecord.body[name].as_string() for name in LISTED]
-    query = sa.select(
-        HubRecord.seq,
-        *fields,
-        HubRecord.body["non_disclosure"].as_boolean(),
-        HubRecord.body["non_disclosure_until"].as_string(),
-    ).where(HubRecord.person_ref == ref)
+    """Every record of the person that is not withheld, as the fields a list needs (the bodies parsed by orjson,
+    not by the ORM: a list of a thousand entries is most of a page's cost)."""
+    query = sa.select(HubRecord.seq, sa.cast(HubRecord.body, sa.Text)).where(HubRecord.person_ref == ref)
     today = clock.today()
     records, withheld = [], 0
-    for row in session.execute(query):
-        body = dict(zip(LISTED, row[1 : 1 + len(LISTED)], strict=True))
-        if withheld_from_person({"non_disclosure": row[-2], "non_disclosure_until": row[-1]}, today):
+    for seq, text in session.execute(query):
+        body = orjson.loads(text)
+        if withheld_from_person(body, today):
             withheld += 1
             continue
-        records.append({"seq": row[0], **body, "proof": None})
+        records.append({"seq": seq, **{name: body.get(name) for name in LISTED}, "proof": None})
     return PersonRecords(records=records, withheld=withheld)
 
 
