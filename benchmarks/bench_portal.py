@@ -119,8 +119,8 @@ def _one(label: str, settings: Settings, *, total: int, mine: int, runs: int) ->
         )
         figure(
             f"[{label}] やりとり履歴 {shown:,} records of one person among {total:,}",
-            p50,
-            "ms p50",
+            p99,
+            "ms p99",
             aim=Aim("value", "<=", 50, "p99 < 50 ms"),
             higher_is_better=False,
             cpu_seconds=statistics.median(cpus),
@@ -128,7 +128,7 @@ def _one(label: str, settings: Settings, *, total: int, mine: int, runs: int) ->
             size=total,
             database=label,
             series=f"history {label}",
-            extra=f"p99 {p99:,.1f} ms over {runs} runs (target p99 < 50 ms)",
+            extra=f"p50 {p50:,.1f} ms over {runs} runs; CPU is the median per page",
         )
 
 
