@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -28,6 +29,19 @@ def moved_family(runtime: Runtime) -> list[str]:
             session, lg_code=CHIYODA, entries=[tax_copy(people[a], f"R{i}") for i, a in enumerate(atenas)]
         )
     return move_family(net, atenas)
+
+
+def query_form(client: Any, atena: str, tm: str) -> dict[str, str]:
+    """The 情報照会 form as B's welfare clerk fills it to ask A under 児童手当."""
+    return {
+        "atena": atena,
+        "system": "juki",
+        "jm": JIDOTEATE,
+        "jt": NINTEI,
+        "provider": CHIYODA,
+        "tm": tm,
+        "csrf_token": csrf_of(client, "/linkage/query"),
+    }
 
 
 def test_a_welfare_clerk_of_b_queries_a_and_reads_the_answer_then_an_auditor_sees_the_records(
@@ -92,15 +106,7 @@ def test_a_clerk_withholds_a_query_from_the_person_until_a_day_and_bad_days_are_
     new_atenas = moved_family(runtime)
     client, _clerk = logged_in(runtime, "welfare", lg_code=SETAGAYA)
     assert 'name="withhold_until"' in client.get("/linkage/query").text
-    form = {
-        "atena": new_atenas[0],
-        "system": "juki",
-        "jm": JIDOTEATE,
-        "jt": NINTEI,
-        "provider": CHIYODA,
-        "tm": "TM00000000000002",
-        "csrf_token": csrf_of(client, "/linkage/query"),
-    }
+    form = query_form(client, new_atenas[0], "TM00000000000002")
     until = clock.today() + dt.timedelta(days=30)
     posted = client.post("/linkage/query", data=form | {"withhold": "1", "withhold_until": until.isoformat()})
     assert posted.status_code == 303
