@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+
+from renkei.core import clock
+from renkei.hub.models import HubRecord
 from renkei.intermediate import service
 from renkei.runtime import Runtime
 from tests.linkage.builders import CHIYODA, FAMILY, INCOME, OTHERS, SETAGAYA, TAX_ITEMS, rows, tax_copy
@@ -22,6 +29,19 @@ def moved_family(runtime: Runtime) -> list[str]:
             session, lg_code=CHIYODA, entries=[tax_copy(people[a], f"R{i}") for i, a in enumerate(atenas)]
         )
     return move_family(net, atenas)
+
+
+def query_form(client: Any, atena: str, tm: str) -> dict[str, str]:
+    """The 情報照会 form as B's welfare clerk fills it to ask A under 児童手当."""
+    return {
+        "atena": atena,
+        "system": "juki",
+        "jm": JIDOTEATE,
+        "jt": NINTEI,
+        "provider": CHIYODA,
+        "tm": tm,
+        "csrf_token": csrf_of(client, "/linkage/query"),
+    }
 
 
 def test_a_welfare_clerk_of_b_queries_a_and_reads_the_answer_then_an_auditor_sees_the_records(
@@ -78,3 +98,25 @@ def test_only_clerks_of_number_using_business_may_query_and_only_admin_or_audito
     tax, _ = logged_in(runtime, "tax", lg_code=SETAGAYA)
     assert tax.get("/linkage").status_code == 200
     assert tax.get("/linkage/records").status_code == 403
+
+
+def test_a_clerk_withholds_a_query_from_the_person_until_a_day_and_bad_days_are_named(
+    runtime: Runtime,
+) -> None:
+    new_atenas = moved_family(runtime)
+    client, _clerk = logged_in(runtime, "welfare", lg_code=SETAGAYA)
+    assert 'name="withhold_until"' in client.get("/linkage/query").text
+    form = query_form(client, new_atenas[0], "TM00000000000002")
+    until = clock.today() + dt.timedelta(days=30)
+    posted = client.post("/linkage/query", data=form | {"withhold": "1", "withhold_until": until.isoformat()})
+    assert posted.status_code == 303
+    number = posted.headers["location"].rsplit("/", 1)[1]
+    assert client.get(posted.headers["location"]).status_code == 200
+    with runtime.session("hub") as session:
+        record = session.scalar(sa.select(HubRecord).where(HubRecord.processing_number == number))
+        assert record is not None and record.body["non_disclosure_until"] == until.isoformat()
+
+    without_box = client.post("/linkage/query", data=form | {"withhold_until": until.isoformat()})
+    assert without_box.status_code == 422 and "不開示の終了日" in without_box.text
+    too_far = client.post("/linkage/query", data=form | {"withhold": "1", "withhold_until": "2999-12-31"})
+    assert too_far.status_code == 422 and "7年以内" in too_far.text

@@ -6,6 +6,7 @@ and the municipal node only over the protocol, as in production.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from renkei.core.ids import municipality_agency_code
@@ -61,8 +62,10 @@ def world(runtime: Runtime, *, holders: int = 3) -> list[Holder]:
     return found
 
 
-def ask_about(runtime: Runtime, holder: Holder, *, tm: str = TAX) -> QueryOutcome:
-    """B's 児童手当 clerk asks A about the holder; the hub delivers; B polls."""
+def ask_about(
+    runtime: Runtime, holder: Holder, *, tm: str = TAX, withheld_until: dt.date | None = None
+) -> QueryOutcome:
+    """B's 児童手当 clerk asks A about the holder (不開示 until a day, if given); the hub delivers; B polls."""
     hub = HubClient(runtime.transport)
     request = QueryRequest(
         jm_code=JIDOTEATE,
@@ -73,6 +76,8 @@ def ask_about(runtime: Runtime, holder: Holder, *, tm: str = TAX) -> QueryOutcom
         system="juki",
         department="子ども家庭課",
         user_id="jidoteate01",
+        nondisclosure="2" if withheld_until else "1",
+        nondisclosure_until=withheld_until,
     )
     sessions = runtime.municipal_sessions(LG_B)
     outcome = intermediate.submit_query(

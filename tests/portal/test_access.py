@@ -12,7 +12,16 @@ from tests.web.builders import client_for, csrf_of, log_in, make_clerk
 from tests.web.conftest import light_password_hashing
 
 __all__ = ["light_password_hashing"]
-PUBLIC = {"/portal", "/portal/login", "/start"}  # /portal sends a stranger to the login page
+PUBLIC = {"/portal", "/portal/login", "/start", "/portal/oauth/jwks"}  # /portal sends a stranger to login
+# 自己情報取得API endpoints a client program calls: they authenticate the client (private_key_jwt) or its token
+# (DPoP), never a browser session, and answer JSON errors (the authorization page itself refuses a request
+# that did not come through PAR, whoever asks).
+MACHINE = {
+    ("POST", "/portal/oauth/par"): 401,
+    ("POST", "/portal/oauth/token"): 401,
+    ("GET", "/portal/api/v1/self-information"): 401,
+    ("GET", "/portal/oauth/authorize"): 422,
+}
 # staff routes added with the portal and who may open them
 STAFF = {
     "/hub": {"hub_operator"},
@@ -21,6 +30,7 @@ STAFF = {
     "/inbox": {"welfare", "juki"},
     "/inbox/{application_id}": {"welfare", "juki"},
     "/inbox/{application_id}/decide": {"welfare", "juki"},
+    "/portal/operator/clients": {"hub_operator"},
 }
 
 
@@ -40,6 +50,8 @@ def concrete(path: str) -> str:
         path.replace("{application_id}", "0" * 32)
         .replace("{notice_id}", "0" * 32)
         .replace("{code}", "tenshutsu")
+        .replace("{consent_id}", "0" * 32)
+        .replace("{action}", "revoke")
     )
 
 
@@ -52,7 +64,9 @@ def test_with_no_session_only_the_public_pages_open(runtime: Runtime) -> None:
     client = client_for(runtime)
     for method, path in routes(runtime):
         answer = client.request(method, concrete(path))
-        if path in PUBLIC and method == "GET":
+        if (method, path) in MACHINE:
+            assert answer.status_code == MACHINE[(method, path)], (method, path, answer.status_code)
+        elif path in PUBLIC and method == "GET":
             assert answer.status_code in (200, 303), path
         elif method == "POST":
             assert answer.status_code in (303, 403), (
@@ -76,7 +90,9 @@ def test_each_staff_role_opens_exactly_its_pages_and_no_resident_page(runtime: R
             continue
         data = {"csrf_token": token} if method == "POST" else None
         answer = client.request(method, concrete(path), data=data)
-        if path in STAFF:
+        if (method, path) in MACHINE:
+            assert answer.status_code == MACHINE[(method, path)], (method, path, role, answer.status_code)
+        elif path in STAFF:
             allowed = role in STAFF[path]
             assert (answer.status_code != 403) == allowed, (method, path, role, answer.status_code)
         else:  # a staff session is not a resident's

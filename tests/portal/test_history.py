@@ -114,3 +114,40 @@ def test_batch_proofs_equal_single_proofs_for_every_size() -> None:
             path = _path_from_levels(levels, index, size)
             assert path == merkle.inclusion_path(leaves, index)
             assert merkle.verify_inclusion(leaves[index], index, size, path, merkle.root(leaves))
+
+
+def test_a_withheld_record_is_counted_now_and_shown_when_its_withholding_ends(
+    runtime: Runtime, holders: list[Holder]
+) -> None:
+    today = clock.today()
+    seen = ask_about(runtime, holders[0])
+    kept = ask_about(runtime, holders[0], tm=JUMINHYO, withheld_until=today + dt.timedelta(days=30))
+    user_id = logged_in(runtime, holders[0])
+    portal = portal_of(runtime)
+
+    now = portal.history(user_id)
+    assert [e.processing_number for e in now.exchanges] == [seen.process_number]
+    assert now.withheld == 1 and now.total == 1
+    with runtime.session("hub") as session:  # committed to the log now, with its end date
+        record = session.scalar(
+            sa.select(HubRecord).where(HubRecord.processing_number == kept.process_number)
+        )
+        assert (
+            record is not None
+            and record.body["non_disclosure_until"] == (today + dt.timedelta(days=30)).isoformat()
+        )
+
+    later = clock.now() + dt.timedelta(days=31)
+    with clock.frozen(later):
+        after = portal.history(user_id)
+    assert after.withheld == 0
+    released = next(e for e in after.exchanges if e.processing_number == kept.process_number)
+    assert released.verified and released.withheld_until == (today + dt.timedelta(days=30)).isoformat()
+
+
+def test_a_withholding_end_outside_the_retention_is_refused_naming_the_field(
+    runtime: Runtime, holders: list[Holder]
+) -> None:
+    with pytest.raises(Invalid) as refused:
+        ask_about(runtime, holders[0], withheld_until=clock.today() + dt.timedelta(days=8 * 366))
+    assert refused.value.field == "non_disclosure_until"

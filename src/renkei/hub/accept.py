@@ -29,6 +29,7 @@ from renkei.protocol.messages import QueryAccepted, QueryItem
 # A signed request is valid only around the time it says it was made, so a recorded one cannot be replayed later
 # (a retry of the same request within the window is answered by its request id as before).
 SIGNED_WINDOW = dt.timedelta(minutes=5)
+RETENTION_YEARS = 7  # 情報提供等記録 are kept 7 years (番号法施行令; mynumber-reference §4.5)
 QUERIES: sa.Table = HubQuery.__table__  # type: ignore[assignment]
 NOT_ISSUED = "指定された符号は情報照会者に発行されたものではありません。"
 
@@ -78,7 +79,30 @@ def record_body(query: dict[str, Any], agencies: dict[str, HubAgency], **outcome
         "result": outcome["result"],
         "message": outcome.get("message") or "",
         "person_ref": query["person_ref"],
-    }
+    } | _withholding(query)
+
+
+def _withholding(query: dict[str, Any]) -> dict[str, Any]:
+    """番号法第23条第2項: a 不開示 record is recorded now and shown to the person from its day (decision 0096)."""
+    if not query.get("non_disclosure"):
+        return {}
+    until = query.get("non_disclosure_until")
+    return {"non_disclosure": True, "non_disclosure_until": until.isoformat() if until else None}
+
+
+def _withheld_until(item: QueryItem, requested_at: dt.datetime) -> dt.date | None:
+    """The end of a 不開示 withholding: after the request's day and within the records' 7-year retention."""
+    until = item.non_disclosure_until
+    if until is None:
+        return None
+    asked = requested_at.astimezone(clock.JST).date()
+    if until <= asked or until > asked.replace(year=asked.year + RETENTION_YEARS):
+        raise Invalid(
+            f"不開示の終了日（{until.isoformat()}）は照会日の翌日から{RETENTION_YEARS}年以内で指定してください",
+            record=item.request_id,
+            field="non_disclosure_until",
+        )
+    return until
 
 
 @dataclass(frozen=True)
@@ -197,6 +221,7 @@ def _store(
                 "period_from": item.period_from,
                 "period_to": item.period_to,
                 "non_disclosure": item.non_disclosure,
+                "non_disclosure_until": _withheld_until(item, requested_at),
                 "provider_sign": None,
                 "person_ref": person_ref,
                 "status": "refused" if reason is not None else "pending",

@@ -94,6 +94,7 @@ class Claim:
     requester_sealing_key: str
     person_ref: str | None
     item: ForwardedItem
+    withholding: tuple[bool, dt.date | None] = (False, None)  # 不開示 and until when (the hub's record only)
 
     @property
     def processing_number(self) -> str:
@@ -133,6 +134,8 @@ _CLAIMED = (
     "period_from",
     "period_to",
     "requested_at",
+    "non_disclosure",
+    "non_disclosure_until",
 )
 
 
@@ -206,6 +209,7 @@ def claim_due(
                 requester_sealing_key=requester.sealing_public_key,
                 person_ref=row.person_ref,
                 item=item,
+                withholding=(bool(row.non_disclosure), row.non_disclosure_until),
             )
         )
     if gone:  # an agency was removed while its query waited: refused here, never sent
@@ -358,6 +362,8 @@ def settle_batch(
             "tm_code": claim.item.tm_code,
             "requested_at": claim.item.requested_at,
             "person_ref": claim.person_ref,
+            "non_disclosure": claim.withholding[0],
+            "non_disclosure_until": claim.withholding[1],
         }
         error = sent.unavailable
         if error is None and sent.error is None and provider is not None and sent.answer is not None:

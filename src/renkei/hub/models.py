@@ -17,6 +17,7 @@ from renkei.protocol.ledger import (
     Ledger,
     LedgerCosignatureMixin,
     LedgerEntryMixin,
+    LedgerNodeMixin,
     LedgerRootMixin,
     WitnessHeadMixin,
     WitnessSeenMixin,
@@ -169,6 +170,7 @@ class HubQuery(Base):
     period_from: Mapped[dt.date | None] = mapped_column(sa.Date)
     period_to: Mapped[dt.date | None] = mapped_column(sa.Date)
     non_disclosure: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    non_disclosure_until: Mapped[dt.date | None] = mapped_column(sa.Date, nullable=True)  # decision 0096
     # The provider's 符号 while the query is in flight only; cleared once it is answered or refused.
     provider_sign: Mapped[str | None] = mapped_column(sa.String(32))
     person_ref: Mapped[str | None] = mapped_column(sa.String(32))
@@ -202,6 +204,12 @@ class HubRecordRoot(LedgerRootMixin, Base):
     __tablename__ = "hub_record_root"
 
 
+class HubRecordNode(LedgerNodeMixin, Base):
+    """Interior hashes of the records' Merkle tree, so that a proof reads O(log n) of them (decision 0097)."""
+
+    __tablename__ = "hub_record_node"
+
+
 class HubRecordCosignature(LedgerCosignatureMixin, Base):
     """Witness cosignatures (tlog-cosignature) on the hub's checkpoints."""
 
@@ -227,4 +235,5 @@ RECORDS: Ledger[HubRecord, HubRecordRoot] = Ledger(
     index_columns=("processing_number", "person_ref"),
     root_every=100,
     cosignature_model=HubRecordCosignature,
+    node_model=HubRecordNode,
 )

@@ -23,6 +23,8 @@ from renkei.protocol.messages import (
     AcceptedBatch,
     AgencyInfo,
     AgencyRegistration,
+    ConsentUse,
+    ConsentUseRecorded,
     HubInfo,
     PersonRecords,
     PersonRecordsRequest,
@@ -209,6 +211,13 @@ def api(
         with databases.session(NODE) as session:
             return permissions.allowed_queries(session, agency_code=request.agency_code)
 
+    @operation("record_consent_use", ConsentUse, ConsentUseRecorded, callers={"portal"})
+    def record_consent_use(request: ConsentUse, caller: Caller) -> ConsentUseRecorded:
+        """自己情報取得APIによる提供の記録（開示システムのみ） / record a client's use of a person's consent."""
+        caller.must_be_agency(request.agency_code, field="agency_code")
+        with databases.session(NODE) as session:
+            return service.record_consent_use(session, request=request, settings=settings)
+
     @operation(
         "file_local_use_notification", LocalUseNotification, NotificationState, callers={"municipality"}
     )
@@ -315,6 +324,7 @@ def api(
         deliver_pending,
         person_records,
         allowed_queries,
+        record_consent_use,
         file_local_use_notification,
         local_use_notification_status,
         witness_add_checkpoint,

@@ -5,11 +5,14 @@ Services flush, never commit; the caller's transaction (rpc or CLI) makes each a
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -40,6 +43,8 @@ from renkei.protocol.messages import (
     AcquiredSign,
     AgencyInfo,
     AgencyRegistration,
+    ConsentUse,
+    ConsentUseRecorded,
     HubInfo,
     PersonRecords,
     PersonRecordsRequest,
@@ -332,42 +337,135 @@ def list_records(
 PORTAL_KIND = "情報提供等記録開示システム"
 
 
+def withheld_from_person(body: dict[str, Any], today: dt.date) -> bool:
+    """A record the person may not see yet: 不開示 until a day still to come (or, without a day, for good)."""
+    if not body.get("non_disclosure"):
+        return False
+    until = body.get("non_disclosure_until")
+    return until is None or dt.date.fromisoformat(str(until)) > today
+
+
+def _portal_person(
+    session: Session,
+    request: PersonRecordsRequest | ConsentUse,
+    *,
+    settings: Settings,
+    record: str,
+    refusal: str,
+) -> tuple[HubAgency, str]:
+    """A signed, fresh request of the portal (kind 情報提供等記録開示システム only) and the person its 符号 names."""
+    agency = _agency(session, request.agency_code)
+    request.verify(agency.signing_public_key, record=record)
+    check_fresh(request.requested_at, record=record)
+    if agency.kind != PORTAL_KIND:
+        raise Forbidden(refusal, record=agency.agency_code)
+    keys = signs.hub_keys(settings)
+    return agency, signs.person_ref(keys, signs.open_sign(keys, request.sign, agency_code=agency.agency_code))
+
+
 def person_records(session: Session, *, request: PersonRecordsRequest, settings: Settings) -> PersonRecords:
     """The hub's records of one person, with inclusion proofs, for マイナポータル やりとり履歴 only.
 
     Only an agency of kind 情報提供等記録開示システム may ask: any other agency seeing a person's exchanges with
     every body would defeat the per-agency 符号.
     """
-    agency = _agency(session, request.agency_code)
-    request.verify(agency.signing_public_key, record=request.agency_code)
-    check_fresh(request.requested_at, record=request.agency_code)
-    if agency.kind != PORTAL_KIND:
-        raise Forbidden(
-            "情報提供等記録の開示は情報提供等記録開示システムだけが求められます", record=agency.agency_code
-        )
-    keys = signs.hub_keys(settings)
-    ref = signs.person_ref(keys, signs.open_sign(keys, request.sign, agency_code=agency.agency_code))
-    entries = session.scalars(sa.select(HubRecord).where(HubRecord.person_ref == ref).order_by(HubRecord.seq))
-    found = list(entries)
+    _portal, ref = _portal_person(
+        session,
+        request,
+        settings=settings,
+        record=request.agency_code,
+        refusal="情報提供等記録の開示は情報提供等記録開示システムだけが求められます",
+    )
+    if request.listing:
+        return _person_listing(session, ref)
+    query = sa.select(HubRecord).where(HubRecord.person_ref == ref).order_by(HubRecord.seq)
+    if request.proof_seqs is not None:  # another person's seq is simply not answered
+        query = query.where(HubRecord.seq.in_(request.proof_seqs))
+    today = clock.today()
+    found = list(session.scalars(query))
+    shown = [e for e in found if not withheld_from_person(e.body, today)]
     latest = RECORDS.latest_root(session)
-    if found and (latest is None or latest.tree_size < found[-1].seq):
+    if shown and (latest is None or latest.tree_size < shown[-1].seq):
         sign_records_root(session, settings=settings)
+    proofs = RECORDS.inclusion_proofs(session, seqs=[e.seq for e in shown])  # O(log n) stored hashes each
+    bases: dict[tuple[Any, Any], str] = {}  # the basis depends on (requester, 事務) only: one look-up each
     records = []
-    proofs = RECORDS.inclusion_proofs(session, seqs=[e.seq for e in found])  # the tree is hashed once
-    for entry in found:
+    for entry in shown:
         body = {k: v for k, v in entry.body.items() if k != "person_ref"}
-        proof = proofs[entry.seq].as_dict()
-        basis = local_use.basis_of_record(session, body)  # the person sees the 条例 behind a 独自利用事務
+        which = (body.get("requester_code"), body.get("jimu_code"))
+        if which not in bases:  # the person sees the 条例 behind a 独自利用事務
+            bases[which] = local_use.basis_of_record(session, body)
+        basis = bases[which]
+        if body.get(
+            "consent_id"
+        ):  # a client's fetch through the 自己情報取得API rests on the person's consent
+            basis = f"本人の同意（自己情報取得API、同意ID {body['consent_id']}）"
         records.append(
             {
                 "seq": entry.seq,
                 "recorded_at": entry.recorded_at.isoformat(),
                 **body,
                 "basis": basis,
-                "proof": proof,
+                "proof": proofs[entry.seq].as_dict(),
             }
         )
-    return PersonRecords(records=records)
+    return PersonRecords(records=records, withheld=len(found) - len(shown))
+
+
+LISTED = ("requested_at", "requester_code", "requester_name", "provider_code", "provider_name", "tm_code")
+
+
+def _person_listing(session: Session, ref: str) -> PersonRecords:
+    """Every record of the person that is not withheld, as the fields a list needs (the bodies parsed by orjson,
+    not by the ORM: a list of a thousand entries is most of a page's cost)."""
+    query = sa.select(HubRecord.seq, sa.cast(HubRecord.body, sa.Text)).where(HubRecord.person_ref == ref)
+    today = clock.today()
+    records, withheld = [], 0
+    for seq, text in session.execute(query):
+        body = orjson.loads(text)
+        if withheld_from_person(body, today):
+            withheld += 1
+            continue
+        records.append({"seq": seq, **{name: body.get(name) for name in LISTED}, "proof": None})
+    return PersonRecords(records=records, withheld=withheld)
+
+
+API_PROVIDER_NAME = "マイナポータル（自己情報取得API）"
+
+
+def record_consent_use(session: Session, *, request: ConsentUse, settings: Settings) -> ConsentUseRecorded:
+    """One hub record per 特定個人情報 a client received under a person's consent, in the same log as every
+    exchange (so やりとり履歴 shows it, proven); only the portal may ask, for a person by its own 符号."""
+    agency, ref = _portal_person(
+        session,
+        request,
+        settings=settings,
+        record=request.consent_id,
+        refusal="同意に基づく提供の記録は情報提供等記録開示システムだけが求められます",
+    )
+    keys = signs.hub_keys(settings)
+    at = clock.now()
+    bodies = [
+        {
+            "processing_number": f"C{at.astimezone(clock.JST):%Y%m%d}{uuid.uuid4().hex[:11]}",
+            "requester_code": request.client_id,
+            "requester_name": request.client_name,
+            "provider_code": agency.agency_code,
+            "provider_name": API_PROVIDER_NAME,
+            "jimu_code": "JM00000000000001",  # 自己情報提供 (decision 0095)
+            "procedure_code": "JT00000000000002",  # 自己情報取得APIによる提供 (decision 0099)
+            "tm_code": tm,
+            "requested_at": request.requested_at.isoformat(),
+            "provided_at": at.isoformat(),
+            "result": "provided",
+            "message": f"本人の同意（{request.consent_id}）に基づく提供",
+            "consent_id": request.consent_id,
+            "person_ref": ref,
+        }
+        for tm in request.tm_codes
+    ]
+    seqs = RECORDS.append_many(session, bodies, key=keys.signing)
+    return ConsentUseRecorded(seqs=seqs)
 
 
 def sign_records_root(session: Session, *, settings: Settings) -> int | None:

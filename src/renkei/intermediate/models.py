@@ -17,6 +17,7 @@ from renkei.core.db import Base, UTCDateTime
 from renkei.protocol.ledger import (
     LedgerCosignatureMixin,
     LedgerEntryMixin,
+    LedgerNodeMixin,
     LedgerRootMixin,
     WitnessHeadMixin,
     WitnessSeenMixin,
@@ -169,6 +170,12 @@ class IntermediateRecordRoot(LedgerRootMixin, Base):
     """Signed tree heads of the municipality's 情報提供等記録."""
 
     __tablename__ = "intermediate_record_root"
+
+
+class IntermediateRecordNode(LedgerNodeMixin, Base):
+    """Interior hashes of the records' Merkle tree, so that a proof reads O(log n) of them (decision 0097)."""
+
+    __tablename__ = "intermediate_record_node"
 
 
 class IntermediateRecordCosignature(LedgerCosignatureMixin, Base):

@@ -87,6 +87,9 @@ class QueryRequest:
     department: str = ""
     user_id: str = ""
     nondisclosure: str = "1"
+    nondisclosure_until: dt.date | None = (
+        None  # with "2": the day the person may see the record (decision 0096)
+    )
     source: str = ""
     client_request_id: str | None = None
 

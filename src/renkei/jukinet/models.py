@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from renkei.core.db import Base, UTCDateTime
-from renkei.protocol.ledger import Ledger, LedgerEntryMixin, LedgerRootMixin
+from renkei.protocol.ledger import Ledger, LedgerEntryMixin, LedgerNodeMixin, LedgerRootMixin
 
 
 class JukinetMunicipality(Base):
@@ -136,10 +136,17 @@ class JukinetProvisionRoot(LedgerRootMixin, Base):
     __tablename__ = "jukinet_provision_root"
 
 
+class JukinetProvisionNode(LedgerNodeMixin, Base):
+    """Interior hashes of the provision records' Merkle tree (decision 0097)."""
+
+    __tablename__ = "jukinet_provision_node"
+
+
 PROVISIONS: Ledger[JukinetProvision, JukinetProvisionRoot] = Ledger(
     "jukinet-provision",
     JukinetProvision,
     JukinetProvisionRoot,
     index_columns=("juminhyo_code", "recipient_code"),
     root_every=50,
+    node_model=JukinetProvisionNode,
 )

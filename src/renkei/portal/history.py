@@ -57,6 +57,12 @@ class Exchange:
     problem: str | None
     proof: dict[str, Any]
     basis: str | None = None  # the legal basis the hub names beside the entry (a 条例 for a 独自利用事務)
+    checked: bool = (
+        True  # False: fetched without its proof (not on the page shown), so neither verified nor failed
+    )
+    withheld_until: str | None = (
+        None  # a 不開示 record now shown: the day its withholding ended (decision 0096)
+    )
 
 
 @dataclass
@@ -68,6 +74,14 @@ class History:
     agencies: list[tuple[str, str]] = field(default_factory=list)  # every agency that appears, for the filter
     failed: int = 0
     head: dict[str, Any] | None = None  # the newest signed head the entries lead to
+    withheld: int = 0  # records the hub keeps from the person for now (不開示), counted only
+    everything: list[Exchange] = field(default_factory=list)  # every exchange of the person (for the chart)
+
+
+@dataclass
+class Fetched:
+    exchanges: list[Exchange]
+    withheld: int = 0
 
 
 def _parse_time(value: Any) -> dt.datetime | None:
@@ -112,19 +126,21 @@ def _proof_problem(proof: InclusionProof, heads: _Heads) -> str | None:
 
 def _exchange(record: dict[str, Any], *, heads: _Heads, names: dict[str, str]) -> Exchange:
     problem: str | None = None
+    checked = record.get("proof") is not None
     proof = record.get("proof") or {}
-    try:
-        parsed = InclusionProof.from_dict(proof)
-        problem = _proof_problem(parsed, heads)
-        # `basis` is the hub's note of the legal basis beside the entry, not part of the entry it proves
-        shown = {k: v for k, v in record.items() if k not in ("proof", "seq", "recorded_at", "basis")}
-        proven = {k: v for k, v in parsed.body.items() if k != "person_ref"}  # the hub's own pseudonym
-        if problem is None and shown != proven:  # the row shown must be the entry proven, field for field
-            problem = "表示内容が証明された記録と一致しません"
-    except RenkeiError as exc:
-        problem = exc.message
-    except (KeyError, ValueError, TypeError) as exc:
-        problem = f"証明の形式が不正です（{exc.__class__.__name__}）"
+    if checked:
+        try:
+            parsed = InclusionProof.from_dict(proof)
+            problem = _proof_problem(parsed, heads)
+            # `basis` is the hub's note of the legal basis beside the entry, not part of the entry it proves
+            shown = {k: v for k, v in record.items() if k not in ("proof", "seq", "recorded_at", "basis")}
+            proven = {k: v for k, v in parsed.body.items() if k != "person_ref"}  # the hub's own pseudonym
+            if problem is None and shown != proven:  # the row shown must be the entry proven, field for field
+                problem = "表示内容が証明された記録と一致しません"
+        except RenkeiError as exc:
+            problem = exc.message
+        except (KeyError, ValueError, TypeError) as exc:
+            problem = f"証明の形式が不正です（{exc.__class__.__name__}）"
     requested = _parse_time(record.get("requested_at")) or clock.now()
     tm = str(record.get("tm_code", ""))
     result = str(record.get("result", ""))
@@ -142,25 +158,40 @@ def _exchange(record: dict[str, Any], *, heads: _Heads, names: dict[str, str]) -
         provided_at=_parse_time(record.get("provided_at")),
         result=result,
         result_label=RESULT_LABELS.get(result, result),
-        verified=problem is None,
+        verified=checked and problem is None,
         problem=problem,
         proof=proof,
         basis=str(record["basis"]) if record.get("basis") else None,
+        checked=checked,
+        withheld_until=str(record["non_disclosure_until"]) if record.get("non_disclosure_until") else None,
     )
 
 
-def fetch(user: PortalUser, *, settings: Settings, hub: HubClient) -> list[Exchange]:
-    """All of the person's exchanges at the hub, newest first, each checked (a network call: no session held)."""
+def fetch(
+    user: PortalUser,
+    *,
+    settings: Settings,
+    hub: HubClient,
+    proofs_for: list[int] | None = None,
+    listing: bool = False,
+) -> Fetched:
+    """The person's exchanges at the hub, newest first (a network call: no session held), and how many the hub
+    withholds for now. Every entry with its proof checked; or only the entries `proofs_for`; or, `listing`,
+    every entry unchecked, as the fields a list needs (filters, counts, the chart)."""
     keys = portal_keys(settings)
     request = PersonRecordsRequest(
-        agency_code=PORTAL_AGENCY_CODE, sign=user.sign, requested_at=clock.now()
+        agency_code=PORTAL_AGENCY_CODE,
+        sign=user.sign,
+        requested_at=clock.now(),
+        proof_seqs=proofs_for,
+        listing=listing,
     ).signed(keys.signing)
-    records = hub.person_records(request).records
-    heads = _Heads(hub.info().signing_public_key)
+    answer = hub.person_records(request)
+    heads = _Heads("" if listing else hub.info().signing_public_key)
     names = catalogue()
-    exchanges = [_exchange(r, heads=heads, names=names) for r in records]
+    exchanges = [_exchange(r, heads=heads, names=names) for r in answer.records]
     exchanges.sort(key=lambda e: (e.requested_at, e.seq), reverse=True)
-    return exchanges
+    return Fetched(exchanges, answer.withheld)
 
 
 def parse_period(value: str | None, *, field_name: str) -> dt.date | None:
@@ -211,9 +242,23 @@ def select(
         page=page,
         pages=pages,
         agencies=agencies,
-        failed=sum(1 for e in chosen if not e.verified),
+        failed=sum(1 for e in chosen if e.checked and not e.verified),
         head=None if head is None else {k: head[k] for k in ("log", "tree_size", "root_hash", "signed_at")},
+        everything=exchanges,
     )
+
+
+def with_checked(shown: History, checked: list[Exchange]) -> History:
+    """The page's entries replaced by the same entries fetched with their proofs and checked (decision 0097)."""
+    by_seq = {e.seq: e for e in checked}
+    exchanges = [by_seq.get(e.seq, e) for e in shown.exchanges]
+    head = max((e.proof for e in exchanges if e.verified), key=lambda p: int(p["tree_size"]), default=None)
+    shown.exchanges = exchanges
+    shown.failed = sum(1 for e in exchanges if e.checked and not e.verified)
+    shown.head = (
+        None if head is None else {k: head[k] for k in ("log", "tree_size", "root_hash", "signed_at")}
+    )
+    return shown
 
 
 def by_month(exchanges: list[Exchange], *, months: int = 12) -> list[tuple[str, int]]:

@@ -95,3 +95,100 @@ class PortalApplication(Base):
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     decided_by: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+
+
+# -- 自己情報取得API (decisions 0098, 0099) -------------------------------------------------------------------
+class PortalApiClient(Base):
+    """A third-party service registered by the portal operator: its public keys (private_key_jwt, RFC 7523) and the
+    redirect URIs it may use (exact match)."""
+
+    __tablename__ = "portal_api_client"
+
+    client_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    jwks: Mapped[dict[str, Any]] = mapped_column(sa.JSON)  # {"keys": [public JWKs]}
+    redirect_uris: Mapped[list[str]] = mapped_column(sa.JSON)
+    registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    registered_by: Mapped[str] = mapped_column(sa.String(64))
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+
+
+class PortalPushedRequest(Base):
+    """A pushed authorization request (RFC 9126), referred to once by its request_uri within its lifetime."""
+
+    __tablename__ = "portal_pushed_request"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(sa.ForeignKey("portal_api_client.client_id"), index=True)
+    parameters: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
+    dpop_jkt: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class PortalConsent(Base):
+    """A person's consent to one client, as the signed artefact (a JWS) and its state, which only the person moves."""
+
+    __tablename__ = "portal_consent"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("portal_user.id"), index=True)
+    client_id: Mapped[str] = mapped_column(sa.ForeignKey("portal_api_client.client_id"), index=True)
+    terms: Mapped[dict[str, Any]] = mapped_column(sa.JSON)  # what the artefact says, for lists and checks
+    artefact: Mapped[str] = mapped_column(sa.Text)  # compact JWS signed by the portal
+    status: Mapped[str] = mapped_column(
+        sa.String(10)
+    )  # active | paused | revoked (expired is read off the terms)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class PortalConsentUse(Base):
+    """Each fetch a client made under a consent (also recorded in the hub's log, shown in やりとり履歴)."""
+
+    __tablename__ = "portal_consent_use"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consent_id: Mapped[str] = mapped_column(sa.ForeignKey("portal_consent.id"), index=True)
+    used_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    tm_codes: Mapped[list[str]] = mapped_column(sa.JSON)
+    record_seq: Mapped[int | None] = mapped_column(sa.BigInteger().with_variant(sa.Integer(), "sqlite"))
+
+
+class PortalAuthorizationCode(Base):
+    """A single-use authorization code (stored hashed), bound to client, redirect URI, PKCE and DPoP key."""
+
+    __tablename__ = "portal_authorization_code"
+
+    code_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(sa.String(64))
+    consent_id: Mapped[str] = mapped_column(sa.ForeignKey("portal_consent.id"))
+    redirect_uri: Mapped[str] = mapped_column(sa.String(500))
+    code_challenge: Mapped[str] = mapped_column(sa.String(128))
+    dpop_jkt: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class PortalAccessToken(Base):
+    """An opaque access token (stored hashed), sender-constrained to a DPoP key (RFC 9449 `jkt`)."""
+
+    __tablename__ = "portal_access_token"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(sa.String(64), index=True)
+    consent_id: Mapped[str] = mapped_column(sa.ForeignKey("portal_consent.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), index=True)
+    jkt: Mapped[str] = mapped_column(sa.String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class PortalJwtSeen(Base):
+    """jti of client assertions and DPoP proofs already accepted (replay refused until they expire)."""
+
+    __tablename__ = "portal_jwt_seen"
+
+    jti: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), index=True)

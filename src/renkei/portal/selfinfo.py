@@ -9,6 +9,7 @@ in やりとり履歴.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -71,6 +72,7 @@ def fetch(
     hub: HubClient,
     tms: tuple[str, ...] = MUNICIPAL_TMS,
     wait: float = 10.0,
+    period: tuple[dt.date | None, dt.date | None] = (None, None),
 ) -> list[SelfInfo]:
     """Ask, wait for the answers (delivering in one process, as the linkage pages do), open and label them."""
     keys = portal_keys(settings)
@@ -87,6 +89,8 @@ def fetch(
             procedure_code=SELF_INFORMATION_PROCEDURE,
             provider_agency_code=provider,
             tm_code=tm,
+            period_from=period[0],  # a consent's data range travels as the query's period (decision 0099)
+            period_to=period[1],
             requested_at=clock.now(),
         ).signed(keys.signing)
         accepted = hub.submit_query(request)

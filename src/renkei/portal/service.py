@@ -10,19 +10,28 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from typing import Any
 
 from sqlalchemy.orm import Session
 
+from renkei.core import clock
 from renkei.core.errors import Forbidden
 from renkei.core.settings import Settings
-from renkei.portal import history, login, pittari, selfinfo
+from renkei.portal import consents, history, login, pittari, selfinfo
 from renkei.portal import notices as notice_box
 from renkei.portal.keys import portal_keys, register_with_hub
 from renkei.portal.login import PortalPerson
-from renkei.portal.models import PortalApplication, PortalUser
+from renkei.portal.models import (
+    PortalApiClient,
+    PortalApplication,
+    PortalConsent,
+    PortalConsentUse,
+    PortalUser,
+)
 from renkei.protocol.cms import verify_detached
 from renkei.protocol.hub import HubClient
 from renkei.protocol.jpki import JpkiClient, LoginChallenge, LoginResponse
+from renkei.protocol.messages import ConsentUse
 from renkei.protocol.portal import PORTAL_AGENCY_CODE, MunicipalPortalClient
 from renkei.protocol.relying import CertificateChecker
 from renkei.protocol.transport import Transport
@@ -88,8 +97,9 @@ class Portal:
 
     # -- やりとり履歴 ---------------------------------------------------------------------------------------
     def exchanges(self, user_id: int) -> list[history.Exchange]:
+        """Every exchange of the person, each with its proof checked (downloads, audits)."""
         self.ensure_registered()
-        return history.fetch(self.user(user_id), settings=self.settings, hub=self.hub)
+        return history.fetch(self.user(user_id), settings=self.settings, hub=self.hub).exchanges
 
     def history(
         self,
@@ -100,9 +110,22 @@ class Portal:
         agency: str | None = None,
         page: int = 1,
     ) -> history.History:
-        return history.select(
-            self.exchanges(user_id), date_from=date_from, date_to=date_to, agency=agency, page=page
+        """One page of やりとり履歴: every exchange listed (filters, counts, chart), the page's proofs checked.
+
+        The hub sends the person's entries without proofs first, then the proofs of the page's entries only, so a
+        page costs O(page · log n) hashes whatever the person's history or the log (decision 0097)."""
+        self.ensure_registered()
+        user = self.user(user_id)
+        listed = history.fetch(user, settings=self.settings, hub=self.hub, listing=True)
+        shown = history.select(
+            listed.exchanges, date_from=date_from, date_to=date_to, agency=agency, page=page
         )
+        shown.withheld = listed.withheld
+        seqs = [e.seq for e in shown.exchanges]
+        if seqs:
+            checked = history.fetch(user, settings=self.settings, hub=self.hub, proofs_for=seqs)
+            history.with_checked(shown, checked.exchanges)
+        return shown
 
     # -- お知らせ --------------------------------------------------------------------------------------------
     def notices(self, user_id: int) -> list[notice_box.NoticeView]:
@@ -160,3 +183,76 @@ class Portal:
 
     def hub_public_key(self) -> str:
         return self.hub.info().signing_public_key
+
+    # -- 自己情報取得API (decisions 0098, 0099) -------------------------------------------------------------------
+    def consents(self, user_id: int) -> list[PortalConsent]:
+        with self.sessions() as session:
+            found = consents.mine(session, user_id=user_id)
+            session.expunge_all()
+            return found
+
+    def change_consent(self, user_id: int, consent_id: str, action: str) -> PortalConsent:
+        with self.sessions() as session:
+            consent = consents.change(session, user_id=user_id, consent_id=consent_id, action=action)
+            session.expunge(consent)
+            return consent
+
+    def api_fetch(self, *, consent: PortalConsent) -> dict[str, Any]:
+        """What a client receives under an active consent: the consented 特定個人情報 over its data range, fetched
+        through the hub like any 自己情報; the use is then recorded at the hub (やりとり履歴) and here."""
+        self.ensure_registered()
+        user = self.user(consent.user_id)
+        terms = consent.terms
+        tms = tuple(terms["info_sets"])
+        period = (
+            dt.date.fromisoformat(terms["data_from"]) if terms.get("data_from") else None,
+            dt.date.fromisoformat(terms["data_to"]) if terms.get("data_to") else None,
+        )
+        results = selfinfo.fetch(user, settings=self.settings, hub=self.hub, tms=tms, period=period)
+        with self.sessions() as session:
+            client = session.get(PortalApiClient, consent.client_id)
+            client_name = client.name if client else consent.client_id
+        keys = portal_keys(self.settings)
+        used = ConsentUse(
+            agency_code=PORTAL_AGENCY_CODE,
+            sign=user.sign,
+            client_id=consent.client_id,
+            client_name=client_name,
+            consent_id=consent.id,
+            tm_codes=list(tms),
+            requested_at=clock.now(),
+        ).signed(keys.signing)
+        recorded = self.hub.record_consent_use(used)
+        with self.sessions() as session:
+            session.add(
+                PortalConsentUse(
+                    consent_id=consent.id,
+                    used_at=clock.now(),
+                    tm_codes=list(tms),
+                    record_seq=recorded.seqs[0],
+                )
+            )
+        return {
+            "consent_id": consent.id,
+            "subject": consents.pairwise_subject(self.settings, user_id=user.id, client_id=consent.client_id),
+            "retention_days": terms["retention_days"],
+            "fetched_at": clock.now().isoformat(),
+            "information": [
+                {
+                    "tm_code": r.tm_code,
+                    "tm_name": r.tm_name,
+                    "status": r.status,
+                    "message": r.message,
+                    "copies": [
+                        {
+                            "dataset": c.dataset,
+                            "version": c.version,
+                            "items": [{"tk": i.tk, "name": i.name, "value": i.value} for i in c.items],
+                        }
+                        for c in r.copies
+                    ],
+                }
+                for r in results
+            ],
+            "records": recorded.seqs,
+        }

@@ -6,6 +6,8 @@ from renkei.protocol.messages import (
     AcceptedBatch,
     AgencyInfo,
     AgencyRegistration,
+    ConsentUse,
+    ConsentUseRecorded,
     HubInfo,
     PersonRecords,
     PersonRecordsRequest,
@@ -68,6 +70,10 @@ class HubClient:
     def person_records(self, request: PersonRecordsRequest) -> PersonRecords:
         answer = self._transport.call(self._service, "person_records", request.model_dump(mode="json"))
         return PersonRecords.model_validate(answer)
+
+    def record_consent_use(self, request: ConsentUse) -> ConsentUseRecorded:
+        answer = self._transport.call(self._service, "record_consent_use", request.model_dump(mode="json"))
+        return ConsentUseRecorded.model_validate(answer)
 
     def deliver_pending(self, *, limit: int = 100) -> dict[str, int]:
         answer = self._transport.call(self._service, "deliver_pending", {"limit": limit})

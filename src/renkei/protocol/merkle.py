@@ -7,9 +7,11 @@ can never be passed off as an interior node. All hashes are SHA-256.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 EMPTY_ROOT = hashlib.sha256(b"").digest()
+
+Subtree = Callable[[int, int], bytes]  # MTH(D[lo:hi]) of a range of leaves
 
 
 def leaf_hash(data: bytes) -> bytes:
@@ -44,15 +46,20 @@ def inclusion_path(leaves: Sequence[bytes], index: int) -> list[bytes]:
     """PATH(m, D[n]) (RFC 9162 §2.1.3.1): the audit path of leaf `index` in the tree of all `leaves`."""
     if not 0 <= index < len(leaves):
         raise ValueError("leaf index outside the tree")
+    return inclusion_path_by(lambda lo, hi: _mth(leaves, lo, hi), index, len(leaves))
+
+
+def inclusion_path_by(mth: Subtree, index: int, size: int) -> list[bytes]:
+    """PATH(index, D[size]) with the subtree hashes MTH(D[lo:hi]) given by `mth` (e.g. read from storage)."""
     path: list[bytes] = []
-    lo, hi, m = 0, len(leaves), index
+    lo, hi, m = 0, size, index
     while hi - lo > 1:
         k = _split(hi - lo)
         if m < k:
-            path.append(_mth(leaves, lo + k, hi))
+            path.append(mth(lo + k, hi))
             hi = lo + k
         else:
-            path.append(_mth(leaves, lo, lo + k))
+            path.append(mth(lo, lo + k))
             lo, m = lo + k, m - k
     path.reverse()
     return path
@@ -110,26 +117,52 @@ def inclusion_paths(leaves: Sequence[bytes]) -> tuple[bytes, list[list[bytes]]]:
 
 def consistency_path(leaves: Sequence[bytes], first: int) -> list[bytes]:
     """PROOF(m, D[n]) (RFC 9162 §2.1.4.1) that the tree of the first `first` leaves is a prefix of all `leaves`."""
-    n = len(leaves)
-    if not 0 < first <= n:
+    return consistency_path_by(lambda lo, hi: _mth(leaves, lo, hi), first, len(leaves))
+
+
+def consistency_path_by(mth: Subtree, first: int, size: int) -> list[bytes]:
+    """PROOF(first, D[size]) with the subtree hashes MTH(D[lo:hi]) given by `mth`."""
+    if not 0 < first <= size:
         raise ValueError("first tree size must be within 1..n")
     proof: list[bytes] = []
 
     def sub(m: int, lo: int, hi: int, complete: bool) -> None:
         if m == hi - lo:
             if not complete:
-                proof.append(_mth(leaves, lo, hi))
+                proof.append(mth(lo, hi))
             return
         k = _split(hi - lo)
         if m <= k:
             sub(m, lo, lo + k, complete)
-            proof.append(_mth(leaves, lo + k, hi))
+            proof.append(mth(lo + k, hi))
         else:
             sub(m - k, lo + k, hi, False)
-            proof.append(_mth(leaves, lo, lo + k))
+            proof.append(mth(lo, lo + k))
 
-    sub(first, 0, n, True)
+    sub(first, 0, size, True)
     return proof
+
+
+def perfect_pieces(lo: int, hi: int) -> list[tuple[int, int]]:
+    """The perfect, aligned subtrees (level, index) whose hashes give MTH(D[lo:hi]) for a range the RFC 9162 split
+    produces (its start aligned to its largest power of two): at most one per level, left to right."""
+    pieces: list[tuple[int, int]] = []
+    while hi > lo:
+        n = hi - lo
+        size = n if n & (n - 1) == 0 else _split(n)
+        level = size.bit_length() - 1
+        pieces.append((level, lo >> level))
+        lo += size
+    return pieces
+
+
+def mth_from_pieces(lo: int, hi: int, piece: Callable[[int, int], bytes]) -> bytes:
+    """MTH(D[lo:hi]) from the hashes of its perfect pieces (`perfect_pieces`): the right part folds in first."""
+    pieces = perfect_pieces(lo, hi)
+    result = piece(*pieces[-1])
+    for level, index in reversed(pieces[:-1]):
+        result = node_hash(piece(level, index), result)
+    return result
 
 
 def verify_consistency(
@@ -174,12 +207,17 @@ class Frontier:
         self.nodes: list[tuple[int, bytes]] = list(nodes)
         self.size = sum(size for size, _ in self.nodes)
 
-    def append(self, leaf: bytes) -> None:
+    def append(self, leaf: bytes) -> list[bytes]:
+        """Add a leaf; returns the hashes of the perfect subtrees it completes, smallest (level 1) first."""
         self.nodes.append((1, leaf))
         self.size += 1
+        made: list[bytes] = []
         while len(self.nodes) >= 2 and self.nodes[-1][0] == self.nodes[-2][0]:
             (size, right), (_, left) = self.nodes.pop(), self.nodes.pop()
-            self.nodes.append((size * 2, node_hash(left, right)))
+            merged = node_hash(left, right)
+            made.append(merged)
+            self.nodes.append((size * 2, merged))
+        return made
 
     def root(self) -> bytes:
         if not self.nodes:

@@ -60,7 +60,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from renkei.core.errors import Invalid
 from renkei.core.ids import validate_agency_code, validate_jm, validate_jt, validate_tm
@@ -169,8 +169,16 @@ class QueryItem(Message):
     period_from: dt.date | None = None
     period_to: dt.date | None = None
     non_disclosure: bool = False  # 照会側不開示コード
+    # The day the person may see the record (番号法第23条第2項; decision 0096); none: for the whole retention.
+    non_disclosure_until: dt.date | None = None
 
     _check_provider = field_validator("provider_agency_code")(_agency)
+
+    @model_validator(mode="after")
+    def _until_needs_withholding(self) -> QueryItem:
+        if self.non_disclosure_until is not None and not self.non_disclosure:
+            raise ValueError("non_disclosure_until は照会側不開示（non_disclosure）のときだけ指定できます")
+        return self
 
     @field_validator("jimu_code")
     @classmethod
@@ -315,6 +323,10 @@ class PersonRecordsRequest(SignedMessage):
     agency_code: str
     sign: str = Field(min_length=SIGN_LENGTH, max_length=SIGN_LENGTH)
     requested_at: dt.datetime
+    # None: every record with its proof. A list: only those records, with proofs (the page shown). `listing`:
+    # every record without proof, only the fields a list needs (filters, counts, chart; decision 0097).
+    proof_seqs: list[int] | None = Field(default=None, max_length=100_000)
+    listing: bool = False
 
     _check_code = field_validator("agency_code")(_agency)
 
@@ -324,6 +336,31 @@ class PersonRecords(Message):
     checkable with `renkei.protocol.ledger.verify_inclusion_proof` and the hub's signing key)."""
 
     records: list[dict[str, Any]]
+    withheld: int = 0  # records kept from the person for now (不開示, decision 0096): counted, not shown
+
+
+class ConsentUse(SignedMessage):
+    """自己情報取得API: the portal has the hub record that a client fetched a person's information under a consent
+    (one record per 特定個人情報, shown in やりとり履歴 with its proof like any exchange; decision 0099)."""
+
+    agency_code: str
+    sign: str = Field(min_length=SIGN_LENGTH, max_length=SIGN_LENGTH)
+    client_id: str = Field(min_length=1, max_length=64)
+    client_name: str = Field(min_length=1, max_length=100)
+    consent_id: str = Field(min_length=1, max_length=32)
+    tm_codes: list[str] = Field(min_length=1, max_length=10)
+    requested_at: dt.datetime
+
+    _check_code = field_validator("agency_code")(_agency)
+
+    @field_validator("tm_codes")
+    @classmethod
+    def _tms(cls, values: list[str]) -> list[str]:
+        return [validate_tm(v) for v in values]
+
+
+class ConsentUseRecorded(Message):
+    seqs: list[int]
 
 
 def answer_context(processing_number: str, provider_agency_code: str, requester_agency_code: str) -> bytes:

@@ -38,7 +38,7 @@ ROUTER_MODULES = (
     "cardapps",
 )
 # マイナポータル, the start page, the national operators' consoles, お知らせ and ぴったりサービス (issue 10).
-PORTAL_ROUTER_MODULES = ("portal", "start", "operators", "notices", "pittari")
+PORTAL_ROUTER_MODULES = ("portal", "start", "operators", "notices", "pittari", "portal_api")
 
 
 def create_app(

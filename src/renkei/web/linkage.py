@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from renkei.core.errors import Unavailable
+from renkei.core.errors import Invalid, Unavailable
 from renkei.core.ids import municipality_agency_code, validate_lg_code
 from renkei.intermediate import service
 from renkei.intermediate.schemas import QueryRequest
@@ -55,6 +56,22 @@ def query_form(request: Request, staff: Asker) -> HTMLResponse:
     return _page(request, "query", staff, form=form, choices=choices, table_on=allowed.on, hub_error=None)
 
 
+def _withhold_until(withhold: str, until: str) -> dt.date | None:
+    """不開示 (番号法第23条第2項): the day the person may see the record, only with the box ticked."""
+    if not until.strip():
+        return None
+    if not withhold:
+        raise Invalid(
+            "不開示の終了日は「不開示にする」を選んだときだけ入力します", record=until, field="不開示の終了日"
+        )
+    try:
+        return dt.date.fromisoformat(until.strip())
+    except ValueError:
+        raise Invalid(
+            "不開示の終了日は YYYY-MM-DD で入力してください", record=until, field="不開示の終了日"
+        ) from None
+
+
 @router.post("/linkage/query", dependencies=[Depends(check_csrf)], response_model=None)
 def submit(
     request: Request,
@@ -66,8 +83,11 @@ def submit(
     jt: Annotated[str, Form(max_length=16)],
     provider: Annotated[str, Form(max_length=16)],
     tm: Annotated[str, Form(max_length=16)],
+    withhold: Annotated[str, Form(max_length=10)] = "",
+    withhold_until: Annotated[str, Form(max_length=10)] = "",
 ) -> Response:
     """Submit one 情報照会 and show its result page (the 処理通番 is the page's address)."""
+    until = _withhold_until(withhold, withhold_until)
     runtime = get_runtime(request)
     provider = provider.strip()
     provider_code = provider if len(provider) == 16 else municipality_agency_code(validate_lg_code(provider))
@@ -80,6 +100,8 @@ def submit(
         atena=atena.strip(),
         system=system,
         user_id=staff.login,
+        nondisclosure="2" if withhold else "1",  # 照会側不開示 (decision 0096)
+        nondisclosure_until=until,
     )
     outcome = service.submit_query(
         runtime.municipal_sessions(staff.lg_code),

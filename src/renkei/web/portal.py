@@ -28,6 +28,7 @@ CSRF = [Depends(check_csrf)]
 USER_KEY = "portal_user_id"
 SERIAL_KEY = "portal_serial"
 CARD_KEY = "portal_card"
+NEXT_KEY = "portal_next"  # an authorization request (自己情報取得API) waiting for the card login
 CARD_FIELDS = {"card_number": "カード番号", "pin": "利用者証明用PIN"}
 
 
@@ -105,10 +106,13 @@ def login(
         )
     except (Unauthenticated, Forbidden, Invalid) as exc:
         return _login_page(request, error=exc, card_number=card_number)
+    waiting = request.session.get(NEXT_KEY)
     request.session.clear()  # a session fixed before login never becomes a logged-in one
     # The card stays "in the reader" for this session: ぴったりサービス signs with the same card (署名用 PIN).
     request.session.update({USER_KEY: person.user_id, SERIAL_KEY: person.serial, CARD_KEY: card_number})
     request.session[CSRF_KEY] = secrets.token_urlsafe(32)
+    if isinstance(waiting, str) and waiting.startswith("/portal/oauth/authorize?"):  # never elsewhere
+        return RedirectResponse(waiting, status_code=303)
     return RedirectResponse("/portal", status_code=303)
 
 
@@ -135,9 +139,8 @@ def _filters(request: Request) -> dict[str, object]:
 def history_page(request: Request, user_id: Resident) -> HTMLResponse:
     portal = get_portal(request)
     filters = _filters(request)
-    exchanges = portal.exchanges(user_id)
-    shown = history.select(exchanges, **filters)  # type: ignore[arg-type]
-    months = history.by_month(exchanges)
+    shown = portal.history(user_id, **filters)  # type: ignore[arg-type]
+    months = history.by_month(shown.everything)
     hub_key = portal.hub_public_key()
     proofs = [{"seq": e.seq, "proof": e.proof} for e in shown.exchanges]
     context = {

@@ -10,12 +10,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from renkei.core.errors import RenkeiError, Unauthenticated
-from renkei.portal.rpc import api as portal_api
+from renkei.portal.rpc import api as portal_rpc
 from renkei.protocol.http import add_service_routes
 from renkei.protocol.identity import Caller
 from renkei.protocol.portal import PORTAL_SERVICE
 from renkei.runtime import Runtime
-from renkei.web import portal
+from renkei.web import portal, portal_api
 from renkei.web.templating import templates
 
 
@@ -47,12 +47,13 @@ def create_portal_app(runtime: Runtime) -> FastAPI:
         return {"status": "ok", "service": PORTAL_SERVICE}
 
     app.include_router(portal.router)
+    app.include_router(portal_api.router)
     # The protocol operations on this browser-facing port answer nobody: residents reach the pages without an
     # organisation certificate, and the portal's peers call its API on its own mutual-TLS port
     # (`renkei serve portal --peer-port`, renkei.cli.serve_portal); in one process they are called in memory.
     add_service_routes(
         app,
-        [portal_api(runtime.databases, runtime.settings, runtime.transport)],
+        [portal_rpc(runtime.databases, runtime.settings, runtime.transport)],
         authenticate=_no_peer_here,
     )
     return app

@@ -153,6 +153,9 @@ def _resend(
                 period_from=asked.get("date_from"),
                 period_to=asked.get("date_to"),
                 non_disclosure=asked.get("nondisclosure") == "2",
+                non_disclosure_until=asked.get("nondisclosure_until")
+                if asked.get("nondisclosure") == "2"
+                else None,
             )
         )
         queued.append(row)
@@ -234,6 +237,9 @@ def prepare(
             "date_from": request.date_from.isoformat() if request.date_from else None,
             "date_to": request.date_to.isoformat() if request.date_to else None,
             "nondisclosure": request.nondisclosure,
+            "nondisclosure_until": request.nondisclosure_until.isoformat()
+            if request.nondisclosure_until
+            else None,
         }
         try:
             _validate(request)
@@ -270,8 +276,9 @@ def prepare(
                 tm_code=request.tm_code,
                 period_from=request.date_from,
                 period_to=request.date_to,
-                non_disclosure=request.nondisclosure
-                == "2",  # "1", what real files carry, is 開示 (decision 0041)
+                # "1", what real files carry, is 開示 (decision 0041); "2" withholds the record (0096)
+                non_disclosure=request.nondisclosure == "2",
+                non_disclosure_until=request.nondisclosure_until if request.nondisclosure == "2" else None,
             )
         )
         queued.append(row_index[number])

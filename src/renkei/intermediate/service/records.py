@@ -17,6 +17,7 @@ from renkei.intermediate.models import (
     IntermediateNode,
     IntermediateRecord,
     IntermediateRecordCosignature,
+    IntermediateRecordNode,
     IntermediateRecordRoot,
 )
 from renkei.protocol import signing
@@ -29,6 +30,7 @@ RECORDS: Ledger[IntermediateRecord, IntermediateRecordRoot] = Ledger(
     IntermediateRecordRoot,
     index_columns=("lg_code", "processing_number", "integrated_number"),
     cosignature_model=IntermediateRecordCosignature,
+    node_model=IntermediateRecordNode,
 )
 
 RESULT_NAMES = {

@@ -32,6 +32,7 @@ from renkei.protocol.ledger.entries import (
 )
 from renkei.protocol.ledger.log import Ledger
 from renkei.protocol.ledger.proofs import InclusionProof, Problem, Report, verify_inclusion_proof
+from renkei.protocol.ledger.tree import LedgerNodeMixin
 from renkei.protocol.ledger.witness import (
     LedgerCosignatureMixin,
     PublishResult,
@@ -48,6 +49,7 @@ __all__ = [
     "Ledger",
     "LedgerCosignatureMixin",
     "LedgerEntryMixin",
+    "LedgerNodeMixin",
     "LedgerRootMixin",
     "Problem",
     "PublishResult",

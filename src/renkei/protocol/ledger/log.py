@@ -18,6 +18,7 @@ from renkei.core.errors import Invalid, NotFound, RenkeiError
 from renkei.protocol import merkle, signing, tlog
 from renkei.protocol.ledger.entries import GENESIS, E, R, chain_hash, tree_head_payload
 from renkei.protocol.ledger.proofs import InclusionProof, Problem, Report
+from renkei.protocol.ledger.tree import LedgerNodeMixin, StoredTree, last_position, new_nodes
 from renkei.protocol.ledger.witness import (
     LedgerCosignatureMixin,
     PublishResult,
@@ -58,6 +59,7 @@ class Ledger(Generic[E, R]):
         index_columns: tuple[str, ...] = (),
         root_every: int = 100,
         cosignature_model: type[LedgerCosignatureMixin] | None = None,
+        node_model: type[LedgerNodeMixin] | None = None,
     ) -> None:
         self.log_id = log_id
         self.entry_model = entry_model
@@ -65,6 +67,7 @@ class Ledger(Generic[E, R]):
         self.index_columns = index_columns
         self.root_every = root_every
         self.cosignature_model = cosignature_model
+        self.node_model = node_model  # stored interior hashes: proofs read O(log n) hashes (tree.py)
 
     # -- writing -------------------------------------------------------------------------------------
     def lock(self, session: Session) -> None:
@@ -148,15 +151,30 @@ class Ledger(Generic[E, R]):
     def sign_root(
         self, session: Session, *, key: signing.Ed25519PrivateKey, at: dt.datetime | None = None
     ) -> R | None:
-        """Sign the head of the log as it stands (None when no entry was added since the last head)."""
+        """Sign the head of the log as it stands (None when no entry was added since the last head).
+
+        With a node table, every perfect subtree the new entries complete is stored as it is hashed; a table that
+        lags behind the last head (a log older than the table) is rebuilt from the first entry, once."""
+        self._lock(session)  # two signers must not store the same interior hashes twice
         roots, entries = self.root_model, self.entry_model
         last = session.scalars(sa.select(roots).order_by(roots.tree_size.desc()).limit(1)).first()
         frontier = merkle.Frontier.load(last.frontier) if last else merkle.Frontier()
+        if self.node_model is not None and not self._nodes_in_step(session, frontier.size):
+            session.execute(sa.delete(self.node_model))
+            frontier = merkle.Frontier()
         hashes = session.scalars(
             sa.select(entries.entry_hash).where(entries.seq > frontier.size).order_by(entries.seq)
         )
+        nodes: list[dict[str, Any]] = []
         for entry_hash in hashes:
-            frontier.append(merkle.leaf_hash(bytes(entry_hash)))
+            made = frontier.append(merkle.leaf_hash(bytes(entry_hash)))
+            if made and self.node_model is not None:
+                nodes.extend({"position": p, "hash": h} for p, h in new_nodes(frontier.size - 1, made))
+                if len(nodes) >= 10_000:
+                    session.execute(sa.insert(self.node_model), nodes)
+                    nodes = []
+        if nodes and self.node_model is not None:
+            session.execute(sa.insert(self.node_model), nodes)
         if frontier.size == 0 or (last is not None and frontier.size == last.tree_size):
             return None
         signed_at = (at or clock.now()).astimezone(dt.UTC)
@@ -175,6 +193,18 @@ class Ledger(Generic[E, R]):
         session.add(head)
         session.flush()
         return head
+
+    def _nodes_in_step(self, session: Session, size: int) -> bool:
+        """Whether the node table holds exactly the interior hashes of the tree of `size` leaves."""
+        assert self.node_model is not None
+        newest = session.scalar(sa.select(sa.func.max(self.node_model.position)))
+        return newest == last_position(size)
+
+    def _tree(self, session: Session) -> StoredTree:
+        assert self.node_model is not None
+        return StoredTree(
+            session, entry_model=self.entry_model, node_model=self.node_model, log_id=self.log_id
+        )
 
     # -- reading ---------------------------------------------------------------------------------------
     def latest_root(self, session: Session) -> R | None:
@@ -215,14 +245,19 @@ class Ledger(Generic[E, R]):
                 record=self.log_id,
                 field="tree_size",
             )
-        leaves = self._leaves(session, head.tree_size)
+        if self.node_model is not None:
+            path = self._tree(session).inclusion_paths(
+                [seq - 1], head.tree_size, merkle.Frontier.load(head.frontier)
+            )[seq - 1]
+        else:
+            path = merkle.inclusion_path(self._leaves(session, head.tree_size), seq - 1)
         return InclusionProof(
             log_id=self.log_id,
             seq=seq,
             recorded_at=entry.recorded_at,
             body=entry.body,
             prev_hash=bytes(entry.prev_hash),
-            path=merkle.inclusion_path(leaves, seq - 1),
+            path=path,
             tree_size=head.tree_size,
             root_hash=bytes(head.root_hash),
             signed_at=head.signed_at,
@@ -232,8 +267,8 @@ class Ledger(Generic[E, R]):
     def inclusion_proofs(self, session: Session, *, seqs: list[int]) -> dict[int, InclusionProof]:
         """Proofs of many entries against the latest signed head, reading the leaves and hashing the tree once.
 
-        One proof alone costs a read of every leaf and O(n) hashes; a person's history of m entries costs that m
-        times. Here the levels of the tree are built once (O(n)), then each path is read off them (O(log n)).
+        With a node table each path reads O(log n) stored hashes (shared ones once): O(m log n) for m entries.
+        Without one, the levels of the tree are built once from every leaf (O(n)), then each path read off them.
         """
         if not seqs:
             return {}
@@ -244,10 +279,16 @@ class Ledger(Generic[E, R]):
                 record=self.log_id,
                 field="tree_size",
             )
-        levels = [self._leaves(session, head.tree_size)]
-        while len(levels[-1]) > 1:
-            below = levels[-1]
-            levels.append([merkle.node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
+        if self.node_model is not None:
+            paths = self._tree(session).inclusion_paths(
+                [s - 1 for s in seqs], head.tree_size, merkle.Frontier.load(head.frontier)
+            )
+        else:
+            levels = [self._leaves(session, head.tree_size)]
+            while len(levels[-1]) > 1:
+                below = levels[-1]
+                levels.append([merkle.node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)])
+            paths = {s - 1: _path_from_levels(levels, s - 1, head.tree_size) for s in seqs}
         entries = {
             e.seq: e
             for e in session.scalars(sa.select(self.entry_model).where(self.entry_model.seq.in_(seqs)))
@@ -263,7 +304,7 @@ class Ledger(Generic[E, R]):
                 recorded_at=entry.recorded_at,
                 body=entry.body,
                 prev_hash=bytes(entry.prev_hash),
-                path=_path_from_levels(levels, seq - 1, head.tree_size),
+                path=paths[seq - 1],
                 tree_size=head.tree_size,
                 root_hash=bytes(head.root_hash),
                 signed_at=head.signed_at,
@@ -273,6 +314,8 @@ class Ledger(Generic[E, R]):
 
     def consistency_proof(self, session: Session, *, first: int, second: int) -> list[bytes]:
         """RFC 9162 consistency proof between two tree sizes of this log."""
+        if self.node_model is not None and first < second:
+            return self._tree(session).consistency_path(first, second)
         leaves = self._leaves(session, second)
         return merkle.consistency_path(leaves, first)
 
@@ -326,7 +369,6 @@ class Ledger(Generic[E, R]):
         result = PublishResult(origin, checkpoint.size, quorum)
         note = checkpoint.signed(key)
         model = self._cosignatures()
-        leaves: list[bytes] | None = None
         for target in witnesses:
             last = self.last_cosigned(session, witness=target.name)
             if last is not None and last.tree_size == checkpoint.size:
@@ -335,11 +377,9 @@ class Ledger(Generic[E, R]):
             old = last.tree_size if last is not None else 0
             answer: str | None = None
             for _attempt in range(2):
-                if 0 < old < checkpoint.size and leaves is None:
-                    leaves = self._leaves(session, checkpoint.size)
                 proof = (
-                    merkle.consistency_path(leaves, old)
-                    if leaves is not None and 0 < old < checkpoint.size
+                    self.consistency_proof(session, first=old, second=checkpoint.size)
+                    if 0 < old < checkpoint.size
                     else []
                 )
                 try:
