@@ -23,6 +23,7 @@ from renkei.protocol.messages import (
     AnswerPayload,
     ForwardedBatch,
     PollRequest,
+    QueryBatch,
     QueryRequest,
     SealedCopy,
     SignAcquisitionRequest,
@@ -113,6 +114,16 @@ def query(
         provider_agency_code=provider.agency_code,
         tm_code=tm,
         requested_at=clock.now(),
+    ).signed(requester.keys.signing)
+    return signed
+
+
+def batch(requester: Node, requests: list[QueryRequest]) -> QueryBatch:
+    """Queries as one envelope signed once by the requester (what a node sends for a bulk file)."""
+    signed: QueryBatch = QueryBatch(
+        requester_agency_code=requester.agency_code,
+        requested_at=clock.now(),
+        requests=[r.item() for r in requests],
     ).signed(requester.keys.signing)
     return signed
 

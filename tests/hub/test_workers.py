@@ -15,7 +15,7 @@ from renkei.protocol.hub import HubClient
 from renkei.runtime import Runtime
 from renkei.runtime.delivery import deliver_round
 from tests.conftest import PG_URL
-from tests.hub.builders import LG_A, LG_B, acquire, mount_provider, query, register, residents
+from tests.hub.builders import LG_A, LG_B, acquire, batch, mount_provider, query, register, residents
 
 
 @pytest.mark.skipif(PG_URL is None, reason="two workers share one PostgreSQL: set RENKEI_TEST_DATABASE_URL")
@@ -27,20 +27,25 @@ def test_two_hub_workers_deliver_every_query_exactly_once(runtime: Runtime, sett
     provider.copies = {sign: {"TK00000200000310": 3500} for sign in signs_a}
     hub = HubClient(runtime.transport)
     total = 200
-    accepted = hub.submit_queries([query(b, a, signs_b[i % len(signs_b)]) for i in range(total)])
+    accepted = hub.submit_queries(batch(b, [query(b, a, signs_b[i % len(signs_b)]) for i in range(total)]))
     assert {x.status for x in accepted} == {"pending"}
 
     # Each worker its own engines and connections, as two hub processes behind a load balancer would have.
     workers = [Databases(settings) for _ in range(2)]
+    for databases in workers:  # engines made (and migrations checked) before the race, not during it
+        with databases.session("hub"):
+            pass
     rounds: Counter[int] = Counter()
     errors: list[BaseException] = []
+    start = threading.Barrier(2)
 
     def work(index: int) -> None:
         try:
+            start.wait(timeout=30)
             idle = 0
             while idle < 3:
                 claimed = deliver_round(
-                    workers[index], settings=settings, transport=runtime.transport, limit=20
+                    workers[index], settings=settings, transport=runtime.transport, limit=10
                 )
                 rounds[index] += bool(claimed)
                 idle = 0 if claimed else idle + 1
