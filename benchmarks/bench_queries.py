@@ -367,8 +367,9 @@ def _singles(
     label: str, node: HttpTransport, procs: Processes, atenas: list[str], *, rate: float, seconds: float
 ) -> None:
     def query(i: int) -> float:
-        outcome = node.call("lg" + B, "query", {**ASK, "atena": atenas[i % len(atenas)]})
-        while outcome["status"] == "pending":  # a long poll: answered the moment the hub pushes it
+        # One call: the node submits and holds the call until the hub pushes the answer (a long poll).
+        outcome = node.call("lg" + B, "query", {**ASK, "atena": atenas[i % len(atenas)], "wait_seconds": 10})
+        while outcome["status"] == "pending":
             outcome = node.call(
                 "lg" + B, "result", {"processing_number": outcome["processing_number"], "wait_seconds": 10}
             )

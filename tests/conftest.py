@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import settings as hypothesis_settings
 from pydantic import SecretStr
 from sqlalchemy.engine import Engine, make_url
 
@@ -24,6 +25,11 @@ from renkei.core.settings import Settings
 from renkei.runtime import Runtime
 
 PG_URL = os.environ.get("RENKEI_TEST_DATABASE_URL")
+
+# Searches are judged on what they find, not on how fast an example runs: on a shared 2-core machine an example
+# can take longer than Hypothesis's default 200 ms deadline for no fault of the code (a flaky failure).
+hypothesis_settings.register_profile("renkei", deadline=None)
+hypothesis_settings.load_profile("renkei")
 
 # Fixed test keys (deterministic crypto in tests, CONVENTIONS §9).
 TEST_KEYS = {

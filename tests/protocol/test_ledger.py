@@ -146,3 +146,17 @@ def test_the_log_at_one_head_is_a_prefix_of_the_log_at_a_later_head(session: Ses
     proof = LOG.consistency_proof(session, first=4, second=8)
     assert merkle.verify_consistency(4, 8, heads[4], heads[8], proof)
     assert not merkle.verify_consistency(4, 8, hashlib.sha256(b"x").digest(), heads[8], proof)
+
+
+def test_an_entry_is_hashed_over_the_same_bytes_as_its_canonical_form() -> None:
+    """The append path builds an entry's bytes from the body's canonical JSON directly; they must be the
+    canonical JSON of {"seq", "recorded_at", "body"} that verification recomputes."""
+    import datetime as dt
+
+    from renkei.protocol import signing
+    from renkei.protocol.ledger.entries import entry_bytes, entry_bytes_of
+
+    at = dt.datetime(2026, 12, 7, 10, 0, 0, 123456, tzinfo=dt.UTC)
+    for body in ({}, {"a": "日本", "n": 12, "none": None, "l": [1, {"z": True}]}, {"processing_number": "1"}):
+        fast = entry_bytes_of(signing.canonical_json(body), 42, signing.canonical_json(at.isoformat()))
+        assert fast == entry_bytes(42, at, body)

@@ -123,9 +123,20 @@ def api(
             )
         return SelfInformation.model_validate(found)
 
+    def result_of(number: str, seconds: float) -> NodeQueryOutcome:
+        """The query's outcome, waiting up to `seconds` for the hub's push while it is pending (a long poll)."""
+
+        def look() -> tuple[bool, NodeQueryOutcome]:
+            outcome = service.poll_query(
+                sessions, lg_code=lg_code, settings=settings, hub=hub, process_number=number, grace=poll_grace
+            )
+            return outcome.status != "pending", wire_outcome(outcome)
+
+        return results_in.wait_for(number, look, seconds)
+
     @operation("query", NodeQuery, NodeQueryOutcome, callers=BUSINESS)
     def query(request: NodeQuery, caller: Caller) -> NodeQueryOutcome:
-        """情報照会（一件）: 処理通番を即時に返す / submit one query to another agency."""
+        """情報照会（一件）: 処理通番を即時に、wait_seconds があれば回答まで待って返す / submit one query."""
         own(caller)
         asked = _request(request)
         if together is None:
@@ -134,25 +145,15 @@ def api(
             )
         else:
             outcome = together.ask(service.Line(asked))
+        if outcome.status == "pending" and outcome.process_number and request.wait_seconds > 0:
+            return result_of(outcome.process_number, request.wait_seconds)
         return wire_outcome(outcome)
 
     @operation("result", ProcessingNumber, NodeQueryOutcome, callers=BUSINESS)
     def result(request: ProcessingNumber, caller: Caller) -> NodeQueryOutcome:
-        """照会結果（処理通番で） / the result of a query by its 処理通番."""
+        """照会結果（処理通番で、wait_seconds があれば回答まで待つ） / the result of a query by its 処理通番."""
         own(caller)
-
-        def look() -> tuple[bool, NodeQueryOutcome]:
-            outcome = service.poll_query(
-                sessions,
-                lg_code=lg_code,
-                settings=settings,
-                hub=hub,
-                process_number=request.processing_number,
-                grace=poll_grace,
-            )
-            return outcome.status != "pending", wire_outcome(outcome)
-
-        return results_in.wait_for(request.processing_number, look, request.wait_seconds)
+        return result_of(request.processing_number, request.wait_seconds)
 
     @operation("query_bulk", BulkQueries, BulkAccepted, callers=BUSINESS)
     def query_bulk(request: BulkQueries, caller: Caller) -> BulkAccepted:

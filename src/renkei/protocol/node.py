@@ -19,6 +19,9 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+MAX_WAIT_SECONDS = 30.0
+
+
 class NodeQuery(_Model):
     """情報照会 as a business system asks it: the person by 宛名番号 (with its system) or 統合宛名番号."""
 
@@ -34,6 +37,12 @@ class NodeQuery(_Model):
     user_id: str = Field(default="", max_length=64, description="操作者ID")
     client_request_id: str | None = Field(
         default=None, max_length=64, description="業務システムの要求ID（再送しても照会は一件）"
+    )
+    wait_seconds: float = Field(
+        default=0.0,
+        ge=0.0,
+        le=MAX_WAIT_SECONDS,
+        description="回答を待つ秒数（0: 処理通番を即時に返す）/ wait up to this long and return the answer itself",
     )
 
 
@@ -52,9 +61,6 @@ class NodeQueryOutcome(_Model):
     requested_at: dt.datetime
     answered_at: dt.datetime | None = None
     copies: list[dict[str, Any]] = Field(default_factory=list)
-
-
-MAX_WAIT_SECONDS = 30.0
 
 
 class ProcessingNumber(_Model):

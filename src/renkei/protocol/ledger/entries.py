@@ -48,6 +48,20 @@ def entry_bytes(seq: int, recorded_at: dt.datetime, body: Mapping[str, Any]) -> 
     )
 
 
+def entry_bytes_of(body_json: bytes, seq: int, recorded_at_json: bytes) -> bytes:
+    """`entry_bytes` from the body's canonical JSON as it is (no second serialisation): the canonical object
+    {"body", "recorded_at", "seq"}, whose keys sort in that order."""
+    return (
+        b'{"body":'
+        + body_json
+        + b',"recorded_at":'
+        + recorded_at_json
+        + b',"seq":'
+        + str(seq).encode()
+        + b"}"
+    )
+
+
 def chain_hash(prev_hash: bytes, seq: int, recorded_at: dt.datetime, body: Mapping[str, Any]) -> bytes:
     return hashlib.sha256(prev_hash + entry_bytes(seq, recorded_at, body)).digest()
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import threading
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any, Generic
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -16,7 +18,7 @@ from sqlalchemy.orm import Session
 from renkei.core import clock
 from renkei.core.errors import Invalid, NotFound, RenkeiError
 from renkei.protocol import merkle, signing, tlog
-from renkei.protocol.ledger.entries import GENESIS, E, R, chain_hash, tree_head_payload
+from renkei.protocol.ledger.entries import GENESIS, E, R, chain_hash, entry_bytes_of, tree_head_payload
 from renkei.protocol.ledger.proofs import InclusionProof, Problem, Report
 from renkei.protocol.ledger.tree import LedgerNodeMixin, StoredTree, last_position, new_nodes
 from renkei.protocol.ledger.witness import (
@@ -27,8 +29,16 @@ from renkei.protocol.ledger.witness import (
 )
 
 _PENDING = "renkei_ledger_unsigned"
+_LOCKED = "renkei_ledger_locked"
 ARCHIVED = "_archived"  # the body of an entry moved to an archive file: {"_archived": "<sha256 of the file>"}
 ARCHIVE_FORMAT = "renkei-ledger-archive/1"
+
+
+def _remember(cache_key: tuple[str, str], size: int, frontier: list[Any]) -> None:
+    with _HEADS_LOCK:
+        known = _HEADS.get(cache_key)
+        if known is None or known[0] < size:
+            _HEADS[cache_key] = (size, frontier)
 
 
 def is_archived(body: Mapping[str, Any]) -> bool:
@@ -42,9 +52,27 @@ PROOF_LEAVES_LIMIT = 2_000_000
 
 def _sign_pending(session: Session) -> None:
     """before_commit: sign the head of every log this transaction appended to (one head per batch)."""
-    pending: dict[int, tuple[Ledger[Any, Any], signing.Ed25519PrivateKey]] = session.info.pop(_PENDING, {})
-    for ledger, key in pending.values():
-        ledger.sign_root(session, key=key)
+    pending: dict[int, _Appended] = session.info.pop(_PENDING, {})
+    for appended in pending.values():
+        appended.ledger.sign_root(session, key=appended.key, appended=appended)
+
+
+class _Appended:
+    """What a transaction appended to one log: the hashes of its entries from `first` on (so signing the head
+    at commit need not read them back)."""
+
+    __slots__ = ("first", "hashes", "key", "ledger")
+
+    def __init__(self, ledger: Ledger[Any, Any], key: signing.Ed25519PrivateKey, first: int) -> None:
+        self.ledger, self.key, self.first = ledger, key, first
+        self.hashes: list[bytes] = []
+
+
+# The newest head this process signed or read for each log (by database and table): its size and the tree's
+# right edge. A signer checks the newest size in the table (one indexed read) and, when it is still this one,
+# extends the cached edge instead of reading the head row back; anything else takes the full path.
+_HEADS: dict[tuple[str, str], tuple[int, list[Any]]] = {}
+_HEADS_LOCK = threading.Lock()
 
 
 class Ledger(Generic[E, R]):
@@ -79,10 +107,17 @@ class Ledger(Generic[E, R]):
 
     def _lock(self, session: Session) -> None:
         # Appends must see the true last entry; PostgreSQL serialises appenders on a per-log advisory lock
-        # (SQLite already allows a single writer).
+        # (SQLite already allows a single writer). Taken once per transaction.
         if session.get_bind().dialect.name == "postgresql":
             table = self.entry_model.__tablename__  # type: ignore[attr-defined]
-            session.execute(sa.select(sa.func.pg_advisory_xact_lock(zlib.crc32(table.encode()))))
+            held = session.info.setdefault(_LOCKED, set())
+            marker = (table, id(session.get_transaction()))
+            if marker not in held:
+                session.execute(sa.select(sa.func.pg_advisory_xact_lock(zlib.crc32(table.encode()))))
+                held.add(marker)
+
+    def _cache_key(self, session: Session) -> tuple[str, str]:
+        return (str(session.get_bind().engine.url), self.root_model.__tablename__)  # type: ignore[attr-defined]
 
     def _head(self, session: Session) -> tuple[int, bytes]:
         model = self.entry_model
@@ -118,12 +153,15 @@ class Ledger(Generic[E, R]):
         self._lock(session)
         seq, prev = self._head(session)
         recorded_at = (at or clock.now()).astimezone(dt.UTC)
+        stamp = signing.canonical_json(recorded_at.isoformat())
         rows: list[dict[str, Any]] = []
         due = False
+        first = seq + 1
         for raw in bodies:
-            body = json.loads(signing.canonical_json(raw))  # store exactly what is hashed
+            data = signing.canonical_json(raw)
+            body = orjson.loads(data)  # store exactly what is hashed
             seq += 1
-            entry_hash = chain_hash(prev, seq, recorded_at, body)
+            entry_hash = hashlib.sha256(prev + entry_bytes_of(data, seq, stamp)).digest()
             values = {c: body.get(c) for c in self.index_columns}
             rows.append(
                 {
@@ -138,44 +176,78 @@ class Ledger(Generic[E, R]):
             prev = entry_hash
             due = due or seq % self.root_every == 0
         if rows:
-            session.execute(sa.insert(self.entry_model), rows)
+            session.execute(sa.insert(self.entry_model.__table__), rows)  # type: ignore[attr-defined]
         if key is not None and due:
             self.sign_root(session, key=key, at=recorded_at)
         elif key is not None and rows:
             pending = session.info.setdefault(_PENDING, {})
             if not pending and not event.contains(session, "before_commit", _sign_pending):
                 event.listen(session, "before_commit", _sign_pending)
-            pending[id(self)] = (self, key)
+            appended = pending.get(id(self))
+            if appended is None or appended.first + len(appended.hashes) != first:
+                appended = pending[id(self)] = _Appended(self, key, first)
+            appended.hashes.extend(row["entry_hash"] for row in rows)
         return [row["seq"] for row in rows]
 
     def sign_root(
-        self, session: Session, *, key: signing.Ed25519PrivateKey, at: dt.datetime | None = None
+        self,
+        session: Session,
+        *,
+        key: signing.Ed25519PrivateKey,
+        at: dt.datetime | None = None,
+        appended: _Appended | None = None,
     ) -> R | None:
         """Sign the head of the log as it stands (None when no entry was added since the last head).
 
         With a node table, every perfect subtree the new entries complete is stored as it is hashed; a table that
-        lags behind the last head (a log older than the table) is rebuilt from the first entry, once."""
+        lags behind the last head (a log older than the table) is rebuilt from the first entry, once. Given what
+        this transaction `appended`, a head this process knows is extended without reading entries back."""
         self._lock(session)  # two signers must not store the same interior hashes twice
         roots, entries = self.root_model, self.entry_model
-        last = session.scalars(sa.select(roots).order_by(roots.tree_size.desc()).limit(1)).first()
-        frontier = merkle.Frontier.load(last.frontier) if last else merkle.Frontier()
-        if self.node_model is not None and not self._nodes_in_step(session, frontier.size):
-            session.execute(sa.delete(self.node_model))
-            frontier = merkle.Frontier()
-        hashes = session.scalars(
-            sa.select(entries.entry_hash).where(entries.seq > frontier.size).order_by(entries.seq)
-        )
+        cache_key = self._cache_key(session)
+        newest = session.scalar(sa.select(sa.func.max(roots.tree_size)))
+        with _HEADS_LOCK:
+            known = _HEADS.get(cache_key)
+        hashes: Iterable[bytes]
+        if (
+            appended is not None
+            and known is not None
+            and newest == known[0]
+            and appended.first == known[0] + 1
+            and appended.hashes
+        ):
+            last_size: int | None = known[0]
+            frontier = merkle.Frontier.load(known[1])
+            hashes = (
+                appended.hashes
+            )  # exactly the entries after the head: this transaction holds the log's lock
+        else:
+            last = session.execute(
+                sa.select(roots.tree_size, roots.frontier).where(roots.tree_size == newest)
+            ).first()
+            last_size = None if last is None else int(last[0])
+            frontier = merkle.Frontier.load(last[1]) if last else merkle.Frontier()
+            if self.node_model is not None and not self._nodes_in_step(session, frontier.size):
+                session.execute(sa.delete(self.node_model))
+                frontier = merkle.Frontier()
+            hashes = (
+                bytes(h)
+                for h in session.scalars(
+                    sa.select(entries.entry_hash).where(entries.seq > frontier.size).order_by(entries.seq)
+                )
+            )
         nodes: list[dict[str, Any]] = []
+        node_table = None if self.node_model is None else self.node_model.__table__  # type: ignore[attr-defined]
         for entry_hash in hashes:
-            made = frontier.append(merkle.leaf_hash(bytes(entry_hash)))
-            if made and self.node_model is not None:
+            made = frontier.append(merkle.leaf_hash(entry_hash))
+            if made and node_table is not None:
                 nodes.extend({"position": p, "hash": h} for p, h in new_nodes(frontier.size - 1, made))
                 if len(nodes) >= 10_000:
-                    session.execute(sa.insert(self.node_model), nodes)
+                    session.execute(sa.insert(node_table), nodes)
                     nodes = []
-        if nodes and self.node_model is not None:
-            session.execute(sa.insert(self.node_model), nodes)
-        if frontier.size == 0 or (last is not None and frontier.size == last.tree_size):
+        if nodes and node_table is not None:
+            session.execute(sa.insert(node_table), nodes)
+        if frontier.size in (0, last_size):
             return None
         signed_at = (at or clock.now()).astimezone(dt.UTC)
         root_hash = frontier.root()
@@ -189,10 +261,15 @@ class Ledger(Generic[E, R]):
             ),
             "frontier": frontier.dump(),
         }
-        head = self.root_model(**values)
-        session.add(head)
-        session.flush()
-        return head
+        session.execute(sa.insert(roots.__table__), [values])  # type: ignore[attr-defined]
+        # Remembered only once the transaction commits (a rolled-back head must not be extended).
+        event.listen(
+            session,
+            "after_commit",
+            lambda _s: _remember(cache_key, frontier.size, values["frontier"]),
+            once=True,
+        )
+        return self.root_model(**values)
 
     def _nodes_in_step(self, session: Session, size: int) -> bool:
         """Whether the node table holds exactly the interior hashes of the tree of `size` leaves."""
